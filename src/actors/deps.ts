@@ -1,0 +1,21 @@
+import type { WindowingConfig } from "../domain/windowing-config.ts";
+import type { DeadLetterSink } from "../log/ports.ts";
+import type { TickPublisher } from "../live/ports.ts";
+import type { Metrics } from "../observability/metrics.ts";
+import type { LateEventStore, MinuteStore } from "../projections/ports.ts";
+
+/** Everything the actors touch outside themselves, passed in (no hidden singletons; tests control time). */
+export interface ActorDeps {
+  minutes: MinuteStore;
+  late: LateEventStore;
+  ticks: TickPublisher;
+  deadLetters: DeadLetterSink;
+  metrics: Metrics;
+  windowing: WindowingConfig;
+  partitions: number;
+  /** Idle time after which a settled store actor is stopped. */
+  passivateAfterMs: number;
+  /** Timeout of one actor request; generous, because a write may wait on a recovering store. */
+  askTimeoutMs: number;
+  now: () => number;
+}

@@ -1,0 +1,93 @@
+import { query, start, stop, type Ref } from "nact";
+import type { LogConsumer, LogRecord, PartitionHandler } from "../log/ports.ts";
+import type { ActorDeps } from "./deps.ts";
+import type { PartitionMsg, PartitionReply } from "./messages.ts";
+import { spawnPartitionActor } from "./partition-actor.ts";
+
+/**
+ * Connects a consumer group member to the actors: one partition actor per assigned partition, a
+ * wall-clock ticker that closes quiet windows, and commits that never pass unwritten data.
+ */
+export class Processor implements PartitionHandler {
+  private readonly system = start();
+  private readonly partitions = new Map<number, Ref<PartitionMsg>>();
+  private readonly windows = new Map<number, number>();
+  private ticker: NodeJS.Timeout | null = null;
+  private ticking = false;
+
+  constructor(
+    private readonly deps: ActorDeps,
+    private readonly consumer: () => LogConsumer,
+    private readonly onError: (err: unknown) => void = (e) => console.error("[processor]", e),
+  ) {}
+
+  openWindows(): number {
+    let n = 0;
+    for (const w of this.windows.values()) n += w;
+    return n;
+  }
+
+  private async ask(p: number, kind: PartitionMsg["kind"], records?: LogRecord[]): Promise<PartitionReply> {
+    const ref = this.partitions.get(p);
+    if (!ref) return { ok: true, commitOffset: null, windows: 0 };
+    const reply = await query(
+      ref,
+      (replyTo) => (records ? { kind: "batch", records, replyTo } : { kind, replyTo }) as PartitionMsg,
+      this.deps.askTimeoutMs,
+    );
+    if (reply.ok) this.windows.set(p, reply.windows);
+    return reply;
+  }
+
+  async assigned(partitions: number[]): Promise<void> {
+    for (const p of partitions) {
+      if (!this.partitions.has(p)) this.partitions.set(p, spawnPartitionActor(this.system, p, this.deps));
+    }
+  }
+
+  async revoked(partitions: number[]): Promise<Map<number, number>> {
+    const safe = new Map<number, number>();
+    for (const p of partitions) {
+      const reply = await this.ask(p, "revoke");
+      if (!reply.ok) this.onError(new Error(`partition ${p} could not flush on revocation: ${reply.error}`));
+      else if (reply.commitOffset !== null) safe.set(p, reply.commitOffset);
+      const ref = this.partitions.get(p);
+      if (ref) stop(ref);
+      this.partitions.delete(p);
+      this.windows.delete(p);
+    }
+    return safe;
+  }
+
+  async batch(partition: number, records: LogRecord[]): Promise<number> {
+    if (!this.partitions.has(partition)) await this.assigned([partition]);
+    const reply = await this.ask(partition, "batch", records);
+    if (!reply.ok) throw new Error(`partition ${partition}: ${reply.error}`);
+    return reply.commitOffset ?? records[0]!.offset;
+  }
+
+  /** One wall-clock pass: closes due windows, passivates idle stores, commits what became safe. */
+  async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      for (const p of [...this.partitions.keys()]) {
+        const reply = await this.ask(p, "tick");
+        if (!reply.ok) this.onError(new Error(`partition ${p} tick: ${reply.error}`));
+        else if (reply.commitOffset !== null) await this.consumer().commit(p, reply.commitOffset);
+      }
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  startTicker(intervalMs: number): void {
+    this.ticker = setInterval(() => this.tick().catch(this.onError), intervalMs);
+    this.ticker.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.ticker) clearInterval(this.ticker);
+    stop(this.system);
+  }
+}

@@ -1,0 +1,238 @@
+import type { SaleEvent } from "./event.ts";
+import { MINUTE_MS, minuteOf } from "./time.ts";
+import { addEvent, emptyTotals, windowKey, type MinuteRow, type MinuteTotals } from "./minute-row.ts";
+import type { WindowingConfig } from "./windowing-config.ts";
+
+/** An event as read from the log: the position makes replays recognisable. */
+export interface LoggedEvent {
+  partition: number;
+  offset: number;
+  /** When the log appended it (ms). Lateness is judged against it, so a replay judges alike. */
+  appendTime: number;
+  event: SaleEvent;
+}
+
+export interface LateEvent {
+  event: SaleEvent;
+  partition: number;
+  offset: number;
+  appendTime: number;
+  reason: string;
+}
+
+export type Outcome = "applied" | "duplicate" | "replayed" | "late";
+
+interface Window {
+  minute: number;
+  currency: string;
+  totals: MinuteTotals;
+  eventIds: Set<string>;
+  partition: number;
+  offset: number;
+  revision: number;
+  /** Closed windows have been (or are about to be) written as final. */
+  closed: boolean;
+  /** Lowest offset applied since the last write, or null when the stored row is current. */
+  dirtySince: number | null;
+  lastWriteAt: number;
+}
+
+/** State of one store, owned by its actor. Pure functions below; no I/O, time comes in as `now`. */
+export interface StoreWindows {
+  storeId: string;
+  windows: Map<string, Window>;
+}
+
+export interface WindowKey {
+  minute: number;
+  currency: string;
+}
+
+export function newStoreWindows(storeId: string): StoreWindows {
+  return { storeId, windows: new Map() };
+}
+
+/** Windows these events touch that are not in memory: the actor loads their rows first. */
+export function missingWindows(s: StoreWindows, events: readonly LoggedEvent[]): WindowKey[] {
+  const out = new Map<string, WindowKey>();
+  for (const { event } of events) {
+    const minute = minuteOf(event.occurredAtMs);
+    const key = windowKey(minute, event.currency);
+    if (!s.windows.has(key) && !out.has(key)) out.set(key, { minute, currency: event.currency });
+  }
+  return [...out.values()];
+}
+
+/** Installs rows loaded from the projection; keys without a row start empty. */
+export function installWindows(s: StoreWindows, wanted: readonly WindowKey[], rows: readonly MinuteRow[], now: number): void {
+  const byKey = new Map(rows.map((r) => [windowKey(r.minute, r.currency), r]));
+  for (const k of wanted) {
+    const key = windowKey(k.minute, k.currency);
+    const row = byKey.get(key);
+    s.windows.set(
+      key,
+      row
+        ? {
+            minute: row.minute,
+            currency: row.currency,
+            totals: {
+              saleCount: row.saleCount,
+              refundCount: row.refundCount,
+              grossMinor: row.grossMinor,
+              refundMinor: row.refundMinor,
+              itemCount: row.itemCount,
+              firstEventAt: row.firstEventAt,
+              lastEventAt: row.lastEventAt,
+            },
+            eventIds: new Set(row.eventIds),
+            partition: row.partition,
+            offset: row.offset,
+            revision: row.revision,
+            closed: !row.provisional,
+            dirtySince: null,
+            lastWriteAt: now,
+          }
+        : {
+            minute: k.minute,
+            currency: k.currency,
+            totals: emptyTotals(),
+            eventIds: new Set(),
+            partition: -1,
+            offset: -1,
+            revision: 0,
+            closed: false,
+            dirtySince: null,
+            lastWriteAt: now,
+          },
+    );
+  }
+}
+
+export function isBeyondLateness(minute: number, appendTime: number, cfg: WindowingConfig): boolean {
+  return appendTime > minute + MINUTE_MS + cfg.graceMs + cfg.allowedLatenessMs;
+}
+
+export interface ApplyResult {
+  outcomes: Outcome[];
+  late: LateEvent[];
+  /** Keys of windows whose totals changed. */
+  changed: Set<string>;
+}
+
+/** Applies events in log order. Every window they touch must be in memory (see missingWindows). */
+export function applyEvents(s: StoreWindows, events: readonly LoggedEvent[], cfg: WindowingConfig): ApplyResult {
+  const outcomes: Outcome[] = [];
+  const late: LateEvent[] = [];
+  const changed = new Set<string>();
+  for (const rec of events) {
+    const { event } = rec;
+    const minute = minuteOf(event.occurredAtMs);
+    const key = windowKey(minute, event.currency);
+    const w = s.windows.get(key);
+    if (!w) throw new Error(`window ${key} of store ${s.storeId} not loaded`);
+    if (w.partition === rec.partition && rec.offset <= w.offset) {
+      outcomes.push("replayed");
+    } else if (w.eventIds.has(event.eventId)) {
+      outcomes.push("duplicate");
+    } else if (isBeyondLateness(minute, rec.appendTime, cfg)) {
+      outcomes.push("late");
+      late.push({ event, partition: rec.partition, offset: rec.offset, appendTime: rec.appendTime, reason: "beyond allowed lateness" });
+    } else {
+      addEvent(w.totals, event);
+      w.eventIds.add(event.eventId);
+      w.partition = rec.partition;
+      w.offset = rec.offset;
+      if (w.dirtySince === null) w.dirtySince = rec.offset;
+      changed.add(key);
+      outcomes.push("applied");
+    }
+  }
+  return { outcomes, late, changed };
+}
+
+export interface Clock {
+  /** Highest event time seen on the partition (bounded by append time + skew). */
+  streamTime: number;
+  /** Wall clock. */
+  now: number;
+}
+
+export function isClosed(minute: number, clock: Clock, cfg: WindowingConfig): boolean {
+  const end = minute + MINUTE_MS;
+  return clock.streamTime >= end + cfg.graceMs || clock.now >= end + cfg.graceMs + cfg.idleSlackMs;
+}
+
+function toRow(s: StoreWindows, w: Window, revision: number): MinuteRow {
+  return {
+    storeId: s.storeId,
+    minute: w.minute,
+    currency: w.currency,
+    ...w.totals,
+    partition: w.partition,
+    offset: w.offset,
+    revision,
+    provisional: !w.closed,
+    eventIds: [...w.eventIds],
+  };
+}
+
+/** The live view of a window (also of a still-open one), as ticks and provisional rows carry it. */
+export function viewOf(s: StoreWindows, key: string): MinuteRow | undefined {
+  const w = s.windows.get(key);
+  return w ? { ...toRow(s, w, w.revision), eventIds: [] } : undefined;
+}
+
+/**
+ * Marks windows closed where the clock says so and returns the rows to write now: closed windows
+ * with unwritten changes (final or corrections), windows that just closed, and dirty open windows
+ * whose last write is older than the checkpoint interval (written as provisional). `force` writes
+ * every dirty window (revocation, shutdown).
+ */
+export function dueWrites(s: StoreWindows, clock: Clock, cfg: WindowingConfig, force = false): MinuteRow[] {
+  const rows: MinuteRow[] = [];
+  for (const w of s.windows.values()) {
+    const closingNow = !w.closed && isClosed(w.minute, clock, cfg);
+    if (closingNow) w.closed = true;
+    const hasData = w.offset >= 0;
+    if (!hasData) continue;
+    const due = w.dirtySince !== null && (w.closed || force || clock.now - w.lastWriteAt >= cfg.checkpointMs);
+    if (due || (closingNow && w.revision > 0)) rows.push(toRow(s, w, w.revision + 1));
+  }
+  return rows;
+}
+
+/** Records that rows returned by dueWrites are durably written. */
+export function markWritten(s: StoreWindows, rows: readonly MinuteRow[], now: number): void {
+  for (const r of rows) {
+    const w = s.windows.get(windowKey(r.minute, r.currency));
+    if (!w) continue;
+    w.revision = r.revision;
+    if (w.offset === r.offset) w.dirtySince = null;
+    w.lastWriteAt = now;
+  }
+}
+
+/** Drops windows that are written, closed and past the lateness horizon; they reload if needed. */
+export function evictSettled(s: StoreWindows, now: number, cfg: WindowingConfig): number {
+  let evicted = 0;
+  for (const [key, w] of s.windows) {
+    const horizon = w.minute + MINUTE_MS + cfg.graceMs + cfg.idleSlackMs + cfg.allowedLatenessMs;
+    if (w.closed && w.dirtySince === null && now > horizon) {
+      s.windows.delete(key);
+      evicted += 1;
+    }
+  }
+  return evicted;
+}
+
+/** Lowest log offset still held only in memory, or null: the partition cannot commit past it. */
+export function minDirtyOffset(s: StoreWindows): number | null {
+  let min: number | null = null;
+  for (const w of s.windows.values()) if (w.dirtySince !== null && (min === null || w.dirtySince < min)) min = w.dirtySince;
+  return min;
+}
+
+export function hasOpenWindows(s: StoreWindows): boolean {
+  for (const w of s.windows.values()) if (!w.closed) return true;
+  return false;
+}

@@ -1,0 +1,46 @@
+import { MINUTE_MS } from "../domain/time.ts";
+import type { Tick, TickSubscriber } from "./ports.ts";
+
+/**
+ * The freshest known state of recent windows, fed by ticks: what makes the still-open minute
+ * visible to REST before it is written. Bounded by a time horizon.
+ */
+export class LiveView {
+  private readonly rows = new Map<string, Tick>();
+  private readonly unsubscribe: () => void;
+
+  constructor(ticks: TickSubscriber, private readonly horizonMs: number, private readonly now: () => number = Date.now) {
+    this.unsubscribe = ticks.subscribe((batch) => this.apply(batch));
+  }
+
+  private apply(batch: readonly Tick[]): void {
+    const oldest = this.now() - this.horizonMs;
+    for (const t of batch) {
+      if (t.minute + MINUTE_MS < oldest) continue;
+      const key = `${t.storeId}|${t.minute}|${t.currency}`;
+      const prev = this.rows.get(key);
+      if (!prev || t.offset > prev.offset || (t.offset === prev.offset && !t.provisional)) this.rows.set(key, t);
+    }
+  }
+
+  prune(): void {
+    const oldest = this.now() - this.horizonMs;
+    for (const [k, t] of this.rows) if (t.minute + MINUTE_MS < oldest) this.rows.delete(k);
+  }
+
+  between(from: number, to: number, storeId?: string): Tick[] {
+    const out: Tick[] = [];
+    for (const t of this.rows.values()) {
+      if (t.minute >= from && t.minute < to && (storeId === undefined || t.storeId === storeId)) out.push(t);
+    }
+    return out;
+  }
+
+  size(): number {
+    return this.rows.size;
+  }
+
+  close(): void {
+    this.unsubscribe();
+  }
+}

@@ -1,0 +1,77 @@
+import type { LogConsumer, PartitionHandler } from "../ports.ts";
+import type { SqliteLog } from "./sqlite-log.ts";
+
+/**
+ * A consumer group member over the embedded log. In one process it owns every partition; it reads
+ * from the committed offset, hands batches to the handler and commits what the handler says is safe.
+ */
+export class SqliteConsumer implements LogConsumer {
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private readonly onAppend = () => this.wake?.();
+
+  constructor(
+    private readonly log: SqliteLog,
+    readonly groupId: string,
+    private readonly maxBatch = 5000,
+    private readonly onError: (err: unknown) => void = (e) => console.error(e),
+  ) {}
+
+  async run(handler: PartitionHandler): Promise<void> {
+    const partitions = Array.from({ length: this.log.partitions }, (_, p) => p);
+    const position = partitions.map((p) => this.log.committed(this.groupId, p));
+    await handler.assigned(partitions);
+    this.running = true;
+    this.log.appended.on("append", this.onAppend);
+    this.loop = (async () => {
+      let backoff = 0;
+      while (this.running) {
+        let progressed = false;
+        try {
+          for (const p of partitions) {
+            if (!this.running) break;
+            const records = this.log.read(p, position[p]!, this.maxBatch);
+            if (records.length === 0) continue;
+            const safe = await handler.batch(p, records);
+            position[p] = records[records.length - 1]!.offset + 1;
+            this.log.commit(this.groupId, p, safe);
+            progressed = true;
+          }
+          backoff = 0;
+        } catch (err) {
+          this.onError(err);
+          // Positions are not advanced past a failed batch: it is handed over again (replay-safe).
+          backoff = Math.min(backoff ? backoff * 2 : 200, 5000);
+          await new Promise((r) => setTimeout(r, backoff));
+          continue;
+        }
+        if (!progressed) await new Promise<void>((r) => {
+          const t = setTimeout(() => { this.wake = null; r(); }, 250);
+          this.wake = () => { clearTimeout(t); this.wake = null; r(); };
+        });
+      }
+      const safe = await handler.revoked(partitions);
+      for (const [p, o] of safe) this.log.commit(this.groupId, p, o);
+    })();
+  }
+
+  async commit(partition: number, offset: number): Promise<void> {
+    this.log.commit(this.groupId, partition, offset);
+  }
+
+  async lag(): Promise<{ partition: number; end: number; committed: number }[]> {
+    return Array.from({ length: this.log.partitions }, (_, p) => ({
+      partition: p,
+      end: this.log.endOffset(p),
+      committed: this.log.committed(this.groupId, p),
+    }));
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.log.appended.off("append", this.onAppend);
+    this.wake?.();
+    await this.loop;
+  }
+}

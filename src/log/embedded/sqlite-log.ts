@@ -1,0 +1,184 @@
+import Database from "better-sqlite3";
+import { EventEmitter } from "node:events";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { encodeForLog, type SaleEvent } from "../../domain/event.ts";
+import { partitionFor } from "../partitioner.ts";
+import type { AppendResult, DeadLetterSink, IngestLog, LogRecord } from "../ports.ts";
+
+interface PendingAppend {
+  events: readonly SaleEvent[];
+  resolve: (r: AppendResult) => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * The embedded stand-in for Kafka: a partitioned, append-only log in SQLite (WAL, synchronous=FULL),
+ * with committed offsets per consumer group. Appends from concurrent requests are group-committed:
+ * one transaction and one fsync for everything queued in the same event-loop turn.
+ */
+export class SqliteLog implements IngestLog, DeadLetterSink {
+  private readonly db: Database.Database;
+  private readonly nextOffset: number[] = [];
+  private pending: PendingAppend[] = [];
+  private flushScheduled = false;
+  private closed = false;
+  readonly appended = new EventEmitter();
+
+  private readonly insertId: Database.Statement;
+  private readonly insertRecord: Database.Statement;
+  private readonly readRange: Database.Statement;
+  private readonly getCommitted: Database.Statement;
+  private readonly setCommitted: Database.Statement;
+  private readonly insertDead: Database.Statement;
+
+  constructor(
+    dataDir: string,
+    readonly partitions: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    mkdirSync(dataDir, { recursive: true });
+    this.db = new Database(join(dataDir, "log.sqlite"));
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = FULL");
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS records (
+        partition INTEGER NOT NULL, offset INTEGER NOT NULL, key TEXT, value TEXT, append_time INTEGER NOT NULL,
+        PRIMARY KEY (partition, offset)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS ingest_ids (event_id TEXT PRIMARY KEY) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS committed (group_id TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL,
+        PRIMARY KEY (group_id, partition)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS dead_letters (partition INTEGER NOT NULL, offset INTEGER NOT NULL, value TEXT, reason TEXT NOT NULL,
+        recorded_at INTEGER NOT NULL, PRIMARY KEY (partition, offset)) WITHOUT ROWID;
+    `);
+    const stored = this.db.prepare("SELECT value FROM meta WHERE key = 'partitions'").get() as { value: string } | undefined;
+    if (stored && Number(stored.value) !== partitions) {
+      this.db.close();
+      throw new Error(
+        `the embedded log in ${dataDir} has ${stored.value} partitions but INTRADAY_PARTITIONS=${partitions}. ` +
+          `The partition count of a log is fixed: set INTRADAY_PARTITIONS=${stored.value}, or use a new INTRADAY_DATA_DIR and replay.`,
+      );
+    }
+    if (!stored) this.db.prepare("INSERT INTO meta (key, value) VALUES ('partitions', ?)").run(String(partitions));
+    const maxStmt = this.db.prepare("SELECT MAX(offset) AS m FROM records WHERE partition = ?");
+    for (let p = 0; p < partitions; p++) {
+      const row = maxStmt.get(p) as { m: number | null };
+      this.nextOffset.push(row.m === null ? 0 : row.m + 1);
+    }
+    this.insertId = this.db.prepare("INSERT OR IGNORE INTO ingest_ids (event_id) VALUES (?)");
+    this.insertRecord = this.db.prepare("INSERT INTO records (partition, offset, key, value, append_time) VALUES (?, ?, ?, ?, ?)");
+    this.readRange = this.db.prepare(
+      "SELECT partition, offset, key, value, append_time AS appendTime FROM records WHERE partition = ? AND offset >= ? ORDER BY offset LIMIT ?",
+    );
+    this.getCommitted = this.db.prepare("SELECT offset FROM committed WHERE group_id = ? AND partition = ?");
+    this.setCommitted = this.db.prepare(
+      "INSERT INTO committed (group_id, partition, offset) VALUES (?, ?, ?) ON CONFLICT (group_id, partition) DO UPDATE SET offset = excluded.offset WHERE excluded.offset > committed.offset",
+    );
+    this.insertDead = this.db.prepare(
+      "INSERT OR IGNORE INTO dead_letters (partition, offset, value, reason, recorded_at) VALUES (?, ?, ?, ?, ?)",
+    );
+  }
+
+  isAvailable(): boolean {
+    return !this.closed;
+  }
+
+  appendNew(events: readonly SaleEvent[]): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(new Error("log is closed"));
+    return new Promise((resolve, reject) => {
+      this.pending.push({ events, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Appends raw records as another producer would (tests, tools): no validation, no dedupe. */
+  appendRaw(records: { key: string; value: string | null; partition?: number }[]): number[] {
+    const offsets: number[] = [];
+    const at = this.now();
+    this.db.transaction(() => {
+      for (const r of records) {
+        const p = r.partition ?? partitionFor(r.key, this.partitions);
+        const offset = this.nextOffset[p]!;
+        this.insertRecord.run(p, offset, r.key, r.value, at);
+        this.nextOffset[p] = offset + 1;
+        offsets.push(offset);
+      }
+    })();
+    this.appended.emit("append");
+    return offsets;
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    const results: AppendResult[] = [];
+    const before = this.nextOffset.slice();
+    try {
+      const at = this.now();
+      this.db.transaction(() => {
+        for (const req of batch) {
+          let accepted = 0;
+          let duplicates = 0;
+          for (const e of req.events) {
+            if (this.insertId.run(e.eventId).changes === 0) {
+              duplicates += 1;
+              continue;
+            }
+            const p = partitionFor(e.storeId, this.partitions);
+            const offset = this.nextOffset[p]!;
+            this.insertRecord.run(p, offset, e.storeId, encodeForLog(e), at);
+            this.nextOffset[p] = offset + 1;
+            accepted += 1;
+          }
+          results.push({ accepted, duplicates });
+        }
+      })();
+    } catch (err) {
+      before.forEach((o, p) => (this.nextOffset[p] = o));
+      for (const req of batch) req.reject(err as Error);
+      return;
+    }
+    batch.forEach((req, i) => req.resolve(results[i]!));
+    this.appended.emit("append");
+  }
+
+  read(partition: number, fromOffset: number, max: number): LogRecord[] {
+    return this.readRange.all(partition, fromOffset, max) as LogRecord[];
+  }
+
+  endOffset(partition: number): number {
+    return this.nextOffset[partition] ?? 0;
+  }
+
+  committed(groupId: string, partition: number): number {
+    const row = this.getCommitted.get(groupId, partition) as { offset: number } | undefined;
+    return row?.offset ?? 0;
+  }
+
+  commit(groupId: string, partition: number, offset: number): void {
+    this.setCommitted.run(groupId, partition, offset);
+  }
+
+  async deadLetter(record: LogRecord, reason: string): Promise<void> {
+    this.insertDead.run(record.partition, record.offset, record.value, reason, this.now());
+  }
+
+  deadLetters(limit = 100): { partition: number; offset: number; value: string | null; reason: string; recordedAt: number }[] {
+    return this.db
+      .prepare("SELECT partition, offset, value, reason, recorded_at AS recordedAt FROM dead_letters ORDER BY recorded_at DESC LIMIT ?")
+      .all(limit) as { partition: number; offset: number; value: string | null; reason: string; recordedAt: number }[];
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.pending.length) this.flush();
+    this.closed = true;
+    this.db.close();
+  }
+}

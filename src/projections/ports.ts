@@ -1,0 +1,57 @@
+import type { MinuteRow } from "../domain/minute-row.ts";
+import type { LateEvent, LoggedEvent, WindowKey } from "../domain/store-windows.ts";
+
+/** Minute projections: what the store actors write and the API reads (Cassandra, or embedded SQLite). */
+export interface MinuteStore {
+  /** Rows of one store's windows, with their event ids, for an actor to resume from. */
+  loadRows(storeId: string, keys: readonly WindowKey[]): Promise<MinuteRow[]>;
+  /** Whole-row idempotent upserts. */
+  writeRows(rows: readonly MinuteRow[]): Promise<void>;
+  /** One store's rows with from ≤ minute < to (without event ids). */
+  storeRows(storeId: string, from: number, to: number): Promise<MinuteRow[]>;
+  /** Every store's rows with from ≤ minute < to (without event ids), read by time, not store by store. */
+  allRows(from: number, to: number): Promise<MinuteRow[]>;
+  close(): Promise<void>;
+}
+
+export interface LateEventRecord {
+  eventId: string;
+  storeId: string;
+  occurredAt: string;
+  type: string;
+  currency: string;
+  totalMinor: number;
+  partition: number;
+  offset: number;
+  appendTime: number;
+  reason: string;
+}
+
+export interface LateEventStore {
+  recordLate(events: readonly LateEvent[]): Promise<void>;
+  listLate(opts: { from: number; to: number; storeId?: string; limit: number }): Promise<LateEventRecord[]>;
+}
+
+/** Raw event history (PostgreSQL in the real stack): unique on eventId for all time. */
+export interface RawHistoryStore {
+  /** Inserts, ignoring event ids already present; returns how many were new. */
+  insertEvents(events: readonly LoggedEvent[]): Promise<number>;
+  /** Events with from ≤ occurredAt < to, in log order, for reconciliation. */
+  eventsBetween(from: number, to: number): Promise<LoggedEvent[]>;
+  count(): Promise<number>;
+}
+
+export function lateRecordOf(l: LateEvent): LateEventRecord {
+  return {
+    eventId: l.event.eventId,
+    storeId: l.event.storeId,
+    occurredAt: l.event.occurredAt,
+    type: l.event.type,
+    currency: l.event.currency,
+    totalMinor: l.event.totalMinor,
+    partition: l.partition,
+    offset: l.offset,
+    appendTime: l.appendTime,
+    reason: l.reason,
+  };
+}

@@ -1,0 +1,122 @@
+import { mergeTotals, netMinor, emptyTotals, type MinuteTotals } from "../domain/minute-row.ts";
+import { MINUTE_MS, isoMinute, utcDay } from "../domain/time.ts";
+import type { WindowingConfig } from "../domain/windowing-config.ts";
+import type { LiveView } from "../live/live-view.ts";
+import type { Tick } from "../live/ports.ts";
+import type { MinuteStore } from "./ports.ts";
+
+/** A minute row as the API returns it. */
+export interface PublicMinute {
+  minute: string;
+  currency: string;
+  saleCount: number;
+  refundCount: number;
+  grossMinor: number;
+  refundMinor: number;
+  netMinor: number;
+  itemCount: number;
+  provisional: boolean;
+}
+
+export function publicMinute(minute: number, currency: string, t: MinuteTotals, provisional: boolean): PublicMinute {
+  return {
+    minute: isoMinute(minute),
+    currency,
+    saleCount: t.saleCount,
+    refundCount: t.refundCount,
+    grossMinor: t.grossMinor,
+    refundMinor: t.refundMinor,
+    netMinor: netMinor(t),
+    itemCount: t.itemCount,
+    provisional,
+  };
+}
+
+const byMinuteThenCurrency = (a: { minute: number; currency: string }, b: { minute: number; currency: string }) =>
+  a.minute - b.minute || (a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0);
+
+/** Read side: projection rows, overlaid with fresher live state of recent minutes. */
+export class MinuteQueries {
+  constructor(
+    private readonly store: MinuteStore,
+    private readonly live: LiveView,
+    private readonly windowing: WindowingConfig,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** A window can only be provisional until the wall clock has certainly closed it. */
+  isProvisional(row: Tick): boolean {
+    return this.provisional(row);
+  }
+
+  private provisional(row: Tick): boolean {
+    return row.provisional && this.now() < row.minute + MINUTE_MS + this.windowing.graceMs + this.windowing.idleSlackMs;
+  }
+
+  private async merged(from: number, to: number, storeId?: string): Promise<Tick[]> {
+    const stored = storeId === undefined ? await this.store.allRows(from, to) : await this.store.storeRows(storeId, from, to);
+    const rows = new Map<string, Tick>();
+    for (const r of stored) rows.set(`${r.storeId}|${r.minute}|${r.currency}`, r);
+    for (const t of this.live.between(from, to, storeId)) {
+      const key = `${t.storeId}|${t.minute}|${t.currency}`;
+      const prev = rows.get(key);
+      if (!prev || t.offset > prev.offset) rows.set(key, t);
+    }
+    return [...rows.values()];
+  }
+
+  async storeMinutes(storeId: string, from: number, to: number): Promise<PublicMinute[]> {
+    const rows = await this.merged(from, to, storeId);
+    return rows.sort(byMinuteThenCurrency).map((r) => publicMinute(r.minute, r.currency, r, this.provisional(r)));
+  }
+
+  /** Every store's rows (the live feed's snapshot for a "*" subscriber). */
+  async storeRowsForAll(from: number, to: number): Promise<(PublicMinute & { storeId: string })[]> {
+    const rows = await this.merged(from, to);
+    return rows
+      .sort((a, b) => byMinuteThenCurrency(a, b) || (a.storeId < b.storeId ? -1 : 1))
+      .map((r) => ({ storeId: r.storeId, ...publicMinute(r.minute, r.currency, r, this.provisional(r)) }));
+  }
+
+  async allMinutes(from: number, to: number): Promise<PublicMinute[]> {
+    const sums = new Map<string, { minute: number; currency: string; totals: MinuteTotals; provisional: boolean }>();
+    for (const r of await this.merged(from, to)) {
+      const key = `${r.minute}|${r.currency}`;
+      let s = sums.get(key);
+      if (!s) sums.set(key, (s = { minute: r.minute, currency: r.currency, totals: emptyTotals(), provisional: false }));
+      mergeTotals(s.totals, r);
+      s.provisional ||= this.provisional(r);
+    }
+    return [...sums.values()].sort(byMinuteThenCurrency).map((s) => publicMinute(s.minute, s.currency, s.totals, s.provisional));
+  }
+
+  /** Stores seen since the start of the UTC day, with that day's net per currency. */
+  async stores(): Promise<{ storeId: string; day: string; netMinorByCurrency: Record<string, number>; lastMinute: string }[]> {
+    const now = this.now();
+    const dayStart = Date.parse(`${utcDay(now)}T00:00:00Z`);
+    const out = new Map<string, { storeId: string; day: string; netMinorByCurrency: Record<string, number>; last: number }>();
+    for (const r of await this.merged(dayStart, now + MINUTE_MS)) {
+      let s = out.get(r.storeId);
+      if (!s) out.set(r.storeId, (s = { storeId: r.storeId, day: utcDay(now), netMinorByCurrency: {}, last: r.minute }));
+      s.netMinorByCurrency[r.currency] = (s.netMinorByCurrency[r.currency] ?? 0) + netMinor(r);
+      if (r.minute > s.last) s.last = r.minute;
+    }
+    return [...out.values()]
+      .sort((a, b) => (a.storeId < b.storeId ? -1 : 1))
+      .map(({ last, ...s }) => ({ ...s, lastMinute: isoMinute(last) }));
+  }
+
+  async topStores(from: number, to: number, currency: string, limit: number) {
+    const byStore = new Map<string, MinuteTotals>();
+    for (const r of await this.merged(from, to)) {
+      if (r.currency !== currency) continue;
+      let t = byStore.get(r.storeId);
+      if (!t) byStore.set(r.storeId, (t = emptyTotals()));
+      mergeTotals(t, r);
+    }
+    return [...byStore]
+      .map(([storeId, t]) => ({ storeId, currency, netMinor: netMinor(t), grossMinor: t.grossMinor, refundMinor: t.refundMinor, saleCount: t.saleCount, itemCount: t.itemCount }))
+      .sort((a, b) => b.netMinor - a.netMinor || (a.storeId < b.storeId ? -1 : 1))
+      .slice(0, limit);
+  }
+}

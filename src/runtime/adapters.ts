@@ -1,0 +1,20 @@
+import type { DeadLetterSink, IngestLog, LogConsumer } from "../log/ports.ts";
+import type { TickPublisher, TickSubscriber } from "../live/ports.ts";
+import type { LateEventStore, MinuteStore, RawHistoryStore } from "../projections/ports.ts";
+
+/** What differs between the embedded default and the real stack; everything else is shared. */
+export interface Adapters {
+  mode: "embedded" | "cluster";
+  ingestLog: IngestLog;
+  deadLetters: DeadLetterSink;
+  windowConsumer: LogConsumer;
+  rawHistoryConsumer: LogConsumer;
+  minutes: MinuteStore;
+  late: LateEventStore;
+  rawHistory: RawHistoryStore;
+  ticksOut: TickPublisher;
+  ticksIn: TickSubscriber;
+  /** Named checks for /readyz. */
+  health(): Promise<Record<string, string>>;
+  close(): Promise<void>;
+}
