@@ -1,7 +1,96 @@
+import pg from "pg";
 import type { Settings } from "../config/settings.ts";
+import { createKafka, ensureTopics, topicNames } from "../log/kafka/kafka-client.ts";
+import { KafkaLogConsumer } from "../log/kafka/kafka-consumer.ts";
+import { KafkaDeadLetters } from "../log/kafka/kafka-dead-letters.ts";
+import { KafkaIngestLog } from "../log/kafka/kafka-ingest-log.ts";
+import { KafkaTicks } from "../live/kafka-ticks.ts";
+import { migrateCassandra } from "../projections/cassandra/cassandra-migrate.ts";
+import { CassandraMinuteStore, createCassandraClient } from "../projections/cassandra/cassandra-minute-store.ts";
+import { MirroredMinuteStore } from "../projections/mirrored-minute-store.ts";
+import { migratePostgres } from "../projections/postgres/pg-migrate.ts";
+import { PgStore } from "../projections/postgres/pg-store.ts";
 import type { Adapters } from "./adapters.ts";
 
-/** The real stack (Kafka, Cassandra, PostgreSQL). */
-export async function clusterAdapters(_settings: Settings): Promise<Adapters> {
-  throw new Error("INTRADAY_MODE=cluster is not available in this build yet; unset INTRADAY_MODE to run the embedded default");
+export type ClusterSettings = Pick<
+  Settings,
+  "KAFKA_BROKERS" | "KAFKA_TOPIC" | "KAFKA_GROUP" | "PARTITIONS" | "CASSANDRA_CONTACT_POINTS" | "CASSANDRA_DC" | "CASSANDRA_KEYSPACE" | "PG_URL"
+>;
+
+export function cassandraSettings(s: ClusterSettings) {
+  return { contactPoints: s.CASSANDRA_CONTACT_POINTS.split(",").map((c) => c.trim()), localDataCenter: s.CASSANDRA_DC, keyspace: s.CASSANDRA_KEYSPACE };
+}
+
+/** Applies the CQL and SQL migrations (also run at start; `npm run migrate` runs them alone). */
+export async function migrateAll(s: ClusterSettings): Promise<{ cassandra: string[]; postgres: string[] }> {
+  const cass = createCassandraClient(cassandraSettings(s));
+  const pool = new pg.Pool({ connectionString: s.PG_URL, max: 2 });
+  try {
+    return { cassandra: await migrateCassandra(cass, s.CASSANDRA_KEYSPACE), postgres: await migratePostgres(pool) };
+  } finally {
+    await cass.shutdown();
+    await pool.end();
+  }
+}
+
+async function reachable<T>(what: string, fix: string, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (err) {
+    throw new Error(`${what} is not reachable (${(err as Error).message}). ${fix}`);
+  }
+}
+
+/** The real stack: Kafka log and ticks, Cassandra minute projections, PostgreSQL history and mirror. */
+export async function clusterAdapters(s: ClusterSettings): Promise<Adapters> {
+  const hint = "Start the local services with `npm run services:up`, or point the INTRADAY_* connection settings at yours.";
+  const names = topicNames(s.KAFKA_TOPIC);
+  const kafkaSettings = { brokers: s.KAFKA_BROKERS.split(",").map((b) => b.trim()), topic: s.KAFKA_TOPIC, partitions: s.PARTITIONS };
+  const kafka = createKafka(kafkaSettings);
+  const admin = kafka.admin();
+  await reachable(`Kafka at ${s.KAFKA_BROKERS}`, hint, async () => {
+    await admin.connect();
+    await ensureTopics(admin, kafkaSettings);
+  });
+  await reachable(`Cassandra/PostgreSQL`, hint, () => migrateAll(s));
+  const pool = new pg.Pool({ connectionString: s.PG_URL, max: 10 });
+  pool.on("error", (err) => console.warn(`[postgres] ${err.message}`));
+  const pgStore = new PgStore(pool);
+  const cass = createCassandraClient(cassandraSettings(s), s.CASSANDRA_KEYSPACE);
+  await cass.connect();
+  const minutes = new MirroredMinuteStore(new CassandraMinuteStore(cass, s.PARTITIONS), pgStore);
+  const ingestLog = new KafkaIngestLog(kafka, names.events, s.PARTITIONS, pgStore);
+  await ingestLog.connect();
+  const deadLetters = new KafkaDeadLetters(kafka, names.deadLetters);
+  await deadLetters.connect();
+  const ticks = new KafkaTicks(kafka, names.ticks);
+  await ticks.start();
+  return {
+    mode: "cluster",
+    ingestLog,
+    deadLetters,
+    windowConsumer: new KafkaLogConsumer(kafka, { groupId: s.KAFKA_GROUP, topic: names.events, concurrency: s.PARTITIONS }),
+    rawHistoryConsumer: new KafkaLogConsumer(kafka, { groupId: `${s.KAFKA_GROUP}-raw-history`, topic: names.events, concurrency: 2, maxWaitMs: 200 }),
+    minutes,
+    late: pgStore,
+    rawHistory: pgStore,
+    ticksOut: ticks,
+    ticksIn: ticks,
+    async health() {
+      const check = async (f: () => Promise<unknown>) => f().then(() => "ok", (e: Error) => `error: ${e.message}`);
+      return {
+        kafka: ingestLog.isAvailable() ? "ok" : "error: producer disconnected",
+        cassandra: await check(() => cass.execute("SELECT release_version FROM system.local")),
+        postgres: await check(() => pool.query("SELECT 1")),
+      };
+    },
+    async close() {
+      await ticks.close().catch(() => undefined);
+      await ingestLog.close().catch(() => undefined);
+      await deadLetters.close().catch(() => undefined);
+      await admin.disconnect().catch(() => undefined);
+      await minutes.close().catch(() => undefined);
+      await pool.end().catch(() => undefined);
+    },
+  };
 }

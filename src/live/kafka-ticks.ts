@@ -1,0 +1,71 @@
+import { randomUUID } from "node:crypto";
+import type { Consumer, Kafka, Producer } from "kafkajs";
+import { InProcessTicks } from "./in-process-ticks.ts";
+import type { Tick, TickPublisher, TickSubscriber } from "./ports.ts";
+
+/**
+ * Ticks through a Kafka topic, so any API instance can serve any store's subscribers. Ticks are
+ * ephemeral (the projections are the truth): published in small batches with acks=1, and read by
+ * every instance in its own consumer group from the latest offset.
+ */
+export class KafkaTicks implements TickPublisher, TickSubscriber {
+  private readonly producer: Producer;
+  private readonly consumer: Consumer;
+  private readonly local = new InProcessTicks();
+  private buffer: Tick[] = [];
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(kafka: Kafka, private readonly topic: string, private readonly flushMs = 5) {
+    this.producer = kafka.producer({ allowAutoTopicCreation: false });
+    this.consumer = kafka.consumer({ groupId: `intraday-live-${randomUUID()}`, maxWaitTimeInMs: 20, minBytes: 1, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+  }
+
+  async start(): Promise<void> {
+    await this.producer.connect();
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [this.topic], fromBeginning: false });
+    await this.consumer.run({
+      eachBatch: async ({ batch }) => {
+        for (const m of batch.messages) {
+          if (!m.value) continue;
+          try {
+            this.local.publish(JSON.parse(m.value.toString()) as Tick[]);
+          } catch {
+            /* a malformed tick is ignored: ticks are only a live hint */
+          }
+        }
+      },
+    });
+  }
+
+  publish(ticks: readonly Tick[]): void {
+    if (!ticks.length) return;
+    this.buffer.push(...ticks);
+    this.timer ??= setTimeout(() => this.flush(), this.flushMs);
+  }
+
+  private flush(): void {
+    this.timer = null;
+    const ticks = this.buffer;
+    this.buffer = [];
+    const byStore = new Map<string, Tick[]>();
+    for (const t of ticks) {
+      const list = byStore.get(t.storeId);
+      if (list) list.push(t);
+      else byStore.set(t.storeId, [t]);
+    }
+    const messages = [...byStore].map(([key, list]) => ({ key, value: JSON.stringify(list) }));
+    this.producer.send({ topic: this.topic, acks: 1, messages }).catch((err: Error) => console.warn(`[ticks] not published: ${err.message}`));
+  }
+
+  subscribe(listener: (ticks: readonly Tick[]) => void): () => void {
+    return this.local.subscribe(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.flush();
+    await this.consumer.disconnect();
+    await this.producer.disconnect();
+  }
+}

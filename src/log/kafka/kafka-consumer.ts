@@ -1,0 +1,137 @@
+import type { Admin, Consumer, EachBatchPayload, Kafka } from "kafkajs";
+import type { LogConsumer, LogRecord, PartitionHandler } from "../ports.ts";
+
+export interface KafkaConsumerOptions {
+  groupId: string;
+  topic: string;
+  /** Process partitions side by side (each partition stays in order). */
+  concurrency: number;
+  /** Wait at most this long for a fetch to fill: the floor of end-to-end latency. */
+  maxWaitMs?: number;
+  onError?: (err: unknown) => void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A consumer group member over Kafka with manual commits. Offsets are committed only as far as the
+ * handler says is flushed. A failing batch (say, Cassandra down) is retried in place with backoff
+ * while heartbeating, so the partition pauses instead of skipping. On rebalance the handler flushes
+ * what it holds and the flushed offsets are committed before the partitions move.
+ */
+export class KafkaLogConsumer implements LogConsumer {
+  private readonly consumer: Consumer;
+  private readonly admin: Admin;
+  private readonly committed = new Map<number, number>();
+  private assigned = new Set<number>();
+  private handler: PartitionHandler | null = null;
+  private revoking: Promise<void> = Promise.resolve();
+  private readonly onError: (err: unknown) => void;
+  readonly groupId: string;
+
+  constructor(kafka: Kafka, private readonly opts: KafkaConsumerOptions) {
+    this.groupId = opts.groupId;
+    this.onError = opts.onError ?? ((e) => console.error(`[consumer ${opts.groupId}]`, e));
+    this.consumer = kafka.consumer({
+      groupId: opts.groupId,
+      sessionTimeout: 10_000,
+      rebalanceTimeout: 30_000,
+      heartbeatInterval: 1000,
+      maxWaitTimeInMs: opts.maxWaitMs ?? 20,
+      minBytes: 1,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      allowAutoTopicCreation: false,
+      retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
+    });
+    this.admin = kafka.admin();
+  }
+
+  async run(handler: PartitionHandler): Promise<void> {
+    this.handler = handler;
+    const { GROUP_JOIN, REBALANCING, CRASH } = this.consumer.events;
+    this.consumer.on(REBALANCING, () => {
+      this.revoking = this.revoke([...this.assigned]);
+    });
+    this.consumer.on(GROUP_JOIN, (e) => {
+      const now = new Set(e.payload.memberAssignment[this.opts.topic] ?? []);
+      const lost = [...this.assigned].filter((p) => !now.has(p));
+      this.assigned = now;
+      void this.revoking
+        .then(() => this.revoke(lost))
+        .then(() => handler.assigned([...now]))
+        .catch(this.onError);
+    });
+    this.consumer.on(CRASH, (e) => this.onError(e.payload.error));
+    await this.admin.connect();
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [this.opts.topic], fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.opts.concurrency,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+  }
+
+  private async revoke(partitions: number[]): Promise<void> {
+    if (!partitions.length || !this.handler) return;
+    try {
+      const safe = await this.handler.revoked(partitions);
+      for (const [p, o] of safe) await this.commit(p, o);
+    } catch (err) {
+      // The next owner replays from the last commit; row offsets make that exact.
+      this.onError(err);
+    }
+  }
+
+  private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (batch.messages.length === 0 || !this.handler) return;
+    const records: LogRecord[] = batch.messages.map((m) => ({
+      partition: batch.partition,
+      offset: Number(m.offset),
+      key: m.key ? m.key.toString() : null,
+      value: m.value ? m.value.toString() : null,
+      appendTime: Number(m.timestamp),
+    }));
+    let backoff = 200;
+    for (;;) {
+      if (!isRunning() || isStale()) return;
+      try {
+        const safe = await this.handler.batch(batch.partition, records);
+        resolveOffset(batch.lastOffset());
+        await this.commit(batch.partition, safe);
+        await heartbeat();
+        return;
+      } catch (err) {
+        this.onError(err);
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, 5000);
+        await heartbeat();
+      }
+    }
+  }
+
+  async commit(partition: number, offset: number): Promise<void> {
+    if (offset <= (this.committed.get(partition) ?? -1)) return;
+    await this.consumer.commitOffsets([{ topic: this.opts.topic, partition, offset: String(offset) }]);
+    this.committed.set(partition, offset);
+  }
+
+  async lag(): Promise<{ partition: number; end: number; committed: number }[]> {
+    const [ends, groups] = await Promise.all([
+      this.admin.fetchTopicOffsets(this.opts.topic),
+      this.admin.fetchOffsets({ groupId: this.groupId, topics: [this.opts.topic] }),
+    ]);
+    const committed = new Map((groups[0]?.partitions ?? []).map((p) => [p.partition, Math.max(0, Number(p.offset))]));
+    return ends.map((e) => ({ partition: e.partition, end: Number(e.high), committed: committed.get(e.partition) ?? 0 }));
+  }
+
+  async stop(): Promise<void> {
+    this.consumer.pause([{ topic: this.opts.topic }]);
+    await this.revoke([...this.assigned]);
+    await this.consumer.stop();
+    this.assigned.clear();
+    await this.consumer.disconnect();
+    await this.admin.disconnect();
+  }
+}

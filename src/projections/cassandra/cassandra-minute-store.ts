@@ -1,0 +1,146 @@
+import cassandra, { type Client, type types } from "cassandra-driver";
+import type { MinuteRow } from "../../domain/minute-row.ts";
+import { MINUTE_MS, utcDay } from "../../domain/time.ts";
+import type { WindowKey } from "../../domain/store-windows.ts";
+import type { MinuteStore } from "../ports.ts";
+
+const TOTALS = "sale_count, refund_count, gross_minor, refund_minor, item_count, first_event_at, last_event_at";
+const DAY_MS = 24 * 60 * MINUTE_MS;
+
+/** Write timestamp that orders a row's versions by how much of the log they include. */
+export function writeTimestamp(row: Pick<MinuteRow, "offset" | "revision">): bigint {
+  return BigInt(row.offset + 1) * 65536n + BigInt(Math.min(row.revision, 65535));
+}
+
+function daysBetween(from: number, to: number): string[] {
+  const days: string[] = [];
+  for (let d = Date.parse(`${utcDay(from)}T00:00:00Z`); d < to; d += DAY_MS) days.push(utcDay(d));
+  return days;
+}
+
+const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+const time = (v: unknown): number | null => (v instanceof Date ? v.getTime() : null);
+
+function rowOf(r: types.Row, storeId: string | null, partition: number | null): MinuteRow {
+  return {
+    storeId: storeId ?? (r.get("store_id") as string),
+    minute: (r.get("minute") as Date).getTime(),
+    currency: r.get("currency") as string,
+    saleCount: num(r.get("sale_count")),
+    refundCount: num(r.get("refund_count")),
+    grossMinor: num(r.get("gross_minor")),
+    refundMinor: num(r.get("refund_minor")),
+    itemCount: num(r.get("item_count")),
+    firstEventAt: time(r.get("first_event_at")),
+    lastEventAt: time(r.get("last_event_at")),
+    partition: partition ?? num(r.get("source_partition")),
+    offset: num(r.get("source_offset")),
+    revision: num(r.get("revision")),
+    provisional: Boolean(r.get("provisional")),
+    eventIds: [],
+  };
+}
+
+export interface CassandraSettings {
+  contactPoints: string[];
+  localDataCenter: string;
+  keyspace: string;
+}
+
+export function createCassandraClient(s: CassandraSettings, keyspace?: string): Client {
+  return new cassandra.Client({
+    contactPoints: s.contactPoints,
+    localDataCenter: s.localDataCenter,
+    ...(keyspace ? { keyspace } : {}),
+    encoding: { useBigIntAsLong: true },
+    pooling: { coreConnectionsPerHost: { [cassandra.types.distance.local]: 2 } },
+    socketOptions: { connectTimeout: 3000, readTimeout: 10_000 },
+    queryOptions: { consistency: cassandra.types.consistencies.localQuorum, prepare: true, isIdempotent: true },
+  });
+}
+
+/** Minute projections in Cassandra: prepared statements, whole-row idempotent upserts. */
+export class CassandraMinuteStore implements MinuteStore {
+  constructor(private readonly client: Client, private readonly partitions: number) {}
+
+  /** Reads every page of a query. */
+  private async all(query: string, params: unknown[]): Promise<types.Row[]> {
+    const out: types.Row[] = [];
+    let pageState: string | undefined;
+    do {
+      const rs = await this.client.execute(query, params, { fetchSize: 5000, ...(pageState ? { pageState } : {}) });
+      out.push(...rs.rows);
+      pageState = rs.pageState ?? undefined;
+    } while (pageState);
+    return out;
+  }
+
+  async loadRows(storeId: string, keys: readonly WindowKey[]): Promise<MinuteRow[]> {
+    const rows = await Promise.all(
+      keys.map((k) =>
+        this.client.execute(
+          `SELECT minute, currency, ${TOTALS}, source_partition, source_offset, revision, provisional, event_ids FROM minutes_by_store WHERE store_id = ? AND day = ? AND minute = ? AND currency = ?`,
+          [storeId, utcDay(k.minute), new Date(k.minute), k.currency],
+        ),
+      ),
+    );
+    return rows.flatMap((rs) =>
+      rs.rows.map((r) => {
+        const ids = r.get("event_ids") as string | null;
+        return { ...rowOf(r, storeId, null), eventIds: ids ? ids.split(",") : [] };
+      }),
+    );
+  }
+
+  async writeRows(rows: readonly MinuteRow[]): Promise<void> {
+    await Promise.all(
+      rows.flatMap((r) => {
+        const day = utcDay(r.minute);
+        const ts = writeTimestamp(r);
+        const totals = [BigInt(r.saleCount), BigInt(r.refundCount), BigInt(r.grossMinor), BigInt(r.refundMinor), BigInt(r.itemCount),
+          r.firstEventAt === null ? null : new Date(r.firstEventAt), r.lastEventAt === null ? null : new Date(r.lastEventAt)];
+        return [
+          this.client.execute(
+            `INSERT INTO minutes_by_store (store_id, day, minute, currency, ${TOTALS}, source_partition, source_offset, revision, provisional, event_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
+            [r.storeId, day, new Date(r.minute), r.currency, ...totals, r.partition, BigInt(r.offset), r.revision, r.provisional, r.eventIds.join(","), ts],
+          ),
+          this.client.execute(
+            `INSERT INTO minutes_by_day (day, source_partition, minute, store_id, currency, ${TOTALS}, source_offset, revision, provisional) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
+            [day, r.partition, new Date(r.minute), r.storeId, r.currency, ...totals, BigInt(r.offset), r.revision, r.provisional, ts],
+          ),
+        ];
+      }),
+    );
+  }
+
+  async storeRows(storeId: string, from: number, to: number): Promise<MinuteRow[]> {
+    const results = await Promise.all(
+      daysBetween(from, to).map((day) =>
+        this.all(
+          `SELECT minute, currency, ${TOTALS}, source_partition, source_offset, revision, provisional FROM minutes_by_store WHERE store_id = ? AND day = ? AND minute >= ? AND minute < ?`,
+          [storeId, day, new Date(from), new Date(to)],
+        ),
+      ),
+    );
+    return results.flatMap((rows) => rows.map((r) => rowOf(r, storeId, null)));
+  }
+
+  async allRows(from: number, to: number): Promise<MinuteRow[]> {
+    const queries: Promise<MinuteRow[]>[] = [];
+    for (const day of daysBetween(from, to)) {
+      for (let p = 0; p < this.partitions; p++) {
+        queries.push(
+          this.all(
+            `SELECT minute, store_id, currency, ${TOTALS}, source_offset, revision, provisional FROM minutes_by_day WHERE day = ? AND source_partition = ? AND minute >= ? AND minute < ?`,
+            [day, p, new Date(from), new Date(to)],
+          ).then((rows) => rows.map((r) => rowOf(r, null, p))),
+        );
+      }
+    }
+    return (await Promise.all(queries)).flat().sort((a, b) => a.minute - b.minute || (a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0) || (a.storeId < b.storeId ? -1 : 1));
+  }
+
+  async close(): Promise<void> {
+    await this.client.shutdown();
+  }
+}
