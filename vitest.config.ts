@@ -4,8 +4,18 @@ export default defineConfig({
   test: {
     projects: [
       { test: { name: "unit", include: ["src/**/*.unit.spec.ts", "test/**/*.unit.spec.ts"] } },
-      { test: { name: "int", include: ["src/**/*.int.spec.ts", "test/**/*.int.spec.ts"], testTimeout: 60_000, hookTimeout: 120_000, fileParallelism: false } },
-      { test: { name: "e2e", include: ["test/**/*.e2e.spec.ts"], testTimeout: 120_000, hookTimeout: 120_000, fileParallelism: false } },
+      { test: { name: "int", include: ["src/**/*.int.spec.ts", "test/**/*.int.spec.ts"], exclude: ["test/cluster/**"], testTimeout: 60_000, hookTimeout: 120_000, fileParallelism: false } },
+      { test: { name: "e2e", include: ["test/**/*.e2e.spec.ts"], exclude: ["test/cluster/**"], testTimeout: 120_000, hookTimeout: 120_000, fileParallelism: false } },
+      {
+        test: {
+          name: "cluster",
+          include: ["test/cluster/**/*.spec.ts"],
+          globalSetup: ["test/cluster/global-setup.ts"],
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });
