@@ -6,6 +6,7 @@ import {
   evictSettled,
   hasOpenWindows,
   installWindows,
+  markLateRecorded,
   markWritten,
   minDirtyOffset,
   missingWindows,
@@ -37,9 +38,18 @@ async function writeDue(s: StoreWindows, clock: Clock, deps: ActorDeps, force: b
 
 type Counts = { ok: true; applied: number; duplicates: number; replayed: number; late: number };
 
+/** Records late events not yet recorded (also those of an earlier attempt whose recording failed). */
+async function recordPendingLate(s: StoreWindows, deps: ActorDeps): Promise<void> {
+  if (s.pendingLate.length === 0) return;
+  const pending = [...s.pendingLate];
+  await deps.late.recordLate(pending);
+  markLateRecorded(s, pending);
+}
+
 async function handle(s: StoreWindows, msg: StoreMsg, deps: ActorDeps): Promise<Counts> {
   const clock = { streamTime: msg.streamTime, now: deps.now() };
   if (msg.kind === "tick") {
+    await recordPendingLate(s, deps);
     deps.ticks.publish(await writeDue(s, clock, deps, msg.force));
     evictSettled(s, clock.now, deps.windowing);
     return { ok: true, applied: 0, duplicates: 0, replayed: 0, late: 0 };
@@ -48,9 +58,10 @@ async function handle(s: StoreWindows, msg: StoreMsg, deps: ActorDeps): Promise<
   if (missing.length) installWindows(s, missing, await deps.minutes.loadRows(s.storeId, missing), clock.now);
   const result = applyEvents(s, msg.events, deps.windowing);
   if (result.late.length) {
-    await deps.late.recordLate(result.late);
+    s.pendingLate.push(...result.late);
     deps.metrics.lateEvents.inc(undefined, result.late.length);
   }
+  await recordPendingLate(s, deps);
   const written = await writeDue(s, clock, deps, false);
   const writtenKeys = new Set(written.map((t) => windowKey(t.minute, t.currency)));
   const live: Tick[] = [...written];

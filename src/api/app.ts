@@ -30,6 +30,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logger: deps.settings.LOG_LEVEL === "silent" ? false : { level: deps.settings.LOG_LEVEL },
     bodyLimit: deps.settings.MAX_BODY_BYTES,
   });
+  // Fastify parses text/plain by default; the contract accepts only JSON, so anything else is 415.
+  app.removeContentTypeParser("text/plain");
   installErrorHandler(app, deps.settings.MAX_BODY_BYTES);
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(ingestRoutes, deps);

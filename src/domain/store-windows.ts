@@ -41,6 +41,11 @@ interface Window {
 export interface StoreWindows {
   storeId: string;
   windows: Map<string, Window>;
+  /**
+   * Late events (from applyEvents) the actor has not yet durably recorded. They hold back the commit
+   * like dirty windows do: once their window has applied a later offset, a replay would skip them.
+   */
+  pendingLate: LateEvent[];
 }
 
 export interface WindowKey {
@@ -49,7 +54,7 @@ export interface WindowKey {
 }
 
 export function newStoreWindows(storeId: string): StoreWindows {
-  return { storeId, windows: new Map() };
+  return { storeId, windows: new Map(), pendingLate: [] };
 }
 
 /** Windows these events touch that are not in memory: the actor loads their rows first. */
@@ -229,7 +234,14 @@ export function evictSettled(s: StoreWindows, now: number, cfg: WindowingConfig)
 export function minDirtyOffset(s: StoreWindows): number | null {
   let min: number | null = null;
   for (const w of s.windows.values()) if (w.dirtySince !== null && (min === null || w.dirtySince < min)) min = w.dirtySince;
+  for (const l of s.pendingLate) if (min === null || l.offset < min) min = l.offset;
   return min;
+}
+
+/** Records that these late events (from pendingLate) are durably recorded. */
+export function markLateRecorded(s: StoreWindows, recorded: readonly LateEvent[]): void {
+  const done = new Set(recorded);
+  s.pendingLate = s.pendingLate.filter((l) => !done.has(l));
 }
 
 export function hasOpenWindows(s: StoreWindows): boolean {

@@ -1,5 +1,5 @@
 import { decodeEvent, type FieldIssue, type SaleEvent } from "../domain/event.ts";
-import type { AppendResult, IngestLog } from "../log/ports.ts";
+import { LogUnavailableError, type AppendResult, type IngestLog } from "../log/ports.ts";
 
 export class IngestValidationError extends Error {
   readonly code = "INTRADAY_INVALID_EVENTS";
@@ -62,6 +62,8 @@ export class IngestService {
 
   async ingest(body: unknown): Promise<AppendResult> {
     const { events, duplicatesInRequest } = this.validate(body);
+    // A closed log (e.g. during shutdown) is "unavailable" (503 + Retry-After), not an internal error.
+    if (!this.log.isAvailable()) throw new LogUnavailableError("the event log is closed");
     const r = await this.log.appendNew(events);
     return { accepted: r.accepted, duplicates: r.duplicates + duplicatesInRequest };
   }

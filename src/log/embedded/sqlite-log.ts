@@ -31,6 +31,10 @@ export class SqliteLog implements IngestLog, DeadLetterSink {
   private readonly getCommitted: Database.Statement;
   private readonly setCommitted: Database.Statement;
   private readonly insertDead: Database.Statement;
+  private readonly syncNormal: Database.Statement;
+  private readonly syncFull: Database.Statement;
+  /** Highest offset this process has committed per group and partition: unchanged commits are skipped. */
+  private readonly committedCache = new Map<string, number>();
 
   constructor(
     dataDir: string,
@@ -75,6 +79,8 @@ export class SqliteLog implements IngestLog, DeadLetterSink {
     this.setCommitted = this.db.prepare(
       "INSERT INTO committed (group_id, partition, offset) VALUES (?, ?, ?) ON CONFLICT (group_id, partition) DO UPDATE SET offset = excluded.offset WHERE excluded.offset > committed.offset",
     );
+    this.syncNormal = this.db.prepare("PRAGMA synchronous = NORMAL");
+    this.syncFull = this.db.prepare("PRAGMA synchronous = FULL");
     this.insertDead = this.db.prepare(
       "INSERT OR IGNORE INTO dead_letters (partition, offset, value, reason, recorded_at) VALUES (?, ?, ?, ?, ?)",
     );
@@ -161,8 +167,24 @@ export class SqliteLog implements IngestLog, DeadLetterSink {
     return row?.offset ?? 0;
   }
 
+  /**
+   * Commits are monotonic, so one at or below what this process already committed is a no-op and is
+   * skipped (consumers commit after every batch, mostly unchanged). The write itself is not fsynced
+   * (synchronous=NORMAL for this statement only): it survives a process crash (kill -9), and after an
+   * OS crash or power loss it can only fall back to an older offset, which replays (idempotent).
+   * Appends stay synchronous=FULL, and their fsync also makes earlier commits durable.
+   */
   commit(groupId: string, partition: number, offset: number): void {
-    this.setCommitted.run(groupId, partition, offset);
+    const key = `${groupId}\u0000${partition}`;
+    const known = this.committedCache.get(key);
+    if (known !== undefined && offset <= known) return;
+    this.syncNormal.run();
+    try {
+      this.setCommitted.run(groupId, partition, offset);
+    } finally {
+      this.syncFull.run();
+    }
+    this.committedCache.set(key, offset);
   }
 
   async deadLetter(record: LogRecord, reason: string): Promise<void> {

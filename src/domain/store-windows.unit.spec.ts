@@ -1,0 +1,425 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { decodeEvent, type SaleEvent } from "./event.ts";
+import { netMinor, windowKey, type MinuteRow } from "./minute-row.ts";
+import { recomputeWindows } from "./recompute.ts";
+import {
+  applyEvents,
+  dueWrites,
+  evictSettled,
+  hasOpenWindows,
+  installWindows,
+  isBeyondLateness,
+  isClosed,
+  markLateRecorded,
+  markWritten,
+  minDirtyOffset,
+  missingWindows,
+  newStoreWindows,
+  viewOf,
+  type LoggedEvent,
+  type StoreWindows,
+} from "./store-windows.ts";
+import { MINUTE_MS } from "./time.ts";
+import type { WindowingConfig } from "./windowing-config.ts";
+
+const cfg: WindowingConfig = { graceMs: 10_000, idleSlackMs: 30_000, allowedLatenessMs: 120_000, checkpointMs: 5_000, maxFutureSkewMs: 60_000 };
+const M = Date.UTC(2026, 0, 1, 10, 0); // the window under test: [M, M + 60 s)
+const END = M + MINUTE_MS;
+const STORE = "store-1";
+
+let idCounter = 0;
+function uuid(n: number): string {
+  return `00000000-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
+}
+
+function sale(over: { at?: number; currency?: string; type?: "sale" | "refund"; lines?: { quantity: number; unitPriceMinor: number }[]; id?: string } = {}): SaleEvent {
+  const r = decodeEvent({
+    eventId: over.id ?? uuid(++idCounter),
+    storeId: STORE,
+    occurredAt: new Date(over.at ?? M + 1000).toISOString(),
+    type: over.type ?? "sale",
+    currency: over.currency ?? "EUR",
+    lines: (over.lines ?? [{ quantity: 1, unitPriceMinor: 100 }]).map((l, i) => ({ sku: `sku-${i}`, ...l })),
+  });
+  if (!r.ok) throw new Error(JSON.stringify(r.issues));
+  return r.event;
+}
+
+function logged(event: SaleEvent, offset: number, appendTime = event.occurredAtMs + 500, partition = 0): LoggedEvent {
+  return { partition, offset, appendTime, event };
+}
+
+/** Loads (from `rows`, as an actor would) whatever windows the events need, then applies them. */
+function apply(s: StoreWindows, events: LoggedEvent[], rows: MinuteRow[] = [], now = 0) {
+  const missing = missingWindows(s, events);
+  installWindows(s, missing, rows, now);
+  return applyEvents(s, events, cfg);
+}
+
+const EUR = windowKey(M, "EUR");
+
+describe("store windows", () => {
+  describe("applying events", () => {
+    it("given sales and refunds, then net = gross − refunds and itemCount counts units sold only", () => {
+      const s = newStoreWindows(STORE);
+      apply(s, [
+        logged(sale({ lines: [{ quantity: 2, unitPriceMinor: 500 }, { quantity: 1, unitPriceMinor: 250 }] }), 0),
+        logged(sale({ type: "refund", lines: [{ quantity: 3, unitPriceMinor: 100 }] }), 1),
+        logged(sale({ lines: [{ quantity: 4, unitPriceMinor: 0 }] }), 2),
+      ]);
+      const v = viewOf(s, EUR)!;
+      expect(v).toMatchObject({ saleCount: 2, refundCount: 1, grossMinor: 1250, refundMinor: 300, itemCount: 7 });
+      expect(netMinor(v)).toBe(950);
+    });
+
+    it("a window holding only refunds has a negative net", () => {
+      const s = newStoreWindows(STORE);
+      apply(s, [logged(sale({ type: "refund", lines: [{ quantity: 1, unitPriceMinor: 700 }] }), 0)]);
+      const v = viewOf(s, EUR)!;
+      expect([v.saleCount, v.refundCount, v.itemCount, netMinor(v)]).toEqual([0, 1, 0, -700]);
+    });
+
+    it("given several currencies in one minute, then each has its own window and none is summed into another", () => {
+      const s = newStoreWindows(STORE);
+      apply(s, [
+        logged(sale({ currency: "EUR", lines: [{ quantity: 1, unitPriceMinor: 100 }] }), 0),
+        logged(sale({ currency: "USD", lines: [{ quantity: 1, unitPriceMinor: 200 }] }), 1),
+        logged(sale({ currency: "JPY", lines: [{ quantity: 1, unitPriceMinor: 300 }] }), 2),
+        logged(sale({ currency: "EUR", lines: [{ quantity: 1, unitPriceMinor: 1 }] }), 3),
+      ]);
+      expect(s.windows.size).toBe(3);
+      expect(viewOf(s, windowKey(M, "EUR"))!.grossMinor).toBe(101);
+      expect(viewOf(s, windowKey(M, "USD"))!.grossMinor).toBe(200);
+      expect(viewOf(s, windowKey(M, "JPY"))!.grossMinor).toBe(300);
+    });
+
+    it("windows are UTC minutes of the event time: 59.999 s and 60 s fall in different windows", () => {
+      const s = newStoreWindows(STORE);
+      apply(s, [logged(sale({ at: END - 1 }), 0), logged(sale({ at: END }), 1), logged(sale({ at: M }), 2)]);
+      expect(viewOf(s, windowKey(M, "EUR"))!.saleCount).toBe(2);
+      expect(viewOf(s, windowKey(END, "EUR"))!.saleCount).toBe(1);
+      expect(viewOf(s, windowKey(M, "EUR"))).toMatchObject({ firstEventAt: M, lastEventAt: END - 1 });
+    });
+
+    it("given a window not loaded, then applying is refused rather than silently starting from empty", () => {
+      expect(() => applyEvents(newStoreWindows(STORE), [logged(sale(), 0)], cfg)).toThrow(/not loaded/);
+    });
+  });
+
+  describe("duplicates", () => {
+    it("given the same eventId twice in one batch, then it is applied once", () => {
+      const s = newStoreWindows(STORE);
+      const e = sale();
+      const r = apply(s, [logged(e, 0), logged(e, 1)]);
+      expect(r.outcomes).toEqual(["applied", "duplicate"]);
+      expect(viewOf(s, EUR)!.saleCount).toBe(1);
+    });
+
+    it("given the same eventId re-appended in a later batch, even in upper case, then it is applied once", () => {
+      const s = newStoreWindows(STORE);
+      const e = sale();
+      apply(s, [logged(e, 3)]);
+      const upper = decodeEvent({ eventId: e.eventId.toUpperCase(), storeId: e.storeId, occurredAt: e.occurredAt, type: e.type, currency: e.currency, lines: e.lines });
+      if (!upper.ok) throw new Error("upper-case UUID must be accepted");
+      const r = apply(s, [logged(upper.event, 9)]);
+      expect(r.outcomes).toEqual(["duplicate"]);
+      expect(viewOf(s, EUR)).toMatchObject({ saleCount: 1, offset: 3 });
+    });
+
+    it("given a duplicate after the window was written, evicted and reloaded, then it is still applied once", () => {
+      const s = newStoreWindows(STORE);
+      const e = sale();
+      apply(s, [logged(e, 0)]);
+      const rows = dueWrites(s, { streamTime: END + cfg.graceMs, now: END }, cfg);
+      markWritten(s, rows, END);
+      expect(evictSettled(s, END + cfg.graceMs + cfg.idleSlackMs + cfg.allowedLatenessMs + 1, cfg)).toBe(1);
+      const r = apply(s, [logged(e, 5, END + 1000)], rows);
+      expect(r.outcomes).toEqual(["duplicate"]);
+      expect(viewOf(s, EUR)!.saleCount).toBe(1);
+    });
+  });
+
+  describe("replay", () => {
+    const stored = (): MinuteRow => ({
+      storeId: STORE,
+      minute: M,
+      currency: "EUR",
+      saleCount: 1,
+      refundCount: 0,
+      grossMinor: 100,
+      refundMinor: 0,
+      itemCount: 1,
+      firstEventAt: M + 1000,
+      lastEventAt: M + 1000,
+      partition: 0,
+      offset: 7,
+      revision: 1,
+      provisional: true,
+      eventIds: [uuid(999_001)],
+    });
+
+    it("given a stored row at offset 7, then records at offsets ≤ 7 of that partition are skipped and later ones applied", () => {
+      const s = newStoreWindows(STORE);
+      const r = apply(s, [logged(sale(), 5), logged(sale(), 7), logged(sale(), 8)], [stored()]);
+      expect(r.outcomes).toEqual(["replayed", "replayed", "applied"]);
+      expect(viewOf(s, EUR)).toMatchObject({ saleCount: 2, grossMinor: 200, offset: 8, revision: 1 });
+    });
+
+    it("the offset rule is per partition: the same offset on another partition is not a replay", () => {
+      const s = newStoreWindows(STORE);
+      const r = apply(s, [logged(sale(), 5, undefined, 1)], [stored()]);
+      expect(r.outcomes).toEqual(["applied"]);
+    });
+
+    it("given a loaded row, then the next write continues its revision and keeps its totals", () => {
+      const s = newStoreWindows(STORE);
+      const e = sale();
+      apply(s, [logged(e, 8)], [stored()], M);
+      const [row] = dueWrites(s, { streamTime: END + cfg.graceMs, now: M }, cfg);
+      expect(row).toMatchObject({ saleCount: 2, grossMinor: 200, offset: 8, revision: 2, provisional: false });
+      expect([...row!.eventIds].sort()).toEqual([uuid(999_001), e.eventId].sort());
+    });
+  });
+
+  describe("lateness", () => {
+    it("isBeyondLateness: append time > end + grace + allowed lateness, boundary included as on time", () => {
+      const limit = END + cfg.graceMs + cfg.allowedLatenessMs;
+      expect(isBeyondLateness(M, limit, cfg)).toBe(false);
+      expect(isBeyondLateness(M, limit + 1, cfg)).toBe(true);
+    });
+
+    it("given a closed, written window, when an event arrives within lateness, then it corrects the row as revision + 1, final", () => {
+      const s = newStoreWindows(STORE);
+      apply(s, [logged(sale(), 0)]);
+      const first = dueWrites(s, { streamTime: END + cfg.graceMs, now: END }, cfg);
+      expect(first.map((r) => [r.revision, r.provisional, r.saleCount])).toEqual([[1, false, 1]]);
+      markWritten(s, first, END);
+      const r = apply(s, [logged(sale({ lines: [{ quantity: 2, unitPriceMinor: 50 }] }), 1, END + cfg.graceMs + cfg.allowedLatenessMs)]);
+      expect(r.outcomes).toEqual(["applied"]);
+      const corrected = dueWrites(s, { streamTime: END + cfg.graceMs + 1, now: END + 1 }, cfg);
+      expect(corrected.map((x) => [x.revision, x.provisional, x.saleCount, x.grossMinor, x.offset])).toEqual([[2, false, 2, 200, 1]]);
+    });
+
+    it("given an event beyond lateness (by its append time), then it is reported late with a reason and not applied", () => {
+      const s = newStoreWindows(STORE);
+      apply(s, [logged(sale(), 0)]);
+      const e = sale();
+      const appendTime = END + cfg.graceMs + cfg.allowedLatenessMs + 1;
+      const r = apply(s, [logged(e, 4, appendTime)]);
+      expect(r.outcomes).toEqual(["late"]);
+      expect(r.late).toEqual([{ event: e, partition: 0, offset: 4, appendTime, reason: "beyond allowed lateness" }]);
+      expect(r.changed.size).toBe(0);
+      expect(viewOf(s, EUR)).toMatchObject({ saleCount: 1, offset: 0 });
+    });
+
+    it("lateness ignores the wall clock and stream time: a replay judges the same record alike", () => {
+      const s1 = newStoreWindows(STORE);
+      const s2 = newStoreWindows(STORE);
+      const recs = [logged(sale(), 0, END + 50_000), logged(sale(), 1, END + cfg.graceMs + cfg.allowedLatenessMs + 10)];
+      expect(apply(s1, recs, [], 0).outcomes).toEqual(apply(s2, recs, [], END + 10 * MINUTE_MS).outcomes);
+    });
+
+    it("a window holding only late events is never written", () => {
+      const s = newStoreWindows(STORE);
+      apply(s, [logged(sale(), 0, END + 10 * MINUTE_MS)]);
+      expect(dueWrites(s, { streamTime: END + 10 * MINUTE_MS, now: END + 10 * MINUTE_MS }, cfg, true)).toEqual([]);
+      expect(minDirtyOffset(s)).toBeNull();
+    });
+  });
+
+  describe("closing", () => {
+    it("isClosed: by stream time at end + grace, or by wall clock at end + grace + idle slack", () => {
+      expect(isClosed(M, { streamTime: END + cfg.graceMs - 1, now: 0 }, cfg)).toBe(false);
+      expect(isClosed(M, { streamTime: END + cfg.graceMs, now: 0 }, cfg)).toBe(true);
+      expect(isClosed(M, { streamTime: 0, now: END + cfg.graceMs + cfg.idleSlackMs - 1 }, cfg)).toBe(false);
+      expect(isClosed(M, { streamTime: 0, now: END + cfg.graceMs + cfg.idleSlackMs }, cfg)).toBe(true);
+    });
+
+    it("given an open dirty window within the checkpoint interval, then nothing is written; when stream time passes end + grace, the final row is", () => {
+      const s = newStoreWindows(STORE);
+      apply(s, [logged(sale(), 0)], [], M);
+      expect(dueWrites(s, { streamTime: END + cfg.graceMs - 1, now: M + cfg.checkpointMs - 1 }, cfg)).toEqual([]);
+      expect(hasOpenWindows(s)).toBe(true);
+      const rows = dueWrites(s, { streamTime: END + cfg.graceMs, now: M + 1 }, cfg);
+      expect(rows.map((r) => [r.provisional, r.revision])).toEqual([[false, 1]]);
+      expect(hasOpenWindows(s)).toBe(false);
+    });
+
+    it("given a quiet store (stream time stuck), then the wall clock closes its last minute", () => {
+      const s = newStoreWindows(STORE);
+      apply(s, [logged(sale(), 0)], [], M);
+      const stuck = M + 2000;
+      expect(dueWrites(s, { streamTime: stuck, now: END + cfg.graceMs + cfg.idleSlackMs - 1 }, cfg).map((r) => r.provisional)).toEqual([true]);
+      markWritten(s, [viewOf(s, EUR)!].map((v) => ({ ...v, revision: 1 })), END + cfg.graceMs + cfg.idleSlackMs - 1);
+      const rows = dueWrites(s, { streamTime: stuck, now: END + cfg.graceMs + cfg.idleSlackMs }, cfg);
+      expect(rows.map((r) => [r.provisional, r.revision])).toEqual([[false, 2]]);
+    });
+
+    it("given a checkpointed (provisional) row with no new events, when the window closes, then it is rewritten final", () => {
+      const s = newStoreWindows(STORE);
+      apply(s, [logged(sale(), 0)], [], M);
+      const cp = dueWrites(s, { streamTime: M, now: M + cfg.checkpointMs }, cfg);
+      expect(cp.map((r) => [r.provisional, r.revision])).toEqual([[true, 1]]);
+      markWritten(s, cp, M + cfg.checkpointMs);
+      const fin = dueWrites(s, { streamTime: END + cfg.graceMs, now: M + cfg.checkpointMs + 1 }, cfg);
+      expect(fin.map((r) => [r.provisional, r.revision, r.saleCount])).toEqual([[false, 2, 1]]);
+      markWritten(s, fin, M + cfg.checkpointMs + 1);
+      expect(dueWrites(s, { streamTime: END + cfg.graceMs + 5, now: END + 10 * MINUTE_MS }, cfg)).toEqual([]);
+    });
+  });
+
+  describe("checkpoints, flushes and the commit bound", () => {
+    it("a dirty open window is written provisional once checkpointMs has passed since its last write, then not again until it changes", () => {
+      const s = newStoreWindows(STORE);
+      apply(s, [logged(sale(), 4)], [], M);
+      expect(dueWrites(s, { streamTime: M, now: M + cfg.checkpointMs - 1 }, cfg)).toEqual([]);
+      const rows = dueWrites(s, { streamTime: M, now: M + cfg.checkpointMs }, cfg);
+      expect(rows.map((r) => [r.provisional, r.revision, r.offset])).toEqual([[true, 1, 4]]);
+      markWritten(s, rows, M + cfg.checkpointMs);
+      expect(minDirtyOffset(s)).toBeNull();
+      expect(dueWrites(s, { streamTime: M, now: M + 10 * cfg.checkpointMs }, cfg)).toEqual([]);
+    });
+
+    it("force writes every dirty window (provisional if still open) and nothing clean", () => {
+      const s = newStoreWindows(STORE);
+      apply(s, [logged(sale({ at: M }), 0), logged(sale({ at: END }), 1)], [], M);
+      const rows = dueWrites(s, { streamTime: M, now: M }, cfg, true);
+      expect(rows.map((r) => [r.minute, r.provisional])).toEqual([
+        [M, true],
+        [END, true],
+      ]);
+      markWritten(s, rows, M);
+      expect(dueWrites(s, { streamTime: M, now: M }, cfg, true)).toEqual([]);
+    });
+
+    it("minDirtyOffset is the lowest offset applied since each window's last write, across windows", () => {
+      const s = newStoreWindows(STORE);
+      expect(minDirtyOffset(s)).toBeNull();
+      apply(s, [logged(sale({ at: M }), 10), logged(sale({ at: END }), 11), logged(sale({ at: M }), 12)], [], M);
+      expect(minDirtyOffset(s)).toBe(10);
+      const rows = dueWrites(s, { streamTime: END + cfg.graceMs, now: M }, cfg); // closes M only
+      expect(rows.map((r) => r.minute)).toEqual([M]);
+      markWritten(s, rows, M);
+      expect(minDirtyOffset(s)).toBe(11);
+      apply(s, [logged(sale({ at: M }), 13)]);
+      expect(minDirtyOffset(s)).toBe(11);
+      markWritten(s, dueWrites(s, { streamTime: END, now: M }, cfg, true), M);
+      expect(minDirtyOffset(s)).toBeNull();
+    });
+
+    it("given a window that changed after its rows were taken, then markWritten leaves it dirty", () => {
+      const s = newStoreWindows(STORE);
+      apply(s, [logged(sale(), 1)], [], M);
+      const rows = dueWrites(s, { streamTime: M, now: M }, cfg, true);
+      apply(s, [logged(sale(), 2)]);
+      markWritten(s, rows, M);
+      expect(minDirtyOffset(s)).not.toBeNull();
+      expect(minDirtyOffset(s)!).toBeLessThanOrEqual(2);
+    });
+
+    it("late events held by the actor until recorded hold back the commit; recording them releases it", () => {
+      const s = newStoreWindows(STORE);
+      apply(s, [logged(sale(), 1)], [], M);
+      markWritten(s, dueWrites(s, { streamTime: M, now: M }, cfg, true), M);
+      const r = apply(s, [logged(sale(), 4, END + 10 * MINUTE_MS), logged(sale(), 6, END + 10 * MINUTE_MS)]);
+      s.pendingLate.push(...r.late);
+      expect(minDirtyOffset(s)).toBe(4);
+      markLateRecorded(s, r.late.slice(0, 1));
+      expect(minDirtyOffset(s)).toBe(6);
+      markLateRecorded(s, r.late);
+      expect(minDirtyOffset(s)).toBeNull();
+    });
+
+    it("duplicates, replays and late events do not make a window dirty", () => {
+      const s = newStoreWindows(STORE);
+      const e = sale();
+      apply(s, [logged(e, 1)], [], M);
+      markWritten(s, dueWrites(s, { streamTime: M, now: M }, cfg, true), M);
+      apply(s, [logged(e, 2), logged(sale(), 3, END + 10 * MINUTE_MS)]);
+      expect(minDirtyOffset(s)).toBeNull();
+    });
+  });
+
+  describe("eviction", () => {
+    it("evicts only windows that are closed, written and past end + grace + idle slack + allowed lateness", () => {
+      const s = newStoreWindows(STORE);
+      apply(s, [logged(sale({ at: M }), 0), logged(sale({ at: END }), 1)], [], M);
+      const horizon = END + cfg.graceMs + cfg.idleSlackMs + cfg.allowedLatenessMs;
+      // M closed but not written yet: kept whatever the time.
+      dueWrites(s, { streamTime: END + cfg.graceMs, now: M }, cfg);
+      expect(evictSettled(s, horizon + MINUTE_MS * 10, cfg)).toBe(0);
+      const rows = dueWrites(s, { streamTime: END + cfg.graceMs, now: M }, cfg, true);
+      markWritten(s, rows, M);
+      expect(evictSettled(s, horizon, cfg)).toBe(0);
+      expect(evictSettled(s, horizon + 1, cfg)).toBe(1); // the minute after M is still open
+      expect([...s.windows.keys()]).toEqual([windowKey(END, "EUR")]);
+      expect(missingWindows(s, [logged(sale({ at: M }), 2)])).toEqual([{ minute: M, currency: "EUR" }]);
+    });
+
+    it("given an evicted window reloaded from its row, then totals, ids and revision carry on", () => {
+      const s = newStoreWindows(STORE);
+      apply(s, [logged(sale(), 0), logged(sale(), 1)], [], M);
+      const rows = dueWrites(s, { streamTime: END + cfg.graceMs, now: END + cfg.graceMs }, cfg);
+      markWritten(s, rows, END + cfg.graceMs);
+      evictSettled(s, END + 10 * MINUTE_MS, cfg);
+      expect(s.windows.size).toBe(0);
+      const r = apply(s, [logged(sale(), 2, END + cfg.graceMs + cfg.allowedLatenessMs)], rows, END + 10 * MINUTE_MS);
+      expect(r.outcomes).toEqual(["applied"]);
+      const [row] = dueWrites(s, { streamTime: 0, now: END + 10 * MINUTE_MS }, cfg);
+      expect(row).toMatchObject({ saleCount: 3, revision: 2, provisional: false, offset: 2 });
+    });
+  });
+
+  describe("against the reference recomputation", () => {
+    it("property: any events applied in any batch split equal recomputeWindows of the same events", () => {
+      const eventArb = fc.record({
+        minute: fc.integer({ min: 0, max: 3 }),
+        second: fc.integer({ min: 0, max: 59 }),
+        currency: fc.constantFrom("EUR", "USD"),
+        type: fc.constantFrom("sale", "sale", "refund"),
+        quantity: fc.integer({ min: 1, max: 5 }),
+        price: fc.integer({ min: 0, max: 10_000 }),
+        dupOf: fc.option(fc.nat(), { freq: 4 }),
+        appendDelay: fc.integer({ min: 0, max: 5 * MINUTE_MS }),
+      });
+      fc.assert(
+        fc.property(fc.array(eventArb, { maxLength: 40 }), fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1 }), (specs, cuts) => {
+          const events: SaleEvent[] = [];
+          const recs: LoggedEvent[] = specs.map((sp, i) => {
+            const e =
+              sp.dupOf !== null && events.length > 0
+                ? events[sp.dupOf % events.length]!
+                : sale({ at: M + sp.minute * MINUTE_MS + sp.second * 1000, currency: sp.currency, type: sp.type as "sale" | "refund", lines: [{ quantity: sp.quantity, unitPriceMinor: sp.price }] });
+            events.push(e);
+            return logged(e, i, e.occurredAtMs + sp.appendDelay);
+          });
+          const s = newStoreWindows(STORE);
+          let i = 0;
+          for (let c = 0; i < recs.length; c++) {
+            const n = cuts[c % cuts.length]!;
+            apply(s, recs.slice(i, i + n), [], M);
+            i += n;
+          }
+          const expected = recomputeWindows(recs, cfg).windows;
+          const actual = [...s.windows.values()].filter((w) => w.offset >= 0);
+          expect(actual.length).toBe(expected.length);
+          for (const w of expected) {
+            const v = viewOf(s, windowKey(w.minute, w.currency))!;
+            expect({ ...w.totals, offset: w.offset }).toEqual({
+              saleCount: v.saleCount,
+              refundCount: v.refundCount,
+              grossMinor: v.grossMinor,
+              refundMinor: v.refundMinor,
+              itemCount: v.itemCount,
+              firstEventAt: v.firstEventAt,
+              lastEventAt: v.lastEventAt,
+              offset: v.offset,
+            });
+          }
+        }),
+        { numRuns: 200 },
+      );
+    });
+  });
+});

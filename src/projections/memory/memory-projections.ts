@@ -1,0 +1,111 @@
+import type { MinuteRow } from "../../domain/minute-row.ts";
+import type { LateEvent, LoggedEvent, WindowKey } from "../../domain/store-windows.ts";
+import { lateRecordOf, type LateEventRecord, type LateEventStore, type MinuteStore, type RawHistoryStore } from "../ports.ts";
+
+function rowKey(storeId: string, minute: number, currency: string): string {
+  return `${storeId}\u0000${minute}\u0000${currency}`;
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * In-memory projections with the semantics of the embedded SQLite ones (whole-row upserts that never
+ * go back to a lower offset of the same partition, late events unique on (partition, offset), raw
+ * history unique on eventId). Nothing persists: for tests and for running the pipeline without disk.
+ * Everything going in or out is copied, so callers can never alias the stored state.
+ */
+export class MemoryProjections implements MinuteStore, LateEventStore, RawHistoryStore {
+  private readonly rows = new Map<string, MinuteRow>();
+  private readonly late = new Map<string, LateEventRecord & { occurredAtMs: number }>();
+  private readonly raw = new Map<string, LoggedEvent>();
+  private closed = false;
+
+  private check(): void {
+    if (this.closed) throw new Error("MemoryProjections is closed");
+  }
+
+  async loadRows(storeId: string, keys: readonly WindowKey[]): Promise<MinuteRow[]> {
+    this.check();
+    const out: MinuteRow[] = [];
+    for (const k of keys) {
+      const r = this.rows.get(rowKey(storeId, k.minute, k.currency));
+      if (r) out.push(structuredClone(r));
+    }
+    return out;
+  }
+
+  async writeRows(rows: readonly MinuteRow[]): Promise<void> {
+    this.check();
+    for (const r of rows) {
+      const key = rowKey(r.storeId, r.minute, r.currency);
+      const old = this.rows.get(key);
+      if (old && old.partition === r.partition && r.offset < old.offset) continue;
+      this.rows.set(key, structuredClone(r));
+    }
+  }
+
+  private range(pred: (r: MinuteRow) => boolean): MinuteRow[] {
+    const out: MinuteRow[] = [];
+    for (const r of this.rows.values()) if (pred(r)) out.push({ ...structuredClone(r), eventIds: [] });
+    return out;
+  }
+
+  async storeRows(storeId: string, from: number, to: number): Promise<MinuteRow[]> {
+    this.check();
+    return this.range((r) => r.storeId === storeId && r.minute >= from && r.minute < to).sort(
+      (a, b) => a.minute - b.minute || cmp(a.currency, b.currency),
+    );
+  }
+
+  async allRows(from: number, to: number): Promise<MinuteRow[]> {
+    this.check();
+    return this.range((r) => r.minute >= from && r.minute < to).sort(
+      (a, b) => a.minute - b.minute || cmp(a.currency, b.currency) || cmp(a.storeId, b.storeId),
+    );
+  }
+
+  async recordLate(events: readonly LateEvent[]): Promise<void> {
+    this.check();
+    for (const l of events) {
+      const key = `${l.partition}:${l.offset}`;
+      if (!this.late.has(key)) this.late.set(key, { ...lateRecordOf(l), occurredAtMs: l.event.occurredAtMs });
+    }
+  }
+
+  async listLate(opts: { from: number; to: number; storeId?: string; limit: number }): Promise<LateEventRecord[]> {
+    this.check();
+    return [...this.late.values()]
+      .filter((l) => l.occurredAtMs >= opts.from && l.occurredAtMs < opts.to && (!opts.storeId || l.storeId === opts.storeId))
+      .sort((a, b) => a.occurredAtMs - b.occurredAtMs || a.partition - b.partition || a.offset - b.offset)
+      .slice(0, Math.max(0, opts.limit))
+      .map(({ occurredAtMs: _ms, ...rec }) => ({ ...rec }));
+  }
+
+  async insertEvents(events: readonly LoggedEvent[]): Promise<number> {
+    this.check();
+    let inserted = 0;
+    for (const l of events) {
+      if (this.raw.has(l.event.eventId)) continue;
+      this.raw.set(l.event.eventId, structuredClone(l));
+      inserted += 1;
+    }
+    return inserted;
+  }
+
+  async eventsBetween(from: number, to: number): Promise<LoggedEvent[]> {
+    this.check();
+    return [...this.raw.values()]
+      .filter((l) => l.event.occurredAtMs >= from && l.event.occurredAtMs < to)
+      .sort((a, b) => a.partition - b.partition || a.offset - b.offset)
+      .map((l) => structuredClone(l));
+  }
+
+  async count(): Promise<number> {
+    this.check();
+    return this.raw.size;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}

@@ -1,0 +1,36 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawnServer, type ServerProcess } from "../support/process.ts";
+import { expectExactTotals } from "./reconcile-helpers.ts";
+import { isolatedEnv } from "./support.ts";
+import { Sender } from "./traffic.ts";
+
+describe("crash and replay on the real stack", () => {
+  let env: Record<string, string>;
+  let drop: () => Promise<void>;
+  let server: ServerProcess | null = null;
+
+  beforeAll(async () => {
+    ({ env, drop } = await isolatedEnv(3));
+  });
+  afterAll(async () => {
+    await server?.kill9();
+    await drop?.();
+  });
+
+  it("loses nothing and double-counts nothing when the app is kill -9'd while the simulator sends", async () => {
+    const from = Date.now() - 120_000;
+    server = await spawnServer({ env });
+    const sender = new Sender(() => server!.url);
+    const traffic = sender.run({ batches: 400, size: 25, workers: 4, pauseMs: 20 });
+    await new Promise((r) => setTimeout(r, 4000));
+    const killed = await server.kill9();
+    expect(killed.signal).toBe("SIGKILL");
+    const ackedBeforeCrash = sender.acked.size;
+    expect(ackedBeforeCrash).toBeGreaterThan(0);
+    server = await spawnServer({ env });
+    await traffic;
+    await sender.retryUnacked();
+    expect(sender.acked.size).toBeGreaterThan(ackedBeforeCrash);
+    await expectExactTotals(env, sender.acked, from, Date.now() + 60_000);
+  });
+});

@@ -1,0 +1,43 @@
+import pg from "pg";
+import { expect } from "vitest";
+import { windowingOf } from "../../src/config/settings.ts";
+import { netMinor } from "../../src/domain/minute-row.ts";
+import { CassandraMinuteStore, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-store.ts";
+import { PgStore } from "../../src/projections/postgres/pg-store.ts";
+import { reconcile } from "../../src/reconcile/reconcile.ts";
+import { waitFor } from "../support/embedded-app.ts";
+import { settingsFrom } from "./support.ts";
+import { expectedNetByStoreMinute, type PosEvent } from "./traffic.ts";
+
+/**
+ * Waits until raw history holds exactly the acknowledged events and Cassandra's rows equal both a
+ * recomputation from PostgreSQL raw history and the totals of the acknowledged events.
+ */
+export async function expectExactTotals(env: Record<string, string>, acked: Map<string, PosEvent>, from: number, to: number): Promise<void> {
+  const settings = settingsFrom(env);
+  const pool = new pg.Pool({ connectionString: env.PG_URL, max: 2 });
+  const cass = createCassandraClient({ contactPoints: env.CASSANDRA_CONTACT_POINTS!.split(","), localDataCenter: "datacenter1", keyspace: env.CASSANDRA_KEYSPACE! }, env.CASSANDRA_KEYSPACE);
+  const minutes = new CassandraMinuteStore(cass, settings.PARTITIONS);
+  const history = new PgStore(pool);
+  try {
+    await waitFor(async () => (await history.count()) >= acked.size, 90_000, 500);
+    const ids = new Set((await history.eventsBetween(from, to)).map((e) => e.event.eventId));
+    expect(ids.size).toBe(acked.size);
+    for (const id of acked.keys()) expect(ids.has(id)).toBe(true);
+
+    const expected = expectedNetByStoreMinute(acked.values());
+    let last: Awaited<ReturnType<typeof reconcile>> | null = null;
+    await waitFor(async () => {
+      last = await reconcile(minutes, history, from, to, windowingOf(settings));
+      if (last.diffs.length) return false;
+      const rows = await minutes.allRows(from, to);
+      const actual = new Map(rows.map((r) => [`${r.storeId}|${r.minute}|${r.currency}`, netMinor(r)]));
+      return [...expected].every(([k, v]) => actual.get(k) === v) && actual.size === expected.size;
+    }, 90_000, 1000).catch((err) => {
+      throw new Error(`${(err as Error).message}; last reconciliation: ${JSON.stringify(last, null, 1).slice(0, 3000)}`);
+    });
+  } finally {
+    await cass.shutdown();
+    await pool.end();
+  }
+}

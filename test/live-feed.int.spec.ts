@@ -1,0 +1,287 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { saleEvent, startEmbedded, waitFor, type TestApp } from "./support/embedded-app.ts";
+
+/** The websocket feed with a real client over a real socket: snapshot, ticks, filtering, coalescing, errors. */
+
+const MINUTE = 60_000;
+const LIVE_MIN_INTERVAL_MS = 1000;
+
+let t: TestApp;
+const open: WebSocket[] = [];
+
+beforeAll(async () => {
+  t = await startEmbedded({
+    listen: true,
+    env: { LIVE_MIN_INTERVAL_MS: String(LIVE_MIN_INTERVAL_MS), GRACE_MS: "1000", IDLE_SLACK_MS: "1000", CHECKPOINT_MS: "100", TICK_INTERVAL_MS: "50" },
+  });
+});
+
+afterEach(() => {
+  for (const ws of open.splice(0)) ws.terminate();
+});
+
+afterAll(async () => {
+  await t?.close();
+});
+
+interface Msg {
+  type: string;
+  at: number;
+  [k: string]: unknown;
+}
+interface TickMsg extends Msg {
+  storeId: string;
+  minute: string;
+  currency: string;
+  saleCount: number;
+  refundCount: number;
+  grossMinor: number;
+  refundMinor: number;
+  netMinor: number;
+  itemCount: number;
+  provisional: boolean;
+}
+
+class Client {
+  readonly messages: Msg[] = [];
+  constructor(readonly ws: WebSocket) {
+    ws.on("message", (data) => this.messages.push({ ...(JSON.parse(data.toString()) as object), at: Date.now() } as Msg));
+  }
+  static async connect(): Promise<Client> {
+    const ws = new WebSocket(`${t.url.replace(/^http/, "ws")}/v1/live`);
+    open.push(ws);
+    const c = new Client(ws);
+    await new Promise<void>((resolve, reject) => {
+      ws.once("open", () => resolve());
+      ws.once("error", reject);
+    });
+    await c.next((m) => m.type === "hello");
+    return c;
+  }
+  send(msg: unknown): void {
+    this.ws.send(typeof msg === "string" ? msg : JSON.stringify(msg));
+  }
+  next(pred: (m: Msg) => boolean, timeoutMs = 10_000): Promise<Msg> {
+    return waitFor(async () => this.messages.find(pred), timeoutMs, 10);
+  }
+  ticks(storeId?: string): TickMsg[] {
+    return this.messages.filter((m): m is TickMsg => m.type === "tick" && (storeId === undefined || m.storeId === storeId));
+  }
+  async subscribe(sub: string[] | "*"): Promise<Msg> {
+    this.send({ subscribe: sub });
+    return this.next((m) => m.type === "snapshot");
+  }
+}
+
+const store = (p = "ws") => `${p}-${randomUUID().slice(0, 8)}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const minuteOf = (ms: number) => Math.floor(ms / MINUTE) * MINUTE;
+
+/** Time-sensitive tests start well inside a minute so the open minute stays open (provisional) throughout. */
+async function awayFromMinuteEnd(needMs = 15_000): Promise<number> {
+  const left = MINUTE - (Date.now() % MINUTE);
+  if (left < needMs) await sleep(left + 50);
+  return minuteOf(Date.now());
+}
+
+async function post(body: unknown): Promise<void> {
+  const r = await fetch(`${t.url}/v1/sales`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  expect(r.status, await r.clone().text()).toBe(202);
+}
+
+describe("GET /v1/live", () => {
+  it("subscribe to one store → hello, snapshot with its current rows, then a tick for a POSTed sale with the right totals, provisional", async () => {
+    const m = await awayFromMinuteEnd();
+    const storeId = store();
+    const at = new Date(m + 1000).toISOString();
+    await post(saleEvent({ storeId, occurredAt: at, lines: [{ sku: "a", quantity: 2, unitPriceMinor: 250 }] }));
+    // Wait for the read side so the snapshot has something to show.
+    await waitFor(async () => {
+      const r = await fetch(`${t.url}/v1/stores/${storeId}/minutes?from=${new Date(m).toISOString()}&to=${new Date(m + MINUTE).toISOString()}`);
+      return ((await r.json()) as { minutes: unknown[] }).minutes.length > 0;
+    });
+
+    const c = await Client.connect();
+    expect(c.messages[0]!.type).toBe("hello");
+    const snap = await c.subscribe([storeId]);
+    expect(snap).toMatchObject({ type: "snapshot", stores: [storeId] });
+    expect(snap.minutes).toEqual([
+      { storeId, minute: new Date(m).toISOString(), currency: "EUR", saleCount: 1, refundCount: 0, grossMinor: 500, refundMinor: 0, netMinor: 500, itemCount: 2, provisional: true },
+    ]);
+    expect(c.ticks()).toEqual([]);
+
+    await post(saleEvent({ storeId, occurredAt: at, lines: [{ sku: "b", quantity: 1, unitPriceMinor: 1000 }] }));
+    await post(saleEvent({ storeId, occurredAt: at, type: "refund", lines: [{ sku: "a", quantity: 1, unitPriceMinor: 250 }] }));
+    await waitFor(async () => c.ticks(storeId).find((x) => x.refundCount === 1));
+    const last = c.ticks(storeId).at(-1)!;
+    expect(last).toMatchObject({
+      type: "tick",
+      storeId,
+      minute: new Date(m).toISOString(),
+      currency: "EUR",
+      saleCount: 2,
+      refundCount: 1,
+      grossMinor: 1500,
+      refundMinor: 250,
+      netMinor: 1250,
+      itemCount: 3,
+      provisional: true,
+    });
+    // The snapshot came before any tick.
+    const types = c.messages.map((x) => x.type);
+    expect(types.indexOf("snapshot")).toBeLessThan(types.indexOf("tick"));
+  });
+
+  it("subscription filtering: a client on one store gets none of another store's ticks; a '*' client gets both", async () => {
+    const m = await awayFromMinuteEnd();
+    const mine = store("mine");
+    const other = store("other");
+    const one = await Client.connect();
+    const all = await Client.connect();
+    await one.subscribe([mine]);
+    const snapAll = await all.subscribe("*");
+    expect(snapAll).toMatchObject({ type: "snapshot", stores: "*" });
+
+    const at = new Date(m + 2000).toISOString();
+    await post(saleEvent({ storeId: other, occurredAt: at }));
+    await post(saleEvent({ storeId: mine, occurredAt: at }));
+    await waitFor(async () => all.ticks(other).length > 0 && all.ticks(mine).length > 0 && one.ticks(mine).length > 0);
+    await sleep(LIVE_MIN_INTERVAL_MS + 300); // anything still coalescing would be out by now
+    expect(one.ticks(other)).toEqual([]);
+    expect(new Set(one.ticks().map((x) => x.storeId))).toEqual(new Set([mine]));
+    expect(all.ticks(other).at(-1)).toMatchObject({ saleCount: 1, grossMinor: 500 });
+    expect(all.ticks(mine).at(-1)).toMatchObject({ saleCount: 1, grossMinor: 500 });
+  });
+
+  it("a new subscribe message replaces the previous subscription", async () => {
+    const m = await awayFromMinuteEnd();
+    const a = store("a");
+    const b = store("b");
+    const c = await Client.connect();
+    await c.subscribe([a]);
+    c.messages.length = 0;
+    await c.subscribe([b]);
+    const at = new Date(m + 3000).toISOString();
+    await post(saleEvent({ storeId: a, occurredAt: at }));
+    await post(saleEvent({ storeId: b, occurredAt: at }));
+    await waitFor(async () => c.ticks(b).length > 0);
+    await sleep(LIVE_MIN_INTERVAL_MS + 300);
+    expect(c.ticks(a)).toEqual([]);
+  });
+
+  it("coalescing: the first change after a quiet spell goes out at once; a burst yields far fewer ticks than events, the last with the final totals", async () => {
+    const m = await awayFromMinuteEnd(20_000);
+    const storeId = store("burst");
+    const c = await Client.connect();
+    await c.subscribe([storeId]);
+    const at = new Date(m + 1000).toISOString();
+
+    // Quiet spell, then one sale: its tick must not wait for the coalescing interval.
+    const t0 = Date.now();
+    await post(saleEvent({ storeId, occurredAt: at }));
+    const first = (await c.next((x) => x.type === "tick")) as TickMsg;
+    expect(first.saleCount).toBe(1);
+    expect(first.at - t0).toBeLessThan(LIVE_MIN_INTERVAL_MS);
+
+    // A burst of N sales within the interval (sequential and concurrent).
+    const N = 40;
+    const burstStart = Date.now();
+    for (let i = 0; i < N / 2; i++) await post(saleEvent({ storeId, occurredAt: at, lines: [{ sku: "s", quantity: 1, unitPriceMinor: 100 + i }] }));
+    await Promise.all(Array.from({ length: N / 2 }, (_, i) => post(saleEvent({ storeId, occurredAt: at, lines: [{ sku: "s", quantity: 1, unitPriceMinor: 200 + i }] }))));
+    const burstMs = Date.now() - burstStart;
+    const expectedGross = 500 + Array.from({ length: N / 2 }, (_, i) => 100 + i + 200 + i).reduce((a, b) => a + b, 0);
+
+    await waitFor(async () => c.ticks(storeId).at(-1)?.saleCount === N + 1, 15_000);
+    await sleep(LIVE_MIN_INTERVAL_MS + 300); // nothing more should follow the final state
+    const ticks = c.ticks(storeId);
+    const burstTicks = ticks.length - 1;
+    // At most one tick per interval over the burst, plus the trailing one.
+    expect(burstTicks).toBeLessThanOrEqual(Math.ceil(burstMs / LIVE_MIN_INTERVAL_MS) + 2);
+    expect(burstTicks).toBeLessThan(N / 4);
+    expect(ticks.at(-1)).toMatchObject({ saleCount: N + 1, grossMinor: expectedGross, netMinor: expectedGross, itemCount: 2 + N, provisional: true });
+    // Totals only grow, and consecutive ticks of the store are spaced by the interval.
+    for (let i = 1; i < ticks.length; i++) {
+      expect(ticks[i]!.saleCount).toBeGreaterThanOrEqual(ticks[i - 1]!.saleCount);
+      expect(ticks[i]!.at - ticks[i - 1]!.at).toBeGreaterThanOrEqual(LIVE_MIN_INTERVAL_MS - 50);
+    }
+  });
+
+  it.each([
+    ["not JSON", "subscribe me"],
+    ["no subscribe field", { stores: ["s1"] }],
+    ["an empty list", { subscribe: [] }],
+    ["a number", { subscribe: 5 }],
+    ["a bad store id", { subscribe: ["ok", "not ok"] }],
+    ["a non-string id", { subscribe: [1] }],
+    ["some other wildcard", { subscribe: "all" }],
+  ])("an invalid subscribe message (%s) → an error message; the connection stays usable", async (_name, msg) => {
+    const c = await Client.connect();
+    c.send(msg);
+    const err = await c.next((x) => x.type === "error");
+    expect(String(err.error)).toMatch(/JSON|subscribe/);
+    expect(c.messages.some((x) => x.type === "snapshot")).toBe(false);
+    const snap = await c.subscribe(["store-ok"]);
+    expect(snap).toMatchObject({ type: "snapshot", stores: ["store-ok"] });
+  });
+
+  it("clients are counted in metrics and removed when they disconnect", async () => {
+    const count = () => Number(/^intraday_websocket_clients (\d+)$/m.exec(t.runtime.metrics.registry.render())![1]);
+    await waitFor(async () => count() === 0); // the earlier tests' clients are gone
+    const c = await Client.connect();
+    const d = await Client.connect();
+    expect(count()).toBe(2);
+    c.ws.close();
+    await waitFor(async () => count() === 1);
+    d.ws.terminate();
+    await waitFor(async () => count() === 0);
+  });
+});
+
+describe("GET /v1/live slow clients", () => {
+  it("a client that stops reading is dropped (close 1013, metric), a reading client keeps its ticks", async () => {
+    const s = await startEmbedded({ listen: true, env: { WS_MAX_BUFFERED_BYTES: "1024", LIVE_MIN_INTERVAL_MS: "0", MAX_BODY_BYTES: "10000000", MAX_BATCH: "2000" } });
+    try {
+      const m = await awayFromMinuteEnd(20_000);
+      const at = new Date(m).toISOString();
+      // Enough rows that the "*" snapshot (several MB) cannot fit in the socket buffers of a client that does not read.
+      const N = 20_000;
+      for (let b = 0; b < N / 2000; b++) {
+        const r = await s.runtime.app.inject({ method: "POST", url: "/v1/sales", payload: Array.from({ length: 2000 }, () => saleEvent({ storeId: `slow-${randomUUID().slice(0, 13)}`, occurredAt: at })) });
+        expect(r.statusCode).toBe(202);
+      }
+      await waitFor(async () => s.runtime.metrics.processedEvents.get({ outcome: "applied" }) >= N, 60_000, 100);
+
+      const url = `${s.url.replace(/^http/, "ws")}/v1/live`;
+      const slow = new WebSocket(url);
+      const fast = new WebSocket(url);
+      open.push(slow, fast);
+      await Promise.all([slow, fast].map((w) => new Promise((r) => w.once("open", r))));
+      const fastTicks: TickMsg[] = [];
+      fast.on("message", (d) => {
+        const msg = JSON.parse(d.toString()) as TickMsg;
+        if (msg.type === "tick" && msg.storeId === "slow-probe") fastTicks.push(msg);
+      });
+      fast.send(JSON.stringify({ subscribe: ["slow-probe"] }));
+      const closed = new Promise<number>((r) => slow.once("close", (code) => r(code)));
+      (slow as unknown as { _socket: { pause(): void } })._socket.pause(); // stop reading
+      slow.send(JSON.stringify({ subscribe: "*" }));
+      await sleep(1000);
+      const droppedBefore = s.runtime.metrics.wsDropped.get();
+      for (let i = 1; i <= 10; i++) {
+        await s.runtime.app.inject({ method: "POST", url: "/v1/sales", payload: saleEvent({ storeId: "slow-probe", occurredAt: at }) });
+        await sleep(30);
+      }
+      await waitFor(async () => s.runtime.metrics.wsDropped.get() > droppedBefore, 10_000);
+      // Only the slow client was dropped; the server forgot it at once.
+      expect(/^intraday_websocket_clients (\d+)$/m.exec(s.runtime.metrics.registry.render())![1]).toBe("1");
+      await waitFor(async () => fastTicks.at(-1)?.saleCount === 10, 20_000);
+      // Once it reads again, the slow client finds the close frame behind the data it had not read.
+      (slow as unknown as { _socket: { resume(): void } })._socket.resume();
+      expect(await Promise.race([closed, sleep(30_000).then(() => "no close frame within 30 s")])).toBe(1013);
+    } finally {
+      await s.close();
+    }
+  }, 180_000);
+});
