@@ -29,10 +29,17 @@ const FIELDS = ["saleCount", "refundCount", "grossMinor", "refundMinor", "itemCo
  * Compares the served minute rows with a recomputation from raw history over [from, to).
  * Raw history is the truth: a diff means lost or double-counted events.
  */
-export async function reconcile(minutes: MinuteStore, history: RawHistoryStore, from: number, to: number, cfg: WindowingConfig): Promise<ReconcileReport> {
-  const events = await history.eventsBetween(from, to);
+export async function reconcile(
+  minutes: MinuteStore,
+  history: RawHistoryStore,
+  from: number,
+  to: number,
+  cfg: WindowingConfig,
+  includeStore: (storeId: string) => boolean = () => true,
+): Promise<ReconcileReport> {
+  const events = (await history.eventsBetween(from, to)).filter((e) => includeStore(e.event.storeId));
   const expected = recomputeWindows(events, cfg);
-  const stored = await minutes.allRows(from, to);
+  const stored = (await minutes.allRows(from, to)).filter((r) => includeStore(r.storeId));
   const storedByKey = new Map(stored.map((r) => [recomputeKey(r.storeId, r.minute, r.currency), r]));
   const diffs: WindowDiff[] = [];
   for (const w of expected.windows) {

@@ -79,7 +79,7 @@ export async function clusterAdapters(s: ClusterSettings): Promise<Adapters> {
     async health() {
       const check = async (f: () => Promise<unknown>) => f().then(() => "ok", (e: Error) => `error: ${e.message}`);
       return {
-        kafka: ingestLog.isAvailable() ? "ok" : "error: producer disconnected",
+        kafka: ingestLog.healthy() ? "ok" : "error: the last append to Kafka failed",
         cassandra: await check(() => cass.execute("SELECT release_version FROM system.local")),
         postgres: await check(() => pool.query("SELECT 1")),
       };

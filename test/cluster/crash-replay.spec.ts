@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnServer, type ServerProcess } from "../support/process.ts";
 import { expectExactTotals } from "./reconcile-helpers.ts";
-import { isolatedEnv } from "./support.ts";
+import { isolatedEnv, prefixed } from "./support.ts";
 import { Sender } from "./traffic.ts";
 
 describe("crash and replay on the real stack", () => {
@@ -19,15 +19,17 @@ describe("crash and replay on the real stack", () => {
 
   it("loses nothing and double-counts nothing when the app is kill -9'd while the simulator sends", async () => {
     const from = Date.now() - 120_000;
-    server = await spawnServer({ env });
+    server = await spawnServer({ env: prefixed(env) });
     const sender = new Sender(() => server!.url);
-    const traffic = sender.run({ batches: 400, size: 25, workers: 4, pauseMs: 20 });
-    await new Promise((r) => setTimeout(r, 4000));
+    const traffic = sender.run({ size: 25, workers: 4, pauseMs: 20 });
+    await new Promise((r) => setTimeout(r, 3000));
     const killed = await server.kill9();
     expect(killed.signal).toBe("SIGKILL");
     const ackedBeforeCrash = sender.acked.size;
     expect(ackedBeforeCrash).toBeGreaterThan(0);
-    server = await spawnServer({ env });
+    server = await spawnServer({ env: prefixed(env) });
+    await new Promise((r) => setTimeout(r, 3000));
+    sender.stop();
     await traffic;
     await sender.retryUnacked();
     expect(sender.acked.size).toBeGreaterThan(ackedBeforeCrash);

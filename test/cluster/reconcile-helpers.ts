@@ -13,24 +13,25 @@ import { expectedNetByStoreMinute, type PosEvent } from "./traffic.ts";
  * Waits until raw history holds exactly the acknowledged events and Cassandra's rows equal both a
  * recomputation from PostgreSQL raw history and the totals of the acknowledged events.
  */
-export async function expectExactTotals(env: Record<string, string>, acked: Map<string, PosEvent>, from: number, to: number): Promise<void> {
+export async function expectExactTotals(env: Record<string, string>, acked: Map<string, PosEvent>, from: number, to: number, storePrefix = ""): Promise<void> {
+  const mine = (storeId: string) => storeId.startsWith(storePrefix);
   const settings = settingsFrom(env);
   const pool = new pg.Pool({ connectionString: env.PG_URL, max: 2 });
   const cass = createCassandraClient({ contactPoints: env.CASSANDRA_CONTACT_POINTS!.split(","), localDataCenter: "datacenter1", keyspace: env.CASSANDRA_KEYSPACE! }, env.CASSANDRA_KEYSPACE);
   const minutes = new CassandraMinuteStore(cass, settings.PARTITIONS);
   const history = new PgStore(pool);
   try {
-    await waitFor(async () => (await history.count()) >= acked.size, 90_000, 500);
-    const ids = new Set((await history.eventsBetween(from, to)).map((e) => e.event.eventId));
+    await waitFor(async () => (await history.eventsBetween(from, to)).filter((e) => mine(e.event.storeId)).length >= acked.size, 90_000, 500);
+    const ids = new Set((await history.eventsBetween(from, to)).filter((e) => mine(e.event.storeId)).map((e) => e.event.eventId));
     expect(ids.size).toBe(acked.size);
     for (const id of acked.keys()) expect(ids.has(id)).toBe(true);
 
     const expected = expectedNetByStoreMinute(acked.values());
     let last: Awaited<ReturnType<typeof reconcile>> | null = null;
     await waitFor(async () => {
-      last = await reconcile(minutes, history, from, to, windowingOf(settings));
+      last = await reconcile(minutes, history, from, to, windowingOf(settings), mine);
       if (last.diffs.length) return false;
-      const rows = await minutes.allRows(from, to);
+      const rows = (await minutes.allRows(from, to)).filter((r) => mine(r.storeId));
       const actual = new Map(rows.map((r) => [`${r.storeId}|${r.minute}|${r.currency}`, netMinor(r)]));
       return [...expected].every(([k, v]) => actual.get(k) === v) && actual.size === expected.size;
     }, 90_000, 1000).catch((err) => {

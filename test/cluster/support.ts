@@ -44,10 +44,13 @@ export async function isolatedEnv(partitions = 3): Promise<{ env: Record<string,
   };
 }
 
+/** The same settings as environment variables (INTRADAY_ prefix), e.g. for a child process. */
+export function prefixed(env: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [`INTRADAY_${k}`, v]));
+}
+
 export function settingsFrom(env: Record<string, string>): Settings {
-  const prefixed: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(env)) prefixed[`INTRADAY_${k}`] = v;
-  return loadSettings(prefixed);
+  return loadSettings(prefixed(env));
 }
 
 export async function startClusterApp(env: Record<string, string>, opts: { listen?: boolean } = {}): Promise<{ runtime: Runtime; url: string; settings: Settings }> {

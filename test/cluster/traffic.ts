@@ -10,12 +10,12 @@ export interface PosEvent {
 }
 
 /** Deterministic-enough POS traffic: several stores and currencies, refunds, slightly out of order. */
-export function makeEvents(n: number, stores = 8): PosEvent[] {
+export function makeEvents(n: number, prefix = "crash-store", stores = 8): PosEvent[] {
   return Array.from({ length: n }, (_, i) => {
     const store = i % stores;
     return {
       eventId: randomUUID(),
-      storeId: `crash-store-${store}`,
+      storeId: `${prefix}-${store}`,
       occurredAt: new Date(Date.now() - Math.floor(Math.random() * 3000)).toISOString(),
       type: i % 13 === 0 ? "refund" : "sale",
       currency: store % 3 === 0 ? "USD" : "EUR",
@@ -34,7 +34,7 @@ export class Sender {
   statuses = new Map<number, number>();
   private stopped = false;
 
-  constructor(private readonly target: () => string) {}
+  constructor(private readonly target: () => string, readonly storePrefix = "crash-store") {}
 
   async post(batch: PosEvent[]): Promise<number> {
     try {
@@ -55,13 +55,13 @@ export class Sender {
     }
   }
 
-  /** Sends `batches` batches of `size` from `workers` loops; every 5th batch re-sends an earlier one. */
-  async run(opts: { batches: number; size: number; workers: number; pauseMs?: number }): Promise<void> {
+  /** Sends batches of `size` from `workers` loops until stop(); every 5th batch re-sends an earlier one. */
+  async run(opts: { size: number; workers: number; pauseMs?: number }): Promise<void> {
     const sent: PosEvent[][] = [];
-    let left = opts.batches;
+    let n = 0;
     const worker = async () => {
-      while (left-- > 0 && !this.stopped) {
-        const batch = sent.length && left % 5 === 0 ? sent[Math.floor(Math.random() * sent.length)]! : makeEvents(opts.size);
+      while (!this.stopped) {
+        const batch = sent.length && ++n % 5 === 0 ? sent[Math.floor(Math.random() * sent.length)]! : makeEvents(opts.size, this.storePrefix);
         sent.push(batch);
         await this.post(batch);
         if (opts.pauseMs) await new Promise((r) => setTimeout(r, opts.pauseMs));

@@ -17,26 +17,48 @@ export interface SeenIds {
  */
 export class KafkaIngestLog implements IngestLog {
   private producer: Producer;
-  private available = false;
+  private lastSendOk = true;
+  private broken = false;
+  private closed = false;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly topic: string,
     readonly partitions: number,
     private readonly seenIds: SeenIds,
     private readonly onWarning: (msg: string) => void = (m) => console.warn(m),
   ) {
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 } });
-    this.producer.on(this.producer.events.DISCONNECT, () => (this.available = false));
+    this.producer = this.newProducer();
+  }
+
+  private newProducer(): Producer {
+    return this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 } });
   }
 
   async connect(): Promise<void> {
     await this.producer.connect();
-    this.available = true;
   }
 
+  /** After a failed send the idempotent producer's sequence state is unknown: start a fresh one. */
+  private async ready(): Promise<Producer> {
+    if (this.broken) {
+      const old = this.producer;
+      this.producer = this.newProducer();
+      this.broken = false;
+      void old.disconnect().catch(() => undefined);
+      await this.producer.connect();
+    }
+    return this.producer;
+  }
+
+  /** Appends are always attempted (the broker may be back); a failure answers 503 for that request. */
   isAvailable(): boolean {
-    return this.available;
+    return !this.closed;
+  }
+
+  /** Whether the last append reached the broker: what readiness reports. */
+  healthy(): boolean {
+    return this.lastSendOk;
   }
 
   async appendNew(events: readonly SaleEvent[]): Promise<AppendResult> {
@@ -57,10 +79,12 @@ export class KafkaIngestLog implements IngestLog {
         list.push({ key: e.storeId, value: encodeForLog(e), partition, timestamp });
       }
       try {
-        await this.producer.send({ topic: this.topic, acks: -1, timeout: 5000, compression: CompressionTypes.None, messages: [...byPartition.values()].flat() });
-        this.available = true;
+        const producer = await this.ready();
+        await producer.send({ topic: this.topic, acks: -1, timeout: 5000, compression: CompressionTypes.None, messages: [...byPartition.values()].flat() });
+        this.lastSendOk = true;
       } catch (err) {
-        this.available = false;
+        this.lastSendOk = false;
+        this.broken = true;
         throw new LogUnavailableError(`Kafka did not acknowledge the append: ${(err as Error).message}`, 5);
       }
       try {
@@ -73,6 +97,7 @@ export class KafkaIngestLog implements IngestLog {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await this.producer.disconnect();
   }
 }
