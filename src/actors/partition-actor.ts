@@ -101,7 +101,11 @@ async function handle(s: PartitionState, msg: PartitionMsg, self: Ref<PartitionM
       deps.metrics.storeActors.inc(undefined, -1);
     }
   }
-  return { ok: true, commitOffset: commitOffset(s), windows: openWindowCount(s) };
+  const reply: PartitionReply = { ok: true, commitOffset: commitOffset(s), windows: openWindowCount(s) };
+  // Revoked: everything is written and the stores are stopped; a later batch (a straggler fetched
+  // before the rebalance, or a reassignment) starts from the stored rows again.
+  if (force) s.nextOffset = null;
+  return reply;
 }
 
 /** Supervisor of one assigned partition: decodes its records and hands each store its events in one message. */

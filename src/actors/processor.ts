@@ -12,6 +12,8 @@ export class Processor implements PartitionHandler {
   private readonly system = start();
   private readonly partitions = new Map<number, Ref<PartitionMsg>>();
   private readonly windows = new Map<number, number>();
+  /** Partitions this member owns now; others may still have an actor (a straggler batch) but never commit. */
+  private readonly assignedPartitions = new Set<number>();
   private ticker: NodeJS.Timeout | null = null;
   private ticking = false;
 
@@ -41,6 +43,7 @@ export class Processor implements PartitionHandler {
 
   async assigned(partitions: number[]): Promise<void> {
     for (const p of partitions) {
+      this.assignedPartitions.add(p);
       if (!this.partitions.has(p)) this.partitions.set(p, spawnPartitionActor(this.system, p, this.deps));
     }
   }
@@ -48,19 +51,18 @@ export class Processor implements PartitionHandler {
   async revoked(partitions: number[]): Promise<Map<number, number>> {
     const safe = new Map<number, number>();
     for (const p of partitions) {
+      this.assignedPartitions.delete(p);
       const reply = await this.ask(p, "revoke");
       if (!reply.ok) this.onError(new Error(`partition ${p} could not flush on revocation: ${reply.error}`));
       else if (reply.commitOffset !== null) safe.set(p, reply.commitOffset);
-      const ref = this.partitions.get(p);
-      if (ref) stop(ref);
-      this.partitions.delete(p);
+      // The partition actor stays (reset): stopping it would strand batches already queued to it.
       this.windows.delete(p);
     }
     return safe;
   }
 
   async batch(partition: number, records: LogRecord[]): Promise<number> {
-    if (!this.partitions.has(partition)) await this.assigned([partition]);
+    if (!this.partitions.has(partition)) this.partitions.set(partition, spawnPartitionActor(this.system, partition, this.deps));
     const reply = await this.ask(partition, "batch", records);
     if (!reply.ok) throw new Error(`partition ${partition}: ${reply.error}`);
     return reply.commitOffset ?? records[0]!.offset;
@@ -74,7 +76,7 @@ export class Processor implements PartitionHandler {
       for (const p of [...this.partitions.keys()]) {
         const reply = await this.ask(p, "tick");
         if (!reply.ok) this.onError(new Error(`partition ${p} tick: ${reply.error}`));
-        else if (reply.commitOffset !== null) await this.consumer().commit(p, reply.commitOffset);
+        else if (reply.commitOffset !== null && this.assignedPartitions.has(p)) await this.consumer().commit(p, reply.commitOffset);
       }
     } finally {
       this.ticking = false;
