@@ -1,0 +1,31 @@
+import pg from "pg";
+import { migrateCassandra } from "../../src/projections/cassandra/cassandra-migrate.ts";
+import { CassandraMinuteStore, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-store.ts";
+import { migratePostgres } from "../../src/projections/postgres/pg-migrate.ts";
+import { PgStore } from "../../src/projections/postgres/pg-store.ts";
+import { projectionContract } from "../contract/minute-store.contract.ts";
+import { isolatedEnv } from "./support.ts";
+
+// The same contract the embedded stand-ins pass, against Cassandra (minute rows) and PostgreSQL
+// (late events, raw history), each in a fresh keyspace and database.
+projectionContract("Cassandra + PostgreSQL", async () => {
+  const { env, drop } = await isolatedEnv(3);
+  const settings = { contactPoints: env.CASSANDRA_CONTACT_POINTS!.split(","), localDataCenter: "datacenter1", keyspace: env.CASSANDRA_KEYSPACE! };
+  const admin = createCassandraClient(settings);
+  await migrateCassandra(admin, settings.keyspace);
+  await admin.shutdown();
+  const cassandra = createCassandraClient(settings, settings.keyspace);
+  const pool = new pg.Pool({ connectionString: env.PG_URL, max: 4 });
+  await migratePostgres(pool);
+  const history = new PgStore(pool);
+  return {
+    minutes: new CassandraMinuteStore(cassandra, 16),
+    late: history,
+    history,
+    async close() {
+      await cassandra.shutdown();
+      await pool.end();
+      await drop();
+    },
+  };
+});
