@@ -34,6 +34,13 @@ export const SETTINGS = {
   SHUTDOWN_TIMEOUT_MS: { schema: int(1000), default: "15000", help: "Graceful shutdown is forced after this long" },
 } as const;
 
+/** INTRADAY_* variables read by scripts/services and the test setup, not by the app: allowed, ignored here. */
+const TOOLING_VARIABLES = new Set(
+  ("CASSANDRA_HEAP CASSANDRA_PORT CASSANDRA_START_TIMEOUT CASSANDRA_STORAGE_PORT CASSANDRA_VERSION JAVA KAFKA_CONTROLLER_PORT " +
+    "KAFKA_HEAP KAFKA_PORT KAFKA_START_TIMEOUT KAFKA_VERSION MAVEN_REPO PG_DB PG_PASSWORD PG_PORT PG_START_TIMEOUT PG_USER " +
+    "SERVICES_CACHE SERVICES_DIR SERVICES_PARALLEL STOP_TIMEOUT TEST_SERVICES").split(" "),
+);
+
 type Key = keyof typeof SETTINGS;
 export type Settings = { [K in Key]: z.output<(typeof SETTINGS)[K]["schema"]> } & { apiKeys: string[] };
 
@@ -51,7 +58,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     else problems.push(`INTRADAY_${key}=${JSON.stringify(raw)}: ${r.error.issues[0]?.message} (default ${JSON.stringify(spec.default)}; ${spec.help})`);
   }
   for (const name of Object.keys(env)) {
-    if (name.startsWith("INTRADAY_") && !(name.slice(9) in SETTINGS)) problems.push(`${name} is not a setting (run with --help for the list)`);
+    if (name.startsWith("INTRADAY_") && !(name.slice(9) in SETTINGS) && !TOOLING_VARIABLES.has(name.slice(9))) problems.push(`${name} is not a setting (run with --help for the list)`);
   }
   if (problems.length) throw new SettingsError(`invalid settings:\n  ${problems.join("\n  ")}`);
   const settings = out as Settings;

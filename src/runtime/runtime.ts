@@ -57,8 +57,9 @@ export async function createRuntime(settings: Settings, adapters: Adapters, now:
     readiness: {
       async check() {
         const checks: Record<string, string> = await adapters.health().catch((e: Error) => ({ adapters: `error: ${e.message}` }));
-        checks.processing = processing ? "running" : "stopped";
-        const ready = processing && Object.values(checks).every((v) => !v.startsWith("error") && v !== "closed" && v !== "down");
+        const processes = settings.ROLE !== "api";
+        checks.processing = processes ? (processing ? "running" : "stopped") : "not in this instance (INTRADAY_ROLE=api)";
+        const ready = (processing || !processes) && Object.values(checks).every((v) => !v.startsWith("error") && v !== "closed" && v !== "down");
         return { ready, checks };
       },
     },

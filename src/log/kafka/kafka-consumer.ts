@@ -127,11 +127,18 @@ export class KafkaLogConsumer implements LogConsumer {
   }
 
   async stop(): Promise<void> {
-    this.consumer.pause([{ topic: this.opts.topic }]);
-    await this.revoke([...this.assigned]);
-    await this.consumer.stop();
+    if (this.handler) {
+      // Pausing needs a running consumer; after a crash kafkajs may have none, and stopping must still finish.
+      try {
+        this.consumer.pause([{ topic: this.opts.topic }]);
+      } catch (err) {
+        this.onError(err);
+      }
+      await this.revoke([...this.assigned]);
+      await this.consumer.stop().catch(this.onError);
+    }
     this.assigned.clear();
-    await this.consumer.disconnect();
-    await this.admin.disconnect();
+    await this.consumer.disconnect().catch(this.onError);
+    await this.admin.disconnect().catch(this.onError);
   }
 }

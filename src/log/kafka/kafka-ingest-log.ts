@@ -10,6 +10,17 @@ export interface SeenIds {
   remember(ids: readonly string[]): Promise<void>;
 }
 
+interface Pending {
+  events: readonly SaleEvent[];
+  values: string[];
+  bytes: number;
+  resolve: (r: AppendResult) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Most record bytes per produce request: one record batch per partition must stay under the broker's message.max.bytes (1 MiB). */
+const MAX_GROUP_BYTES = 512 * 1024;
+
 /**
  * Ingest into Kafka: idempotent producer, acks=all, records keyed and partitioned by store. Event
  * ids already seen are not appended again; the check is best effort (a crash between append and
@@ -20,6 +31,8 @@ export class KafkaIngestLog implements IngestLog {
   private lastSendOk = true;
   private broken = false;
   private closed = false;
+  private readonly queue: Pending[] = [];
+  private draining = false;
 
   constructor(
     private readonly kafka: Kafka,
@@ -61,26 +74,64 @@ export class KafkaIngestLog implements IngestLog {
     return this.lastSendOk;
   }
 
-  async appendNew(events: readonly SaleEvent[]): Promise<AppendResult> {
+  appendNew(events: readonly SaleEvent[]): Promise<AppendResult> {
+    return new Promise<AppendResult>((resolve, reject) => {
+      const values = events.map(encodeForLog);
+      let bytes = 0;
+      for (const v of values) bytes += v.length;
+      this.queue.push({ events, values, bytes, resolve, reject });
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  /** Group commit: requests that arrive while a send is in flight go out together in the next one. */
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.queue.length) {
+        let n = 1;
+        let bytes = this.queue[0]!.bytes;
+        while (n < this.queue.length && bytes + this.queue[n]!.bytes <= MAX_GROUP_BYTES) bytes += this.queue[n++]!.bytes;
+        const group = this.queue.splice(0, n);
+        try {
+          const results = await this.appendGroup(group);
+          group.forEach((p, i) => p.resolve(results[i]!));
+        } catch (err) {
+          for (const p of group) p.reject(err);
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async appendGroup(group: readonly Pending[]): Promise<AppendResult[]> {
     let seen = new Set<string>();
     try {
-      seen = await this.seenIds.seen(events.map((e) => e.eventId));
+      seen = await this.seenIds.seen(group.flatMap((p) => p.events.map((e) => e.eventId)));
     } catch (err) {
       this.onWarning(`ingest dedupe index unavailable, appending without it (processing still dedupes): ${(err as Error).message}`);
     }
-    const fresh = events.filter((e) => !seen.has(e.eventId));
-    if (fresh.length) {
-      const byPartition = new Map<number, { key: string; value: string; partition: number; timestamp: string }[]>();
-      const timestamp = String(Date.now());
-      for (const e of fresh) {
-        const partition = partitionFor(e.storeId, this.partitions);
-        let list = byPartition.get(partition);
-        if (!list) byPartition.set(partition, (list = []));
-        list.push({ key: e.storeId, value: encodeForLog(e), partition, timestamp });
-      }
+    const results: AppendResult[] = [];
+    const freshIds: string[] = [];
+    const messages: { key: string; value: string; partition: number; timestamp: string }[] = [];
+    const timestamp = String(Date.now());
+    for (const p of group) {
+      let accepted = 0;
+      p.events.forEach((e, i) => {
+        // Seen before, or appended by an earlier request of this group: a duplicate, as if the requests had come one after the other.
+        if (seen.has(e.eventId)) return;
+        seen.add(e.eventId);
+        freshIds.push(e.eventId);
+        messages.push({ key: e.storeId, value: p.values[i]!, partition: partitionFor(e.storeId, this.partitions), timestamp });
+        accepted++;
+      });
+      results.push({ accepted, duplicates: p.events.length - accepted });
+    }
+    if (messages.length) {
       try {
         const producer = await this.ready();
-        await producer.send({ topic: this.topic, acks: -1, timeout: 5000, compression: CompressionTypes.None, messages: [...byPartition.values()].flat() });
+        await producer.send({ topic: this.topic, acks: -1, timeout: 5000, compression: CompressionTypes.None, messages });
         this.lastSendOk = true;
       } catch (err) {
         this.lastSendOk = false;
@@ -88,12 +139,12 @@ export class KafkaIngestLog implements IngestLog {
         throw new LogUnavailableError(`Kafka did not acknowledge the append: ${(err as Error).message}`, 5);
       }
       try {
-        await this.seenIds.remember(fresh.map((e) => e.eventId));
+        await this.seenIds.remember(freshIds);
       } catch (err) {
         this.onWarning(`could not record ingested event ids (retries will be deduped by processing): ${(err as Error).message}`);
       }
     }
-    return { accepted: fresh.length, duplicates: events.length - fresh.length };
+    return results;
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,168 @@
+/** (d) POST → websocket tick latency at a steady rate, and (e) REST query latency, measured from the bench process. */
+import http from "node:http";
+import WebSocket from "ws";
+import type { SaleEvent } from "../../src/domain/event.ts";
+import { makeStores } from "../../scripts/sim/traffic.ts";
+import { saleEvent } from "./prefill.ts";
+
+export interface Percentiles {
+  n: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+export function percentiles(xs: number[]): Percentiles {
+  if (!xs.length) return { n: 0, p50: NaN, p90: NaN, p99: NaN, max: NaN, mean: NaN };
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!;
+  const r = (x: number) => Number(x.toFixed(2));
+  return { n: s.length, p50: r(at(0.5)), p90: r(at(0.9)), p99: r(at(0.99)), max: r(s[s.length - 1]!), mean: r(s.reduce((a, b) => a + b, 0) / s.length) };
+}
+
+/** The public JSON of an event (what a POS would POST). */
+export function inputJson(e: SaleEvent): string {
+  return JSON.stringify({ eventId: e.eventId, storeId: e.storeId, occurredAt: e.occurredAt, type: e.type, currency: e.currency, lines: e.lines, totalMinor: e.totalMinor });
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+
+function request(url: string, method: "GET" | "POST", body?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, agent, headers: body ? { "content-type": "application/json", "content-length": Buffer.byteLength(body) } : {} }, (res) => {
+      let data = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (data += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: data }));
+    });
+    req.on("error", reject);
+    if (body) req.end(body);
+    else req.end();
+  });
+}
+
+export interface TickLatencyResult {
+  rate: number;
+  seconds: number;
+  posts: number;
+  accepted: number;
+  ticksMatched: number;
+  missing: number;
+  tickMs: Percentiles;
+  postAckMs: Percentiles;
+  snapshotMs: number;
+}
+
+/**
+ * A websocket client subscribed to "*" and a steady stream of single-event POSTs, each to a store
+ * id of its own, so the first tick of that store is the tick of that POST.
+ */
+export async function tickLatency(base: string, opts: { rate: number; seconds: number; tag: string }): Promise<TickLatencyResult> {
+  const ws = new WebSocket(`${base.replace("http", "ws")}/v1/live`);
+  const sentAt = new Map<string, number>();
+  const tickMs: number[] = [];
+  const ackMs: number[] = [];
+  let snapshotAt = 0;
+  const subscribedAt = await new Promise<number>((resolve, reject) => {
+    ws.once("open", () => {
+      ws.send(JSON.stringify({ subscribe: "*" }));
+      resolve(performance.now());
+    });
+    ws.once("error", reject);
+  });
+  const snapshot = new Promise<void>((resolve) => {
+    ws.on("message", (data) => {
+      const now = performance.now();
+      const msg = JSON.parse(data.toString()) as { type: string; storeId?: string };
+      if (msg.type === "snapshot") {
+        snapshotAt = now;
+        resolve();
+      } else if (msg.type === "tick" && msg.storeId) {
+        const t = sentAt.get(msg.storeId);
+        if (t !== undefined) {
+          tickMs.push(now - t);
+          sentAt.delete(msg.storeId);
+        }
+      }
+    });
+  });
+  await snapshot;
+  const stores = makeStores(50);
+  let posts = 0;
+  let accepted = 0;
+  const total = opts.rate * opts.seconds;
+  const pending: Promise<void>[] = [];
+  const started = performance.now();
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * opts.rate));
+      while (posts < due) {
+        const i = posts++;
+        const template = stores[i % stores.length]!;
+        const storeId = `${opts.tag}-${i}`;
+        const e = saleEvent({ ...template, storeId }, Date.now(), i);
+        const t = performance.now();
+        sentAt.set(storeId, t);
+        pending.push(
+          request(`${base}/v1/sales`, "POST", inputJson(e)).then(
+            (r) => {
+              ackMs.push(performance.now() - t);
+              if (r.status === 202) accepted++;
+            },
+            () => undefined,
+          ),
+        );
+      }
+      if (posts >= total) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 2);
+  });
+  await Promise.all(pending);
+  const deadline = performance.now() + 15_000;
+  while (sentAt.size && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  ws.close();
+  return {
+    rate: opts.rate,
+    seconds: opts.seconds,
+    posts,
+    accepted,
+    ticksMatched: tickMs.length,
+    missing: sentAt.size,
+    tickMs: percentiles(tickMs),
+    postAckMs: percentiles(ackMs),
+    snapshotMs: Number((snapshotAt - subscribedAt).toFixed(1)),
+  };
+}
+
+export interface QueryLatencyResult {
+  requests: number;
+  seconds: number;
+  requestsPerSecond: number;
+  non200: number;
+  rowsPerResponse: number;
+  ms: Percentiles;
+}
+
+/** One client, one request at a time (latency, not throughput), for `seconds`, after a short warm-up. */
+export async function queryLatency(url: () => string, seconds: number): Promise<QueryLatencyResult> {
+  const warm = performance.now() + 1000;
+  while (performance.now() < warm) await request(url(), "GET");
+  const xs: number[] = [];
+  let non200 = 0;
+  let rows = 0;
+  const started = performance.now();
+  const end = started + seconds * 1000;
+  while (performance.now() < end) {
+    const t = performance.now();
+    const r = await request(url(), "GET");
+    xs.push(performance.now() - t);
+    if (r.status !== 200) non200++;
+    else if (xs.length <= 20) rows += (JSON.parse(r.body) as { minutes: unknown[] }).minutes.length;
+  }
+  const secs = (performance.now() - started) / 1000;
+  return { requests: xs.length, seconds: secs, requestsPerSecond: xs.length / secs, non200, rowsPerResponse: rows / Math.min(20, xs.length), ms: percentiles(xs) };
+}

@@ -1,0 +1,355 @@
+/**
+ * npx tsx bench/cluster/run.ts [--quick] [--profile] [--events N] [--keep]
+ * The real stack (Kafka, Cassandra, PostgreSQL started by scripts/services), the server as a child
+ * process in cluster mode, and every measurement of issue 3 §6 in one run, against a fresh topic,
+ * keyspace and database that are dropped at the end. Prints a table; writes
+ * bench/results/cluster-<timestamp>.json and bench/results/cluster-latest.json.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import cassandra from "cassandra-driver";
+import { createKafka, ensureTopics } from "../../src/log/kafka/kafka-client.ts";
+import { BodyFactory } from "../fixtures.ts";
+import { load, metricSum, type LoadResult } from "../http.ts";
+import { summarise } from "../profile-summary.ts";
+import { queryLatency, tickLatency } from "./latency.ts";
+import { prefill } from "./prefill.ts";
+import { startServer, type Server } from "./server.ts";
+import { BASE, isolate, servicePids, servicesUp } from "./stack.ts";
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    profile: { type: "boolean", default: false },
+    events: { type: "string" },
+    keep: { type: "boolean", default: false },
+    only: { type: "string" },
+    "ingest-role": { type: "string", default: "api" },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+if (flags.help) {
+  console.log(`npx tsx bench/cluster/run.ts [--quick] [--profile] [--events N] [--keep]
+  --quick     200k pre-filled events, shorter HTTP runs
+  --profile   CPU-profile the server (inspector) during each case; top self time goes into the JSON
+  --events N  pre-fill N events instead of 1,000,000 (200,000 with --quick)
+  --keep      do not drop the run's topic, keyspace and database
+  --ingest-role api|all  server role for the HTTP cases (b)(c): api (default; consumers in another process) or all
+  --only      some cases: e2e,query,http,tick (default all; without e2e nothing is pre-filled)
+  BENCH_SERVER_ROOT=<dir>  run the server from another checkout (to compare a change)`);
+  process.exit(0);
+}
+const quick = flags.quick;
+const only = flags.only ? new Set(flags.only.split(",")) : null;
+const want = (k: string) => !only || only.has(k);
+const INGEST_ROLE = flags["ingest-role"] === "all" ? "all" : "api";
+const EVENTS = Number(flags.events ?? (quick ? 200_000 : 1_000_000));
+const STORES = 1000;
+const PARTITIONS = 6;
+const SPAN_MS = 9 * 60_000;
+const HTTP_SECONDS = quick ? 5 : 10;
+const WARMUP_SECONDS = quick ? 1 : 3;
+const QUERY_SECONDS = quick ? 5 : 10;
+const TICK_RATE = 200;
+const TICK_SECONDS = quick ? 10 : 20;
+const RESULTS = join(import.meta.dirname, "..", "results");
+const PROFILES = join(tmpdir(), "intraday-bench-cluster-profiles");
+mkdirSync(RESULTS, { recursive: true });
+mkdirSync(PROFILES, { recursive: true });
+
+const log = (msg: string) => console.log(`[bench-cluster ${new Date().toISOString().slice(11, 19)}] ${msg}`);
+const fmt = (n: number) => (!Number.isFinite(n) ? String(n) : n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toFixed(1));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Row {
+  id: string;
+  what: string;
+  value: number;
+  unit: string;
+  target?: string;
+  met?: boolean;
+  detail: string;
+}
+const rows: Row[] = [];
+const details: Record<string, unknown> = {};
+
+async function profiled<T>(server: Server, id: string, f: () => Promise<T>): Promise<T> {
+  if (!server.profiler) return f();
+  await server.profiler.start();
+  try {
+    return await f();
+  } finally {
+    const profile = await server.profiler.stop();
+    const file = join(PROFILES, `cluster-${id}.cpuprofile`); // large: only the summary goes into the JSON
+    writeFileSync(file, JSON.stringify(profile));
+    const s = summarise(file, 20);
+    profiles[id] = s;
+    log(`${id}: profile ${fmt(s.totalMs)} ms busy; top: ${s.functions.slice(0, 5).map((x) => `${x.name} ${x.selfPct}%`).join(", ")}`);
+  }
+}
+const profiles: Record<string, unknown> = {};
+
+async function main(): Promise<void> {
+  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", memoryGiB: Number((totalmem() / 2 ** 30).toFixed(1)), node: process.version, loadavgAtStart: loadavg() };
+  log(`machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, node ${machine.node}, load ${machine.loadavgAtStart.map((x) => x.toFixed(2)).join(" ")}${quick ? " (quick run)" : ""}`);
+  const started = Date.now();
+  log("services.sh up (idempotent)");
+  const servicesMs = await servicesUp(300_000, log);
+  log(`services up in ${(servicesMs / 1000).toFixed(1)} s`);
+  const pidsAtStart = servicePids();
+
+  const iso = await isolate(PARTITIONS);
+  log(`isolated run: topic ${iso.topic}, group ${iso.group}, keyspace/database ${iso.id}`);
+  const kafka = createKafka({ brokers: BASE.KAFKA_BROKERS.split(","), topic: iso.topic, partitions: PARTITIONS, clientId: "intraday-bench" });
+  const admin = kafka.admin();
+  let server: Server | null = null;
+  try {
+    await admin.connect();
+    await ensureTopics(admin, { brokers: BASE.KAFKA_BROKERS.split(","), topic: iso.topic, partitions: PARTITIONS });
+
+    // (a) pre-fill, then start the consumer behind it.
+    let pre: Awaited<ReturnType<typeof prefill>> | null = null;
+    if (want("e2e")) {
+    log(`(a) pre-filling ${iso.topic} with ${fmt(EVENTS)} events (${STORES} stores, occurredAt over the last ${SPAN_MS / 60_000} min)`);
+    pre = await prefill(kafka, { topic: iso.topic, partitions: PARTITIONS, events: EVENTS, stores: STORES, spanMs: SPAN_MS, onProgress: (n) => process.stdout.write(`    … ${fmt(n)} produced\r`) });
+    log(`(a) pre-filled in ${pre.seconds.toFixed(1)} s (${fmt(pre.eventsPerSecond)} events/s produced straight to Kafka, ${(pre.bytes / 2 ** 20).toFixed(0)} MiB)`);
+    details.prefill = pre;
+    }
+
+    const lagOf = async (group: string) => {
+      const [ends, offs] = await Promise.all([admin.fetchTopicOffsets(iso.topic), admin.fetchOffsets({ groupId: group, topics: [iso.topic] })]);
+      const end = ends.reduce((a, e) => a + Number(e.high), 0);
+      const committed = (offs[0]?.partitions ?? []).reduce((a, p) => a + Math.max(0, Number(p.offset)), 0);
+      return { end, committed };
+    };
+    interface Sample { t: number; committed: number; rawCommitted: number; processed: number | null; lag: number }
+    const curve: Sample[] = [];
+    const spawnedAt = Date.now();
+    let url = "";
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        try {
+          const [w, r] = await Promise.all([lagOf(iso.group), lagOf(`${iso.group}-raw-history`)]);
+          const processed = url ? await metricSum(url, "intraday_processed_events_total").catch(() => null) : null;
+          curve.push({ t: (Date.now() - spawnedAt) / 1000, committed: w.committed, rawCommitted: r.committed, processed, lag: w.end - w.committed });
+        } catch {
+          /* the next sample */
+        }
+        await sleep(500);
+      }
+    })();
+
+    log("(a) starting the server (INTRADAY_MODE=cluster, ROLE=all) as a child process");
+    server = await startServer({ ...iso.env, ROLE: "all" }, { inspect: flags.profile });
+    url = server.url;
+    const srv = server;
+    log(`(a) server ready at ${url} after ${((Date.now() - spawnedAt) / 1000).toFixed(1)} s; consuming the backlog`);
+    if (want("e2e") && pre) {
+    const timeoutMs = (quick ? 5 : 15) * 60_000;
+    const e2e = await profiled(srv, "e2e", async () => {
+      for (;;) {
+        const last = curve[curve.length - 1];
+        if (last && last.committed >= EVENTS) return true;
+        if (Date.now() - spawnedAt > timeoutMs) return false;
+        if (last) process.stdout.write(`    … t=${last.t.toFixed(0)} s committed ${fmt(last.committed)} processed ${fmt(last.processed ?? 0)} raw history ${fmt(last.rawCommitted)}\r`);
+        await sleep(500);
+      }
+    });
+    const firstProgress = curve.find((s) => (s.processed ?? 0) > 0 || s.committed > 0)?.t ?? NaN;
+    const at = (pred: (s: Sample) => boolean) => curve.find(pred)?.t ?? NaN;
+    const tProcessedAll = at((s) => (s.processed ?? 0) >= EVENTS);
+    const tCommittedAll = at((s) => s.committed >= EVENTS);
+    const t10 = at((s) => (s.processed ?? 0) >= EVENTS * 0.1);
+    const t90 = at((s) => (s.processed ?? 0) >= EVENTS * 0.9);
+    const steady = (EVENTS * 0.8) / (t90 - t10);
+    const endToEnd = EVENTS / (tCommittedAll - firstProgress);
+    log(`(a) ${e2e ? "done" : "TIMED OUT"}: first progress at ${firstProgress} s, all processed at ${tProcessedAll} s, all committed at ${tCommittedAll} s; steady ${fmt(steady)} ev/s`);
+
+    // Wait for raw history (PostgreSQL) too, so it does not load the later cases.
+    const rawDeadline = Date.now() + (quick ? 3 : 10) * 60_000;
+    while ((curve[curve.length - 1]?.rawCommitted ?? 0) < EVENTS && Date.now() < rawDeadline) await sleep(500);
+    const tRawAll = at((s) => s.rawCommitted >= EVENTS);
+    log(`(a) raw history (PostgreSQL) committed all at ${tRawAll} s`);
+
+    // Rows really written: the sum of counts over every minute row equals the events.
+    const cass = new cassandra.Client({ contactPoints: BASE.CASSANDRA_CONTACT_POINTS.split(","), localDataCenter: BASE.CASSANDRA_DC, keyspace: iso.id, encoding: { useBigIntAsLong: true } });
+    let rowCount = 0;
+    let eventCount = 0;
+    try {
+      const days = new Set([pre.firstOccurredAt.slice(0, 10), pre.lastOccurredAt.slice(0, 10)]);
+      for (const day of days) {
+        for (let p = 0; p < PARTITIONS; p++) {
+          const rs = await cass.execute("SELECT count(*) AS n, sum(sale_count) AS s, sum(refund_count) AS r FROM minutes_by_day WHERE day = ? AND source_partition = ?", [day, p], { prepare: true });
+          const row = rs.first();
+          rowCount += Number(row.get("n"));
+          eventCount += Number(row.get("s")) + Number(row.get("r"));
+        }
+      }
+    } finally {
+      await cass.shutdown();
+    }
+    log(`(a) Cassandra: ${fmt(rowCount)} minute rows holding ${fmt(eventCount)} events (expected ${fmt(EVENTS)})`);
+    details.e2e = {
+      events: EVENTS,
+      completed: e2e,
+      firstProgressSeconds: firstProgress,
+      allProcessedSeconds: tProcessedAll,
+      allCommittedSeconds: tCommittedAll,
+      rawHistoryCommittedSeconds: tRawAll,
+      eventsPerSecondEndToEnd: endToEnd,
+      eventsPerSecondSteady10to90: steady,
+      rawHistoryEventsPerSecond: EVENTS / (tRawAll - firstProgress),
+      cassandraRows: rowCount,
+      cassandraEvents: eventCount,
+      lagCurve: curve.filter((_, i) => i % 2 === 0),
+    };
+    rows.push({
+      id: "kafka-to-cassandra",
+      what: `Kafka → Cassandra rows, ${fmt(EVENTS)} pre-filled events (first event → all offsets committed)`,
+      value: endToEnd,
+      unit: "events/s",
+      target: "≥ 50,000",
+      met: endToEnd >= 50_000,
+      detail: `steady (10→90%) ${fmt(steady)} ev/s; all processed after ${(tProcessedAll - firstProgress).toFixed(1)} s, committed after ${(tCommittedAll - firstProgress).toFixed(1)} s; ${fmt(rowCount)} rows = ${fmt(eventCount)} events; raw history (PG) ${fmt(EVENTS / (tRawAll - firstProgress))} ev/s`,
+    });
+
+    }
+    sampling = false;
+    await sampler;
+    details.rowWritesTotal = await metricSum(url, "intraday_minute_row_writes_total");
+
+    // (e) REST minute-range queries with the data present.
+    if (want("query")) {
+    const to = Date.now();
+    const from = to - 60 * 60_000;
+    const range = `from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`;
+    let q = 0;
+    const storeUrl = () => `${url}/v1/stores/store-${String((q++ % STORES) + 1).padStart(4, "0")}/minutes?${range}`;
+    log(`(e) GET /v1/stores/:id/minutes over 60 min, 1 client, ${QUERY_SECONDS} s`);
+    const qs = await profiled(srv, "query-store", () => queryLatency(storeUrl, QUERY_SECONDS));
+    log(`(e) GET /v1/minutes over 60 min, 1 client, ${QUERY_SECONDS} s`);
+    const qa = await profiled(srv, "query-all", () => queryLatency(() => `${url}/v1/minutes?${range}`, QUERY_SECONDS));
+    details.queryStore = qs;
+    details.queryAll = qa;
+    for (const [id, r, what] of [["query-store", qs, "GET /v1/stores/:id/minutes, 60 min"], ["query-all", qa, "GET /v1/minutes (all stores), 60 min"]] as const) {
+      rows.push({
+        id,
+        what: `${what}, p99 (1 client, sequential)`,
+        value: r.ms.p99,
+        unit: "ms",
+        target: "p99 < 10",
+        met: r.ms.p99 < 10,
+        detail: `p50 ${r.ms.p50} ms, p99 ${r.ms.p99} ms, max ${r.ms.max} ms; ${fmt(r.requestsPerSecond)} req/s; ${fmt(r.rowsPerResponse)} minutes per response; non-200 ${r.non200}`,
+      });
+      log(`(e) ${id}: p50 ${r.ms.p50} ms p99 ${r.ms.p99} ms`);
+    }
+
+    }
+
+    // (d) drain what ingest appended, then POST → tick at a steady rate.
+    if (want("tick")) {
+    log("(d) waiting for the consumers to drain the ingested events");
+    const drainStart = Date.now();
+    for (;;) {
+      const [w, r] = await Promise.all([lagOf(iso.group), lagOf(`${iso.group}-raw-history`)]);
+      if ((w.end - w.committed <= 0 && r.end - r.committed <= 0) || Date.now() - drainStart > (quick ? 120_000 : 300_000)) {
+        details.drain = { seconds: (Date.now() - drainStart) / 1000, windowLag: w.end - w.committed, rawLag: r.end - r.committed };
+        log(`(d) drained in ${((Date.now() - drainStart) / 1000).toFixed(1)} s (lag ${w.end - w.committed} / raw ${r.end - r.committed})`);
+        break;
+      }
+      process.stdout.write(`    … lag ${fmt(w.end - w.committed)}, raw history lag ${fmt(r.end - r.committed)}\r`);
+      await sleep(1000);
+    }
+    await sleep(2000);
+    log(`(d) ${TICK_RATE} POST/s for ${TICK_SECONDS} s, each to a store of its own; a websocket client subscribed to "*"`);
+    const tick = await profiled(srv, "tick", () => tickLatency(url, { rate: TICK_RATE, seconds: TICK_SECONDS, tag: `lat${Date.now().toString(36)}` }));
+    details.tick = tick;
+    rows.push({
+      id: "post-to-tick",
+      what: `POST → websocket tick, ${TICK_RATE} POST/s for ${TICK_SECONDS} s, p50`,
+      value: tick.tickMs.p50,
+      unit: "ms",
+      target: "p50 < 50",
+      met: tick.tickMs.p50 < 50,
+      detail: `p99 ${tick.tickMs.p99} ms, max ${tick.tickMs.max} ms; ${tick.ticksMatched}/${tick.posts} matched; POST ack p50 ${tick.postAckMs.p50} ms, p99 ${tick.postAckMs.p99} ms`,
+    });
+    log(`(d) tick p50 ${tick.tickMs.p50} ms, p99 ${tick.tickMs.p99} ms (${tick.ticksMatched}/${tick.posts})`);
+    }
+
+    // (c) the trivial route, then (b) single and batched POSTs, same server, same autocannon settings.
+    const http = async (id: string, path: string, connections: number, pipelining: number, body?: () => string): Promise<LoadResult> => {
+      log(`${id}: warm-up ${WARMUP_SECONDS} s`);
+      await load({ url: `${url}${path}`, method: body ? "POST" : "GET", connections, pipelining, seconds: WARMUP_SECONDS, ...(body ? { body } : {}) });
+      log(`${id}: ${HTTP_SECONDS} s, ${connections} connections × pipelining ${pipelining}`);
+      return profiled(server!, id, () => load({ url: `${url}${path}`, method: body ? "POST" : "GET", connections, pipelining, seconds: HTTP_SECONDS, ...(body ? { body } : {}) }));
+    };
+    if (want("http")) {
+    if (INGEST_ROLE === "api") {
+      log("(b)(c) stopping the processing server; starting an API-only server (ROLE=api) on the same topic, so ingest does not share its event loop with the consumers");
+      await server.stop();
+      server = await startServer({ ...iso.env, ROLE: "api" }, { inspect: flags.profile });
+      url = server.url;
+    }
+    const trivial = await http("trivial", "/healthz", 50, 10);
+    details.trivial = trivial;
+    rows.push({ id: "trivial", what: `GET /healthz on the same server (50 × pipelining 10, ROLE=${INGEST_ROLE})`, value: trivial.requestsPerSecond, unit: "req/s", detail: `p50 ${trivial.latencyMs.p50} ms, p99 ${trivial.latencyMs.p99} ms, non-2xx ${trivial.non2xx}` });
+    log(`trivial: ${fmt(trivial.requestsPerSecond)} req/s`);
+
+    const bodies = new BodyFactory(STORES);
+    for (const [id, batch, connections, pipelining] of [["ingest-single", 1, 50, 10], ["ingest-batch", 500, 8, 1]] as const) {
+      const accBefore = await metricSum(url, "intraday_ingest_events_total");
+      const r = await http(id, "/v1/sales", connections, pipelining, batch === 1 ? () => bodies.event() : () => bodies.batch(batch));
+      const accepted = (await metricSum(url, "intraday_ingest_events_total")) - accBefore;
+      const eventsPerSecond = ((r.requests - r.non2xx) * batch) / r.seconds;
+      details[id] = { ...r, eventsPerPost: batch, eventsPerSecond, acceptedEventsIncludingWarmup: accepted };
+      const ratio = eventsPerSecond / batch / trivial.requestsPerSecond;
+      rows.push(
+        batch === 1
+          ? { id, what: `single-event POSTs into Kafka (50 × pipelining 10, ROLE=${INGEST_ROLE})`, value: eventsPerSecond, unit: "events/s", target: "≥ 0.4 × trivial", met: ratio >= 0.4, detail: `${ratio.toFixed(2)} × trivial; p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}` }
+          : { id, what: `batched POSTs into Kafka (500 events, 8 connections, ROLE=${INGEST_ROLE})`, value: eventsPerSecond, unit: "events/s", target: "≥ 100,000", met: eventsPerSecond >= 100_000, detail: `${fmt(r.requestsPerSecond)} req/s; p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}` },
+      );
+      log(`${id}: ${fmt(eventsPerSecond)} events/s (${fmt(r.requestsPerSecond)} req/s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, non-2xx ${r.non2xx})`);
+    }
+
+    }
+
+  } finally {
+    if (server) {
+      const code = await server.stop();
+      if (code !== 0) log(`server exited with ${code}:\n${server.output().slice(-3000)}`);
+      else if (/error/i.test(server.output())) details.serverOutput = server.output().slice(-5000);
+    }
+    await admin.disconnect().catch(() => undefined);
+    if (flags.keep) log(`--keep: leaving topic ${iso.topic}, keyspace and database ${iso.id}`);
+    else {
+      const problems = await iso.drop();
+      log(problems.length ? `dropped with problems: ${problems.join("; ")}` : `dropped topic ${iso.topic}*, keyspace ${iso.id}, database ${iso.id}`);
+    }
+  }
+
+  const pidsAtEnd = servicePids();
+  const restarted = Object.keys(pidsAtStart).filter((k) => pidsAtStart[k] !== pidsAtEnd[k]);
+  if (restarted.length) log(`WARNING: ${restarted.join(", ")} restarted during the run (shared services): numbers after that are not valid`);
+  const out = { at: new Date().toISOString(), quick, only: flags.only ?? "all", ingestRole: INGEST_ROLE, serverRoot: process.env.BENCH_SERVER_ROOT ?? ".", servicesRestartedDuringRun: restarted, loadavgAtEnd: loadavg(), machine, seconds: (Date.now() - started) / 1000, servicesUpMs: servicesMs, rows, details, profiles };
+  const stamp = out.at.replace(/[:.]/g, "-");
+  writeFileSync(join(RESULTS, `cluster-${stamp}.json`), JSON.stringify(out, null, 2));
+  writeFileSync(join(RESULTS, "cluster-latest.json"), JSON.stringify(out, null, 2));
+  console.log("\n" + table(rows));
+  console.log(`\nwrote bench/results/cluster-${stamp}.json and cluster-latest.json (${out.seconds.toFixed(0)} s)`);
+}
+
+function table(rs: Row[]): string {
+  const head = ["case", "value", "target", "met", "detail"];
+  const body = rs.map((r) => [r.what, `${fmt(r.value)} ${r.unit}`, r.target ?? "", r.met === undefined ? "" : r.met ? "yes" : "NO", r.detail]);
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 1 ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join(" | ");
+  return [line(head), w.map((n) => "-".repeat(n)).join("-|-"), ...body.map(line)].join("\n");
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
