@@ -33,6 +33,16 @@ export function logRecords(opts: { events: number; stores: number; eventsPerSeco
 }
 
 /** Interleaves partitions as the embedded consumer reads them: up to `maxBatch` records of each partition in turn. */
+/** The embedded consumer's turns: one batch of ≤ maxBatch per partition with records, handled concurrently. */
+export function consumerTurns(byPartition: LogRecord[][], maxBatch: number): LogRecord[][][] {
+  const out: LogRecord[][][] = [];
+  for (let i = 0; ; i += maxBatch) {
+    const turn = byPartition.map((list) => list.slice(i, i + maxBatch)).filter((b) => b.length > 0);
+    if (turn.length === 0) return out;
+    out.push(turn);
+  }
+}
+
 export function consumerOrder(byPartition: LogRecord[][], maxBatch: number): LogRecord[][] {
   const out: LogRecord[][] = [];
   const pos = byPartition.map(() => 0);

@@ -28,24 +28,28 @@ export class SqliteConsumer implements LogConsumer {
       let backoff = 0;
       while (this.running) {
         let progressed = false;
-        try {
-          for (const p of partitions) {
-            if (!this.running) break;
+        // Every partition with records is handled concurrently, as a Kafka consumer hands over the
+        // partitions of one poll: their projection writes then share one group-committed transaction.
+        const outcomes = await Promise.allSettled(
+          partitions.map(async (p) => {
+            if (!this.running) return;
             const records = this.log.read(p, position[p]!, this.maxBatch);
-            if (records.length === 0) continue;
+            if (records.length === 0) return;
             const safe = await handler.batch(p, records);
             position[p] = records[records.length - 1]!.offset + 1;
             this.log.commit(this.groupId, p, safe);
             progressed = true;
-          }
-          backoff = 0;
-        } catch (err) {
-          this.onError(err);
+          }),
+        );
+        const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+        if (failed) {
+          this.onError(failed.reason);
           // Positions are not advanced past a failed batch: it is handed over again (replay-safe).
           backoff = Math.min(backoff ? backoff * 2 : 200, 5000);
           await new Promise((r) => setTimeout(r, backoff));
           continue;
         }
+        backoff = 0;
         if (!progressed) await new Promise<void>((r) => {
           const t = setTimeout(() => { this.wake = null; r(); }, 250);
           this.wake = () => { clearTimeout(t); this.wake = null; r(); };
