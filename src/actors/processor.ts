@@ -1,5 +1,6 @@
 import { query, start, stop, type Ref } from "nact";
 import type { LogConsumer, LogRecord, PartitionHandler } from "../log/ports.ts";
+import { throttledErrors } from "../observability/throttled-log.ts";
 import type { ActorDeps } from "./deps.ts";
 import type { PartitionMsg, PartitionReply } from "./messages.ts";
 import { spawnPartitionActor } from "./partition-actor.ts";
@@ -20,7 +21,7 @@ export class Processor implements PartitionHandler {
   constructor(
     private readonly deps: ActorDeps,
     private readonly consumer: () => LogConsumer,
-    private readonly onError: (err: unknown) => void = (e) => console.error("[processor]", e),
+    private readonly onError: (err: unknown) => void = throttledErrors("[processor]"),
   ) {}
 
   openWindows(): number {

@@ -4,6 +4,7 @@ import { SqliteConsumer } from "../log/embedded/sqlite-consumer.ts";
 import { SqliteLog } from "../log/embedded/sqlite-log.ts";
 import { InProcessTicks } from "../live/in-process-ticks.ts";
 import { SqliteProjections } from "../projections/embedded/sqlite-projections.ts";
+import { throttledErrors } from "../observability/throttled-log.ts";
 import type { Adapters } from "./adapters.ts";
 
 export function embeddedAdapters(settings: Pick<Settings, "DATA_DIR" | "PARTITIONS" | "KAFKA_GROUP">, now: () => number = Date.now): Adapters & { log: SqliteLog; projections: SqliteProjections } {
@@ -11,7 +12,7 @@ export function embeddedAdapters(settings: Pick<Settings, "DATA_DIR" | "PARTITIO
   const log = new SqliteLog(dir, settings.PARTITIONS, now);
   const projections = new SqliteProjections(dir);
   const ticks = new InProcessTicks();
-  const onError = (e: unknown) => console.error("[consumer]", e);
+  const onError = throttledErrors("[consumer]");
   return {
     mode: "embedded",
     log,

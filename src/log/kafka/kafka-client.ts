@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type Admin } from "kafkajs";
+import { kafkaLogCreator } from "./kafka-logging.ts";
 
 export interface KafkaSettings {
   brokers: string[];
@@ -15,7 +16,8 @@ export function createKafka(s: KafkaSettings): Kafka {
   return new Kafka({
     clientId: s.clientId ?? "intraday-sales",
     brokers: s.brokers,
-    logLevel: logLevel.ERROR,
+    logLevel: logLevel.WARN,
+    logCreator: kafkaLogCreator,
     connectionTimeout: 3000,
     requestTimeout: 10_000,
     retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 2000 },

@@ -1,4 +1,5 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka } from "kafkajs";
+import { throttledErrors } from "../../observability/throttled-log.ts";
 import type { LogConsumer, LogRecord, PartitionHandler } from "../ports.ts";
 
 export interface KafkaConsumerOptions {
@@ -31,7 +32,7 @@ export class KafkaLogConsumer implements LogConsumer {
 
   constructor(kafka: Kafka, private readonly opts: KafkaConsumerOptions) {
     this.groupId = opts.groupId;
-    this.onError = opts.onError ?? ((e) => console.error(`[consumer ${opts.groupId}]`, e));
+    this.onError = opts.onError ?? throttledErrors(`[consumer ${opts.groupId}]`);
     this.consumer = kafka.consumer({
       groupId: opts.groupId,
       sessionTimeout: 10_000,
