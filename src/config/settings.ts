@@ -30,7 +30,11 @@ export const SETTINGS = {
   CASSANDRA_KEYSPACE: { schema: z.string().regex(/^[a-z_][a-z0-9_]*$/), default: "intraday", help: "Cluster mode: Cassandra keyspace" },
   CASSANDRA_DC: { schema: z.string().min(1), default: "datacenter1", help: "Cluster mode: Cassandra local data center" },
   PG_URL: { schema: z.string().min(1), default: "postgres://intraday:intraday@127.0.0.1:5432/intraday", help: "Cluster mode: PostgreSQL connection URL" },
-  ROLE: { schema: z.enum(["all", "api", "processor"]), default: "all", help: "Cluster mode: run the API, the processors, or both in this process" },
+  ROLE: {
+    schema: z.enum(["all", "api", "processor", "windows", "history"]),
+    default: "all",
+    help: "What this process runs besides the API: all consumers; api (none); processor (windows + history); windows; history (raw history only)",
+  },
   SHUTDOWN_TIMEOUT_MS: { schema: int(1000), default: "15000", help: "Graceful shutdown is forced after this long" },
 } as const;
 

@@ -46,6 +46,8 @@ export async function createRuntime(settings: Settings, adapters: Adapters, now:
   const live = new LiveFeed(adapters.ticksIn, queries, metrics, { minIntervalMs: settings.LIVE_MIN_INTERVAL_MS, maxBufferedBytes: settings.WS_MAX_BUFFERED_BYTES, snapshotMinutes: 15 }, now);
   const ingest = new IngestService(adapters.ingestLog, { maxBatch: settings.MAX_BATCH, maxFutureSkewMs: settings.MAX_FUTURE_SKEW_MS }, now);
   let processing = false;
+  const runsWindows = ["all", "processor", "windows"].includes(settings.ROLE);
+  const runsHistory = ["all", "processor", "history"].includes(settings.ROLE);
   const app = await buildApp({
     settings,
     ingest,
@@ -57,7 +59,7 @@ export async function createRuntime(settings: Settings, adapters: Adapters, now:
     readiness: {
       async check() {
         const checks: Record<string, string> = await adapters.health().catch((e: Error) => ({ adapters: `error: ${e.message}` }));
-        const processes = settings.ROLE !== "api";
+        const processes = runsWindows || runsHistory;
         checks.processing = processes ? (processing ? "running" : "stopped") : "not in this instance (INTRADAY_ROLE=api)";
         const ready = (processing || !processes) && Object.values(checks).every((v) => !v.startsWith("error") && v !== "closed" && v !== "down");
         return { ready, checks };
@@ -84,10 +86,12 @@ export async function createRuntime(settings: Settings, adapters: Adapters, now:
     metrics,
     processor,
     async startProcessing() {
-      await adapters.windowConsumer.run(processor);
-      await adapters.rawHistoryConsumer.run(rawHistoryHandler(adapters.rawHistory));
-      processor.startTicker(settings.TICK_INTERVAL_MS);
-      processing = true;
+      if (runsWindows) {
+        await adapters.windowConsumer.run(processor);
+        processor.startTicker(settings.TICK_INTERVAL_MS);
+      }
+      if (runsHistory) await adapters.rawHistoryConsumer.run(rawHistoryHandler(adapters.rawHistory));
+      processing = runsWindows || runsHistory;
     },
     async stop() {
       clearInterval(lagTimer);
