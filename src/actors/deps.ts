@@ -18,4 +18,6 @@ export interface ActorDeps {
   /** Timeout of one actor request; generous, because a write may wait on a recovering store. */
   askTimeoutMs: number;
   now: () => number;
+  /** Reports errors that do not fail a batch (a partition aggregate not written yet); default: throttled log. */
+  onError?: (err: unknown) => void;
 }

@@ -1,5 +1,6 @@
 import type { Ref } from "nact";
 import type { LoggedEvent } from "../domain/store-windows.ts";
+import type { Tick } from "../live/ports.ts";
 import type { LogRecord } from "../log/ports.ts";
 
 export interface StoreStatus {
@@ -10,8 +11,17 @@ export interface StoreStatus {
   windows: number;
 }
 
+/** Rows a store actor reports to its partition for the partition totals. */
+export interface StoreRows {
+  /** Rows durably written, or loaded from the projection, in this message (even if it failed later). */
+  written: Tick[];
+  /** In-memory views of windows that changed in this message (may be unwritten): for live ticks only. */
+  live: Tick[];
+}
+
 export type StoreReply = ({ ok: true; applied: number; duplicates: number; replayed: number; late: number } | { ok: false; error: string }) &
-  StoreStatus;
+  StoreStatus &
+  StoreRows;
 
 export type StoreMsg =
   | { kind: "events"; events: LoggedEvent[]; streamTime: number; replyTo: Ref<StoreReply> }

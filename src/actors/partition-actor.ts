@@ -1,6 +1,21 @@
 import { dispatch, query, spawn, stop, type Ref } from "nact";
 import { decodeLogRecord } from "../domain/event.ts";
+import {
+  absorbLive,
+  absorbWritten,
+  dueTotals,
+  evictTotals,
+  hasUnwrittenTotals,
+  installLoaded,
+  liveTotals,
+  markTotalsWritten,
+  minutesToLoad,
+  newPartitionTotals,
+  type PartitionTotalsState,
+} from "../domain/partition-totals.ts";
 import type { LoggedEvent } from "../domain/store-windows.ts";
+import type { Tick } from "../live/ports.ts";
+import { throttledErrors } from "../observability/throttled-log.ts";
 import { partitionFor } from "../log/partitioner.ts";
 import type { LogRecord } from "../log/ports.ts";
 import type { ActorDeps } from "./deps.ts";
@@ -19,13 +34,69 @@ export interface PartitionState {
   streamTime: number;
   /** Next offset after the last record handled, or null before the first batch. */
   nextOffset: number | null;
+  /** All-stores totals of this partition's stores, per (minute, currency), built from written rows. */
+  totals: PartitionTotalsState;
+  /**
+   * The last commit offset at which every written row was also in a written partition aggregate
+   * (initially the offset this life started from). While an aggregate is unwritten (its write or its
+   * minute's load failed), commits stop there: a crash then replays records that touch the minute,
+   * whose first load repairs the aggregate. Normally aggregates are written in the same message as
+   * their rows, so this never holds anything back.
+   */
+  totalsCommit: number | null;
 }
 
-function commitOffset(s: PartitionState): number | null {
+function storeCommitOffset(s: PartitionState): number | null {
   if (s.nextOffset === null) return null;
   let min = s.nextOffset;
   for (const e of s.stores.values()) if (e.minDirty !== null && e.minDirty < min) min = e.minDirty;
   return min;
+}
+
+function commitOffset(s: PartitionState): number | null {
+  const stores = storeCommitOffset(s);
+  if (stores === null) return null;
+  if (!hasUnwrittenTotals(s.totals)) {
+    s.totalsCommit = stores;
+    return stores;
+  }
+  return s.totalsCommit === null ? null : Math.min(stores, s.totalsCommit);
+}
+
+const defaultTotalsErrors = throttledErrors("[partition-totals]");
+
+/**
+ * Takes the rows the stores wrote or loaded (and their live views), loads the partition-minutes
+ * not yet loaded, writes the changed partition aggregates (after their rows: the rows are already
+ * durable) and publishes live partition ticks. Failures only leave aggregates dirty for the next
+ * message; they never fail the batch.
+ */
+async function updateTotals(s: PartitionState, replies: readonly StoreReply[], deps: ActorDeps): Promise<void> {
+  const totalsErrors = deps.onError ?? defaultTotalsErrors;
+  const mine = (t: Tick) => t.partition === s.partition;
+  for (const r of replies) {
+    if (r.written.length) absorbWritten(s.totals, r.written.filter(mine));
+    if (r.live.length) absorbLive(s.totals, r.live.filter(mine));
+  }
+  for (const minute of minutesToLoad(s.totals)) {
+    try {
+      const { rows, totals } = await deps.minutes.loadPartitionMinute(s.partition, minute);
+      installLoaded(s.totals, minute, rows, totals);
+    } catch (err) {
+      totalsErrors(new Error(`partition ${s.partition}: loading minute ${new Date(minute).toISOString()} failed: ${(err as Error).message}`));
+    }
+  }
+  const due = dueTotals(s.totals);
+  if (due.length) {
+    try {
+      await deps.minutes.writePartitionTotals(due);
+      markTotalsWritten(s.totals, due);
+    } catch (err) {
+      totalsErrors(new Error(`partition ${s.partition}: writing partition totals failed: ${(err as Error).message}`));
+    }
+  }
+  const live = liveTotals(s.totals);
+  if (live.length) deps.ticks.publish(live.map((t) => ({ ...t, kind: "partition" as const })));
 }
 
 /** Decodes a batch once: readable events grouped by store, unreadable records dead-lettered. */
@@ -83,8 +154,10 @@ async function handle(s: PartitionState, msg: PartitionMsg, self: Ref<PartitionM
         return ask(entry, (replyTo) => ({ kind: "events", events, streamTime, replyTo }), deps);
       }),
     );
+    await updateTotals(s, replies, deps);
     const error = firstError(replies);
     if (error) return { ok: false, error };
+    if (s.nextOffset === null && s.totalsCommit === null) s.totalsCommit = msg.records[0]?.offset ?? null;
     const last = msg.records[msg.records.length - 1];
     if (last) s.nextOffset = last.offset + 1;
     return { ok: true, commitOffset: commitOffset(s), windows: openWindowCount(s) };
@@ -92,6 +165,8 @@ async function handle(s: PartitionState, msg: PartitionMsg, self: Ref<PartitionM
   const force = msg.kind === "revoke";
   const entries = [...s.stores];
   const replies = await Promise.all(entries.map(([, e]) => ask(e, (replyTo) => ({ kind: "tick", streamTime: s.streamTime, force, replyTo }), deps)));
+  await updateTotals(s, replies, deps);
+  evictTotals(s.totals, now, deps.windowing);
   const error = firstError(replies);
   if (error) return { ok: false, error };
   for (const [storeId, e] of entries) {
@@ -104,13 +179,17 @@ async function handle(s: PartitionState, msg: PartitionMsg, self: Ref<PartitionM
   const reply: PartitionReply = { ok: true, commitOffset: commitOffset(s), windows: openWindowCount(s) };
   // Revoked: everything is written and the stores are stopped; a later batch (a straggler fetched
   // before the rebalance, or a reassignment) starts from the stored rows again.
-  if (force) s.nextOffset = null;
+  if (force) {
+    s.nextOffset = null;
+    s.totals = newPartitionTotals(s.partition);
+    s.totalsCommit = null;
+  }
   return reply;
 }
 
 /** Supervisor of one assigned partition: decodes its records and hands each store its events in one message. */
 export function spawnPartitionActor(parent: Ref<never>, partition: number, deps: ActorDeps): Ref<PartitionMsg> {
-  const initial: PartitionState = { partition, stores: new Map(), streamTime: 0, nextOffset: null };
+  const initial: PartitionState = { partition, stores: new Map(), streamTime: 0, nextOffset: null, totals: newPartitionTotals(partition), totalsCommit: null };
   return spawn(
     parent,
     async (state: PartitionState, msg: PartitionMsg, ctx): Promise<PartitionState> => {

@@ -1,5 +1,5 @@
 import type { WebSocket } from "ws";
-import type { Tick, TickSubscriber } from "../live/ports.ts";
+import { isPartitionTick, type LiveTick, type Tick, type TickSubscriber } from "../live/ports.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import { publicMinute, type MinuteQueries } from "../projections/queries.ts";
 import { MINUTE_MS } from "../domain/time.ts";
@@ -71,9 +71,10 @@ export class LiveFeed {
     this.send(client, { type: "snapshot", stores: client.stores === "*" ? "*" : stores, from: new Date(from).toISOString(), to: new Date(to).toISOString(), minutes });
   }
 
-  private fanOut(batch: readonly Tick[]): void {
+  private fanOut(batch: readonly LiveTick[]): void {
     for (const client of this.clients) {
       for (const t of batch) {
+        if (isPartitionTick(t)) continue; // partition aggregates feed REST only, not the per-store feed
         if (client.stores !== "*" && !client.stores.has(t.storeId)) continue;
         let perStore = client.pending.get(t.storeId);
         if (!perStore) client.pending.set(t.storeId, (perStore = new Map()));

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Consumer, Kafka, Producer } from "kafkajs";
 import { InProcessTicks } from "./in-process-ticks.ts";
-import type { Tick, TickPublisher, TickSubscriber } from "./ports.ts";
+import { isPartitionTick, type LiveTick, type TickPublisher, type TickSubscriber } from "./ports.ts";
 
 /**
  * Ticks through a Kafka topic, so any API instance can serve any store's subscribers. Ticks are
@@ -12,7 +12,7 @@ export class KafkaTicks implements TickPublisher, TickSubscriber {
   private readonly producer: Producer;
   private readonly consumer: Consumer;
   private readonly local = new InProcessTicks();
-  private buffer: Tick[] = [];
+  private buffer: LiveTick[] = [];
   private timer: NodeJS.Timeout | null = null;
 
   constructor(kafka: Kafka, private readonly topic: string, private readonly flushMs = 5) {
@@ -29,7 +29,7 @@ export class KafkaTicks implements TickPublisher, TickSubscriber {
         for (const m of batch.messages) {
           if (!m.value) continue;
           try {
-            this.local.publish(JSON.parse(m.value.toString()) as Tick[]);
+            this.local.publish(JSON.parse(m.value.toString()) as LiveTick[]);
           } catch {
             /* a malformed tick is ignored: ticks are only a live hint */
           }
@@ -38,7 +38,7 @@ export class KafkaTicks implements TickPublisher, TickSubscriber {
     });
   }
 
-  publish(ticks: readonly Tick[]): void {
+  publish(ticks: readonly LiveTick[]): void {
     if (!ticks.length) return;
     this.buffer.push(...ticks);
     this.timer ??= setTimeout(() => this.flush(), this.flushMs);
@@ -48,17 +48,18 @@ export class KafkaTicks implements TickPublisher, TickSubscriber {
     this.timer = null;
     const ticks = this.buffer;
     this.buffer = [];
-    const byStore = new Map<string, Tick[]>();
+    const byStore = new Map<string, LiveTick[]>();
     for (const t of ticks) {
-      const list = byStore.get(t.storeId);
+      const key = isPartitionTick(t) ? `partition-${t.partition}` : t.storeId;
+      const list = byStore.get(key);
       if (list) list.push(t);
-      else byStore.set(t.storeId, [t]);
+      else byStore.set(key, [t]);
     }
     const messages = [...byStore].map(([key, list]) => ({ key, value: JSON.stringify(list) }));
     this.producer.send({ topic: this.topic, acks: 1, messages }).catch((err: Error) => console.warn(`[ticks] not published: ${err.message}`));
   }
 
-  subscribe(listener: (ticks: readonly Tick[]) => void): () => void {
+  subscribe(listener: (ticks: readonly LiveTick[]) => void): () => void {
     return this.local.subscribe(listener);
   }
 

@@ -1,12 +1,22 @@
 import type { MinuteRow } from "../domain/minute-row.ts";
+import type { PartitionTotalsRow } from "../domain/partition-totals.ts";
 
 /** A live ticker update: the current totals of one (store, minute, currency) window. */
 export type Tick = Omit<MinuteRow, "eventIds">;
 
+/** A live update of one partition's all-stores totals of a (minute, currency); newer = higher version. */
+export type PartitionTick = PartitionTotalsRow & { kind: "partition" };
+
+export type LiveTick = Tick | PartitionTick;
+
+export function isPartitionTick(t: LiveTick): t is PartitionTick {
+  return (t as PartitionTick).kind === "partition";
+}
+
 export interface TickPublisher {
-  publish(ticks: readonly Tick[]): void;
+  publish(ticks: readonly LiveTick[]): void;
 }
 
 export interface TickSubscriber {
-  subscribe(listener: (ticks: readonly Tick[]) => void): () => void;
+  subscribe(listener: (ticks: readonly LiveTick[]) => void): () => void;
 }

@@ -1,4 +1,5 @@
 import type { MinuteRow } from "../domain/minute-row.ts";
+import type { PartitionTotalsRow } from "../domain/partition-totals.ts";
 import type { WindowKey } from "../domain/store-windows.ts";
 import type { MinuteStore } from "./ports.ts";
 
@@ -24,6 +25,19 @@ export class MirroredMinuteStore implements MinuteStore {
 
   allRows(from: number, to: number): Promise<MinuteRow[]> {
     return this.primary.allRows(from, to);
+  }
+
+  loadPartitionMinute(partition: number, minute: number): Promise<{ rows: MinuteRow[]; totals: PartitionTotalsRow[] }> {
+    return this.primary.loadPartitionMinute(partition, minute);
+  }
+
+  /** Partition totals are serving data only (Superset sums minute_totals itself): not mirrored. */
+  writePartitionTotals(rows: readonly PartitionTotalsRow[]): Promise<void> {
+    return this.primary.writePartitionTotals(rows);
+  }
+
+  partitionTotals(from: number, to: number): Promise<PartitionTotalsRow[]> {
+    return this.primary.partitionTotals(from, to);
   }
 
   close(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { MinuteRow } from "../domain/minute-row.ts";
+import type { PartitionTotalsRow } from "../domain/partition-totals.ts";
 import type { LateEvent, LoggedEvent, WindowKey } from "../domain/store-windows.ts";
 
 /** Minute projections: what the store actors write and the API reads (Cassandra, or embedded SQLite). */
@@ -11,6 +12,15 @@ export interface MinuteStore {
   storeRows(storeId: string, from: number, to: number): Promise<MinuteRow[]>;
   /** Every store's rows with from ≤ minute < to (without event ids), read by time, not store by store. */
   allRows(from: number, to: number): Promise<MinuteRow[]>;
+  /**
+   * Every store row of one log partition and minute (without event ids), and the stored partition
+   * totals of that partition and minute: what a partition actor rebuilds its aggregates from.
+   */
+  loadPartitionMinute(partition: number, minute: number): Promise<{ rows: MinuteRow[]; totals: PartitionTotalsRow[] }>;
+  /** Whole-row upserts of partition totals; a row never replaces one of a higher version. */
+  writePartitionTotals(rows: readonly PartitionTotalsRow[]): Promise<void>;
+  /** Partition totals with from ≤ minute < to (P rows per minute and currency at most). */
+  partitionTotals(from: number, to: number): Promise<PartitionTotalsRow[]>;
   close(): Promise<void>;
 }
 

@@ -3,6 +3,7 @@ import { MINUTE_MS, isoMinute, utcDay } from "../domain/time.ts";
 import type { WindowingConfig } from "../domain/windowing-config.ts";
 import type { LiveView } from "../live/live-view.ts";
 import type { Tick } from "../live/ports.ts";
+import type { PartitionTotalsRow } from "../domain/partition-totals.ts";
 import type { MinuteStore } from "./ports.ts";
 
 /** A minute row as the API returns it. */
@@ -49,7 +50,7 @@ export class MinuteQueries {
     return this.provisional(row);
   }
 
-  private provisional(row: Tick): boolean {
+  private provisional(row: Pick<Tick, "provisional" | "minute">): boolean {
     return row.provisional && this.now() < row.minute + MINUTE_MS + this.windowing.graceMs + this.windowing.idleSlackMs;
   }
 
@@ -78,9 +79,21 @@ export class MinuteQueries {
       .map((r) => ({ storeId: r.storeId, ...publicMinute(r.minute, r.currency, r, this.provisional(r)) }));
   }
 
+  /**
+   * All stores per (minute, currency): the sum of the P partition aggregates, each the higher
+   * version of the stored one and the live one (fresher, for recent minutes). Reads at most
+   * P × minutes × currencies rows, whatever the number of stores.
+   */
   async allMinutes(from: number, to: number): Promise<PublicMinute[]> {
+    const latest = new Map<string, PartitionTotalsRow>();
+    for (const r of await this.store.partitionTotals(from, to)) latest.set(`${r.partition}|${r.minute}|${r.currency}`, r);
+    for (const t of this.live.partitionsBetween(from, to)) {
+      const key = `${t.partition}|${t.minute}|${t.currency}`;
+      const prev = latest.get(key);
+      if (!prev || t.version > prev.version) latest.set(key, t);
+    }
     const sums = new Map<string, { minute: number; currency: string; totals: MinuteTotals; provisional: boolean }>();
-    for (const r of await this.merged(from, to)) {
+    for (const r of latest.values()) {
       const key = `${r.minute}|${r.currency}`;
       let s = sums.get(key);
       if (!s) sums.set(key, (s = { minute: r.minute, currency: r.currency, totals: emptyTotals(), provisional: false }));
@@ -90,7 +103,7 @@ export class MinuteQueries {
     return [...sums.values()].sort(byMinuteThenCurrency).map((s) => publicMinute(s.minute, s.currency, s.totals, s.provisional));
   }
 
-  /** Stores seen since the start of the UTC day, with that day's net per currency. */
+  /** Stores seen since the start of the UTC day, with that day's net per currency (reads every store row of the day). */
   async stores(): Promise<{ storeId: string; day: string; netMinorByCurrency: Record<string, number>; lastMinute: string }[]> {
     const now = this.now();
     const dayStart = Date.parse(`${utcDay(now)}T00:00:00Z`);
@@ -106,6 +119,7 @@ export class MinuteQueries {
       .map(({ last, ...s }) => ({ ...s, lastMinute: isoMinute(last) }));
   }
 
+  /** Ranks stores, so it reads every store row of the range (not the partition aggregates). */
   async topStores(from: number, to: number, currency: string, limit: number) {
     const byStore = new Map<string, MinuteTotals>();
     for (const r of await this.merged(from, to)) {

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SaleEvent } from "../../src/domain/event.ts";
 import type { MinuteRow } from "../../src/domain/minute-row.ts";
+import type { PartitionTotalsRow } from "../../src/domain/partition-totals.ts";
 import type { LateEvent, LoggedEvent } from "../../src/domain/store-windows.ts";
 import { MINUTE_MS } from "../../src/domain/time.ts";
 import type { LateEventStore, MinuteStore, RawHistoryStore } from "../../src/projections/ports.ts";
@@ -189,6 +190,81 @@ export function projectionContract(name: string, open: () => Promise<Projections
         expect(mine.map((r) => `${r.storeId}@${(r.minute - base) / MINUTE_MS}=${r.grossMinor}`).sort()).toEqual(
           [`${store}-a@1=11`, `${store}-a@2=12`, `${store}-b@1=1`, `${store}-b@2=2`, `${store}-c@1=21`, `${store}-c@2=22`].sort(),
         );
+      });
+    });
+
+    describe("partition totals", () => {
+      function totals(over: Partial<PartitionTotalsRow> & Pick<PartitionTotalsRow, "minute">): PartitionTotalsRow {
+        return {
+          partition: 2,
+          currency: "EUR",
+          saleCount: 40,
+          refundCount: 3,
+          grossMinor: 123_456,
+          refundMinor: 789,
+          itemCount: 77,
+          firstEventAt: over.minute + 10,
+          lastEventAt: over.minute + 59_990,
+          provisional: false,
+          version: 41,
+          ...over,
+        };
+      }
+      const key = (t: PartitionTotalsRow) => `${t.partition}|${t.minute}|${t.currency}`;
+      const sorted = (rows: PartitionTotalsRow[]) => [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+
+      it("given written totals, then partitionTotals returns every field, from inclusive, to exclusive, one row per (partition, minute, currency)", async () => {
+        const { base } = freshRange();
+        const rows = [
+          totals({ minute: base, partition: 0 }),
+          totals({ minute: base, partition: 1, grossMinor: Number.MAX_SAFE_INTEGER, version: 2 ** 50 + 1 }),
+          totals({ minute: base, partition: 1, currency: "USD", provisional: true, version: 8 }),
+          totals({ minute: base + MINUTE_MS, partition: 0, saleCount: 0, refundCount: 0, grossMinor: 0, refundMinor: 0, itemCount: 0, firstEventAt: null, lastEventAt: null }),
+          totals({ minute: base + 2 * MINUTE_MS, partition: 0 }),
+        ];
+        await p.minutes.writePartitionTotals(rows);
+        await p.minutes.writePartitionTotals(rows.slice(0, 2)); // idempotent
+        expect(sorted(await p.minutes.partitionTotals(base, base + 2 * MINUTE_MS))).toEqual(sorted(rows.slice(0, 4)));
+        expect(await p.minutes.partitionTotals(base + 3 * MINUTE_MS, base + 10 * MINUTE_MS)).toEqual([]);
+        const got = await p.minutes.partitionTotals(base, base + MINUTE_MS);
+        expect(typeof got[0]!.grossMinor).toBe("number");
+        expect(typeof got[0]!.version).toBe("number");
+      });
+
+      it("never moves backwards by version: a lower version is ignored, a higher one replaces the row whole", async () => {
+        const { base } = freshRange();
+        const v10 = totals({ minute: base, version: 10, saleCount: 10 });
+        await p.minutes.writePartitionTotals([v10]);
+        await p.minutes.writePartitionTotals([totals({ minute: base, version: 9, saleCount: 9, provisional: true })]);
+        expect(await p.minutes.partitionTotals(base, base + MINUTE_MS)).toEqual([v10]);
+        const v11 = totals({ minute: base, version: 11, saleCount: 3, grossMinor: 5, firstEventAt: null, lastEventAt: null });
+        await p.minutes.writePartitionTotals([v11]);
+        await p.minutes.writePartitionTotals([v10]);
+        expect(await p.minutes.partitionTotals(base, base + MINUTE_MS)).toEqual([v11]);
+        const [loaded] = (await p.minutes.loadPartitionMinute(2, base)).totals;
+        expect(loaded).toEqual(v11);
+      });
+
+      it("loadPartitionMinute: every store row of that partition and minute (all currencies, no event ids), and that partition's stored totals", async () => {
+        const { base, store } = freshRange();
+        const mine = [
+          row({ storeId: `${store}-a`, minute: base, partition: 4, offset: 7 }),
+          row({ storeId: `${store}-b`, minute: base, partition: 4, offset: 9, currency: "USD", provisional: true }),
+        ];
+        await p.minutes.writeRows([
+          ...mine,
+          row({ storeId: `${store}-c`, minute: base, partition: 5 }),
+          row({ storeId: `${store}-a`, minute: base + MINUTE_MS, partition: 4 }),
+          row({ storeId: `${store}-a`, minute: base - MINUTE_MS, partition: 4 }),
+        ]);
+        const t4 = totals({ minute: base, partition: 4, version: 20 });
+        await p.minutes.writePartitionTotals([t4, totals({ minute: base, partition: 5 }), totals({ minute: base + MINUTE_MS, partition: 4 })]);
+        const loaded = await p.minutes.loadPartitionMinute(4, base);
+        const byStore = (rows: MinuteRow[]) => [...rows].sort((a, b) => (a.storeId < b.storeId ? -1 : 1));
+        expect(byStore(loaded.rows).map(withoutIds)).toEqual(byStore(mine).map(withoutIds));
+        expect(loaded.rows.every((r) => r.eventIds.length === 0)).toBe(true);
+        expect(loaded.totals).toEqual([t4]);
+        expect(await p.minutes.loadPartitionMinute(4, base + 5 * MINUTE_MS)).toEqual({ rows: [], totals: [] });
       });
     });
 

@@ -1,6 +1,12 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Client } from "cassandra-driver";
+import { backfillPartitionTotals } from "./cassandra-minute-store.ts";
+
+/** Data steps that run after a migration's statements (before it is recorded as applied). */
+const AFTER: Record<number, (client: Client, keyspace: string) => Promise<unknown>> = {
+  2: backfillPartitionTotals,
+};
 
 const DIR = fileURLToPath(new URL("./migrations/", import.meta.url));
 
@@ -36,6 +42,7 @@ export async function migrateCassandra(client: Client, keyspace: string, replica
   for (const m of loadMigrations()) {
     if (done.has(m.version)) continue;
     for (const stmt of m.statements) await client.execute(stmt.replace(/CREATE TABLE IF NOT EXISTS (\w+)/i, `CREATE TABLE IF NOT EXISTS ${keyspace}.$1`));
+    await AFTER[m.version]?.(client, keyspace);
     await client.execute(`INSERT INTO ${keyspace}.schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, [m.version, m.name, new Date()], { prepare: true });
     applied.push(m.name);
   }

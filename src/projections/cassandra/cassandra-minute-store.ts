@@ -1,5 +1,6 @@
 import cassandra, { type Client, type types } from "cassandra-driver";
 import type { MinuteRow } from "../../domain/minute-row.ts";
+import { partitionTotalsOfRows, type PartitionTotalsRow } from "../../domain/partition-totals.ts";
 import { MINUTE_MS, utcDay } from "../../domain/time.ts";
 import type { WindowKey } from "../../domain/store-windows.ts";
 import type { MinuteStore } from "../ports.ts";
@@ -39,6 +40,70 @@ function rowOf(r: types.Row, storeId: string | null, partition: number | null): 
     provisional: Boolean(r.get("provisional")),
     eventIds: [],
   };
+}
+
+const PARTITION_TOTALS = `minute, currency, source_partition, ${TOTALS}, provisional, version`;
+
+function totalsOf(r: types.Row): PartitionTotalsRow {
+  return {
+    partition: num(r.get("source_partition")),
+    minute: (r.get("minute") as Date).getTime(),
+    currency: r.get("currency") as string,
+    saleCount: num(r.get("sale_count")),
+    refundCount: num(r.get("refund_count")),
+    grossMinor: num(r.get("gross_minor")),
+    refundMinor: num(r.get("refund_minor")),
+    itemCount: num(r.get("item_count")),
+    firstEventAt: time(r.get("first_event_at")),
+    lastEventAt: time(r.get("last_event_at")),
+    provisional: Boolean(r.get("provisional")),
+    version: num(r.get("version")),
+  };
+}
+
+/** Writes partition totals whole, USING TIMESTAMP version: a lower version never overwrites a higher one. */
+export async function writePartitionTotals(client: Client, rows: readonly PartitionTotalsRow[], keyspace?: string): Promise<void> {
+  const table = keyspace ? `${keyspace}.minutes_by_partition` : "minutes_by_partition";
+  await Promise.all(
+    rows.map((r) =>
+      client.execute(
+        `INSERT INTO ${table} (day, minute, currency, source_partition, ${TOTALS}, provisional, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
+        [utcDay(r.minute), new Date(r.minute), r.currency, r.partition, BigInt(r.saleCount), BigInt(r.refundCount), BigInt(r.grossMinor), BigInt(r.refundMinor),
+          BigInt(r.itemCount), r.firstEventAt === null ? null : new Date(r.firstEventAt), r.lastEventAt === null ? null : new Date(r.lastEventAt),
+          r.provisional, BigInt(r.version), BigInt(r.version)],
+        { prepare: true },
+      ),
+    ),
+  );
+}
+
+/**
+ * Sums the rows already in minutes_by_day into minutes_by_partition (run once by the migration that
+ * creates it). Safe while processors run: it writes real sums of stored rows with their versions,
+ * which the processors' later (higher-version) writes supersede.
+ */
+export async function backfillPartitionTotals(client: Client, keyspace: string): Promise<number> {
+  const keys = (await client.execute(`SELECT DISTINCT day, source_partition FROM ${keyspace}.minutes_by_day`, [], { fetchSize: 100_000 })).rows;
+  let written = 0;
+  for (const k of keys) {
+    const day = k.get("day") as string;
+    const partition = num(k.get("source_partition"));
+    const rows: MinuteRow[] = [];
+    let pageState: string | undefined;
+    do {
+      const rs = await client.execute(
+        `SELECT minute, store_id, currency, ${TOTALS}, source_offset, revision, provisional FROM ${keyspace}.minutes_by_day WHERE day = ? AND source_partition = ?`,
+        [day, partition],
+        { prepare: true, fetchSize: 5000, ...(pageState ? { pageState } : {}) },
+      );
+      rows.push(...rs.rows.map((r) => rowOf(r, null, partition)));
+      pageState = rs.pageState ?? undefined;
+    } while (pageState);
+    const totals = partitionTotalsOfRows(rows);
+    await writePartitionTotals(client, totals, keyspace);
+    written += totals.length;
+  }
+  return written;
 }
 
 export interface CassandraSettings {
@@ -138,6 +203,35 @@ export class CassandraMinuteStore implements MinuteStore {
       }
     }
     return (await Promise.all(queries)).flat().sort((a, b) => a.minute - b.minute || (a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0) || (a.storeId < b.storeId ? -1 : 1));
+  }
+
+  async loadPartitionMinute(partition: number, minute: number): Promise<{ rows: MinuteRow[]; totals: PartitionTotalsRow[] }> {
+    const day = utcDay(minute);
+    const [rows, totals] = await Promise.all([
+      this.all(
+        `SELECT minute, store_id, currency, ${TOTALS}, source_offset, revision, provisional FROM minutes_by_day WHERE day = ? AND source_partition = ? AND minute = ?`,
+        [day, partition, new Date(minute)],
+      ),
+      this.all(`SELECT ${PARTITION_TOTALS} FROM minutes_by_partition WHERE day = ? AND minute = ?`, [day, new Date(minute)]),
+    ]);
+    return {
+      rows: rows.map((r) => rowOf(r, null, partition)),
+      totals: totals.map(totalsOf).filter((t) => t.partition === partition),
+    };
+  }
+
+  writePartitionTotals(rows: readonly PartitionTotalsRow[]): Promise<void> {
+    return writePartitionTotals(this.client, rows);
+  }
+
+  /** One query per UTC day in range (the day is the partition key). */
+  async partitionTotals(from: number, to: number): Promise<PartitionTotalsRow[]> {
+    const results = await Promise.all(
+      daysBetween(from, to).map((day) =>
+        this.all(`SELECT ${PARTITION_TOTALS} FROM minutes_by_partition WHERE day = ? AND minute >= ? AND minute < ?`, [day, new Date(from), new Date(to)]),
+      ),
+    );
+    return results.flatMap((rows) => rows.map(totalsOf));
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { decodeLogRecord, encodeForLog, type SaleEvent } from "../../domain/event.ts";
 import type { MinuteRow } from "../../domain/minute-row.ts";
+import type { PartitionTotalsRow } from "../../domain/partition-totals.ts";
 import type { LateEvent, LoggedEvent, WindowKey } from "../../domain/store-windows.ts";
 import type { RawRecord, RawRecordSink } from "../../history/raw-history-handler.ts";
 import { lateRecordOf, type LateEventRecord, type LateEventStore, type MinuteStore, type RawHistoryStore } from "../ports.ts";
@@ -19,7 +20,14 @@ function fromDb(r: RowFromDb, eventIds: string[] = []): MinuteRow {
 }
 
 /** Layout of projections.sqlite (PRAGMA user_version); 0 is the first layout. */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
+
+const TOTALS_COLUMNS =
+  "partition, minute, currency, sale_count AS saleCount, refund_count AS refundCount, gross_minor AS grossMinor, refund_minor AS refundMinor, " +
+  "item_count AS itemCount, first_event_at AS firstEventAt, last_event_at AS lastEventAt, provisional, version";
+
+type TotalsFromDb = Omit<PartitionTotalsRow, "provisional"> & { provisional: number };
+const totalsFromDb = (r: TotalsFromDb): PartitionTotalsRow => ({ ...r, provisional: r.provisional === 1 });
 
 interface IdState {
   partition: number;
@@ -68,6 +76,10 @@ export class SqliteProjections implements MinuteStore, LateEventStore, RawHistor
   private readonly byTime: Database.Statement;
   private readonly insertLate: Database.Statement;
   private readonly insertRaw: Database.Statement;
+  private readonly upsertTotals: Database.Statement;
+  private readonly rowsOfPartitionMinute: Database.Statement;
+  private readonly totalsOfPartitionMinute: Database.Statement;
+  private readonly totalsByTime: Database.Statement;
   private queue: Pending[] = [];
   private flushScheduled = false;
 
@@ -106,6 +118,20 @@ export class SqliteProjections implements MinuteStore, LateEventStore, RawHistor
     this.insertRaw = this.db.prepare(
       "INSERT OR IGNORE INTO raw_history (event_id, store_id, occurred_at_ms, partition, offset, append_time, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
     );
+    // A partition aggregate is only replaced by one of at least its version (never backwards).
+    this.upsertTotals = this.db.prepare(`
+      INSERT INTO partition_totals (minute, currency, partition, sale_count, refund_count, gross_minor, refund_minor, item_count,
+        first_event_at, last_event_at, provisional, version)
+      VALUES (@minute, @currency, @partition, @saleCount, @refundCount, @grossMinor, @refundMinor, @itemCount,
+        @firstEventAt, @lastEventAt, @provisional, @version)
+      ON CONFLICT (minute, currency, partition) DO UPDATE SET
+        sale_count = excluded.sale_count, refund_count = excluded.refund_count, gross_minor = excluded.gross_minor,
+        refund_minor = excluded.refund_minor, item_count = excluded.item_count, first_event_at = excluded.first_event_at,
+        last_event_at = excluded.last_event_at, provisional = excluded.provisional, version = excluded.version
+      WHERE excluded.version >= partition_totals.version`);
+    this.rowsOfPartitionMinute = this.db.prepare(`SELECT ${ROW_COLUMNS} FROM minute_rows WHERE minute = ? AND partition = ?`);
+    this.totalsOfPartitionMinute = this.db.prepare(`SELECT ${TOTALS_COLUMNS} FROM partition_totals WHERE minute = ? AND partition = ?`);
+    this.totalsByTime = this.db.prepare(`SELECT ${TOTALS_COLUMNS} FROM partition_totals WHERE minute >= ? AND minute < ? ORDER BY minute, currency, partition`);
   }
 
   /**
@@ -115,7 +141,27 @@ export class SqliteProjections implements MinuteStore, LateEventStore, RawHistor
    * store; updates do not touch the (store, minute) index.
    */
   private migrate(): void {
-    if ((this.db.pragma("user_version", { simple: true }) as number) >= SCHEMA_VERSION) return;
+    const version = this.db.pragma("user_version", { simple: true }) as number;
+    if (version >= SCHEMA_VERSION) return;
+    if (version < 2) this.migrateToV2();
+    // Layout 3: partition totals (all-stores aggregates per log partition), built from the rows already there.
+    this.db.transaction(() => {
+      this.db.exec(`
+        CREATE TABLE IF NOT EXISTS partition_totals (
+          minute INTEGER NOT NULL, currency TEXT NOT NULL, partition INTEGER NOT NULL,
+          sale_count INTEGER NOT NULL, refund_count INTEGER NOT NULL, gross_minor INTEGER NOT NULL, refund_minor INTEGER NOT NULL,
+          item_count INTEGER NOT NULL, first_event_at INTEGER, last_event_at INTEGER, provisional INTEGER NOT NULL, version INTEGER NOT NULL,
+          PRIMARY KEY (minute, currency, partition)) WITHOUT ROWID;
+        INSERT OR REPLACE INTO partition_totals
+          SELECT minute, currency, partition, SUM(sale_count), SUM(refund_count), SUM(gross_minor), SUM(refund_minor), SUM(item_count),
+            MIN(first_event_at), MAX(last_event_at), MAX(provisional), 2 * SUM(offset + 1) + 1 - MAX(provisional)
+          FROM minute_rows GROUP BY minute, currency, partition;`);
+      this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    })();
+  }
+
+  /** Layouts 0 and 1 to 2. */
+  private migrateToV2(): void {
     const exists = (name: string) => this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
     this.db.transaction(() => {
       const legacyRows = exists("minute_rows");
@@ -160,7 +206,7 @@ export class SqliteProjections implements MinuteStore, LateEventStore, RawHistor
           SELECT event_id, store_id, occurred_at_ms, partition, offset, append_time, body FROM raw_events ORDER BY partition, offset;
           DROP TABLE raw_events;`);
       }
-      this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      this.db.pragma("user_version = 2");
     })();
   }
 
@@ -263,6 +309,23 @@ export class SqliteProjections implements MinuteStore, LateEventStore, RawHistor
 
   async allRows(from: number, to: number): Promise<MinuteRow[]> {
     return (this.byTime.all(from, to) as RowFromDb[]).map((r) => fromDb(r));
+  }
+
+  async loadPartitionMinute(partition: number, minute: number): Promise<{ rows: MinuteRow[]; totals: PartitionTotalsRow[] }> {
+    return {
+      rows: (this.rowsOfPartitionMinute.all(minute, partition) as RowFromDb[]).map((r) => fromDb(r)),
+      totals: (this.totalsOfPartitionMinute.all(minute, partition) as TotalsFromDb[]).map(totalsFromDb),
+    };
+  }
+
+  writePartitionTotals(rows: readonly PartitionTotalsRow[]): Promise<void> {
+    return this.enqueue(() => {
+      for (const r of rows) this.upsertTotals.run({ ...r, provisional: r.provisional ? 1 : 0 });
+    });
+  }
+
+  async partitionTotals(from: number, to: number): Promise<PartitionTotalsRow[]> {
+    return (this.totalsByTime.all(from, to) as TotalsFromDb[]).map(totalsFromDb);
   }
 
   recordLate(events: readonly LateEvent[]): Promise<void> {

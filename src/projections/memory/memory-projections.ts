@@ -1,4 +1,5 @@
 import type { MinuteRow } from "../../domain/minute-row.ts";
+import type { PartitionTotalsRow } from "../../domain/partition-totals.ts";
 import type { LateEvent, LoggedEvent, WindowKey } from "../../domain/store-windows.ts";
 import { lateRecordOf, type LateEventRecord, type LateEventStore, type MinuteStore, type RawHistoryStore } from "../ports.ts";
 
@@ -16,6 +17,7 @@ const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
  */
 export class MemoryProjections implements MinuteStore, LateEventStore, RawHistoryStore {
   private readonly rows = new Map<string, MinuteRow>();
+  private readonly totals = new Map<string, PartitionTotalsRow>();
   private readonly late = new Map<string, LateEventRecord & { occurredAtMs: number }>();
   private readonly raw = new Map<string, LoggedEvent>();
   private closed = false;
@@ -62,6 +64,32 @@ export class MemoryProjections implements MinuteStore, LateEventStore, RawHistor
     return this.range((r) => r.minute >= from && r.minute < to).sort(
       (a, b) => a.minute - b.minute || cmp(a.currency, b.currency) || cmp(a.storeId, b.storeId),
     );
+  }
+
+  async loadPartitionMinute(partition: number, minute: number): Promise<{ rows: MinuteRow[]; totals: PartitionTotalsRow[] }> {
+    this.check();
+    return {
+      rows: this.range((r) => r.partition === partition && r.minute === minute),
+      totals: [...this.totals.values()].filter((t) => t.partition === partition && t.minute === minute).map((t) => ({ ...t })),
+    };
+  }
+
+  async writePartitionTotals(rows: readonly PartitionTotalsRow[]): Promise<void> {
+    this.check();
+    for (const r of rows) {
+      const key = `${r.minute}\u0000${r.currency}\u0000${r.partition}`;
+      const old = this.totals.get(key);
+      if (old && r.version < old.version) continue;
+      this.totals.set(key, { ...r });
+    }
+  }
+
+  async partitionTotals(from: number, to: number): Promise<PartitionTotalsRow[]> {
+    this.check();
+    return [...this.totals.values()]
+      .filter((t) => t.minute >= from && t.minute < to)
+      .map((t) => ({ ...t }))
+      .sort((a, b) => a.minute - b.minute || cmp(a.currency, b.currency) || a.partition - b.partition);
   }
 
   async recordLate(events: readonly LateEvent[]): Promise<void> {
