@@ -34,6 +34,8 @@ interface Window {
   closed: boolean;
   /** Lowest offset applied since the last write, or null when the stored row is current. */
   dirtySince: number | null;
+  /** The stored row (if any) still says provisional: a closed window owes it a final write. */
+  storedProvisional: boolean;
   lastWriteAt: number;
 }
 
@@ -95,6 +97,7 @@ export function installWindows(s: StoreWindows, wanted: readonly WindowKey[], ro
             revision: row.revision,
             closed: !row.provisional,
             dirtySince: null,
+            storedProvisional: row.provisional,
             lastWriteAt: now,
           }
         : {
@@ -107,6 +110,7 @@ export function installWindows(s: StoreWindows, wanted: readonly WindowKey[], ro
             revision: 0,
             closed: false,
             dirtySince: null,
+            storedProvisional: false,
             lastWriteAt: now,
           },
     );
@@ -201,7 +205,8 @@ export function dueWrites(s: StoreWindows, clock: Clock, cfg: WindowingConfig, f
     const hasData = w.offset >= 0;
     if (!hasData) continue;
     const due = w.dirtySince !== null && (w.closed || force || clock.now - w.lastWriteAt >= cfg.checkpointMs);
-    if (due || (closingNow && w.revision > 0)) rows.push(toRow(s, w, w.revision + 1));
+    // A closed window whose stored row is still provisional is written final, also on a retry after a failed write.
+    if (due || (w.closed && w.storedProvisional)) rows.push(toRow(s, w, w.revision + 1));
   }
   return rows;
 }
@@ -212,6 +217,7 @@ export function markWritten(s: StoreWindows, rows: readonly MinuteRow[], now: nu
     const w = s.windows.get(windowKey(r.minute, r.currency));
     if (!w) continue;
     w.revision = r.revision;
+    w.storedProvisional = r.provisional;
     if (w.offset === r.offset) w.dirtySince = null;
     w.lastWriteAt = now;
   }
@@ -222,7 +228,7 @@ export function evictSettled(s: StoreWindows, now: number, cfg: WindowingConfig)
   let evicted = 0;
   for (const [key, w] of s.windows) {
     const horizon = w.minute + MINUTE_MS + cfg.graceMs + cfg.idleSlackMs + cfg.allowedLatenessMs;
-    if (w.closed && w.dirtySince === null && now > horizon) {
+    if (w.closed && w.dirtySince === null && !w.storedProvisional && now > horizon) {
       s.windows.delete(key);
       evicted += 1;
     }
@@ -244,7 +250,8 @@ export function markLateRecorded(s: StoreWindows, recorded: readonly LateEvent[]
   s.pendingLate = s.pendingLate.filter((l) => !done.has(l));
 }
 
+/** Open windows, or closed ones whose final row is not yet stored: the store cannot be passivated. */
 export function hasOpenWindows(s: StoreWindows): boolean {
-  for (const w of s.windows.values()) if (!w.closed) return true;
+  for (const w of s.windows.values()) if (!w.closed || w.storedProvisional) return true;
   return false;
 }

@@ -60,6 +60,27 @@ function apply(s: StoreWindows, events: LoggedEvent[], rows: MinuteRow[] = [], n
 const EUR = windowKey(M, "EUR");
 
 describe("store windows", () => {
+  describe("final writes", () => {
+    it("given a checkpointed window whose closing write failed, then the next pass writes it final again, and the store is not passivated meanwhile", () => {
+      const s = newStoreWindows(STORE);
+      apply(s, [logged(sale(), 0)]);
+      const checkpoint = dueWrites(s, { streamTime: M + 2000, now: M + 2000 }, cfg, true);
+      markWritten(s, checkpoint, M + 2000);
+      expect(checkpoint[0]!.provisional).toBe(true);
+
+      const closedAt = { streamTime: END + cfg.graceMs, now: END + cfg.graceMs };
+      const closing = dueWrites(s, closedAt, cfg);
+      expect(closing.map((r) => r.provisional)).toEqual([false]);
+      // the write fails: markWritten is not called
+      expect(hasOpenWindows(s)).toBe(true);
+      const retry = dueWrites(s, { ...closedAt, now: closedAt.now + 1000 }, cfg);
+      expect(retry.map((r) => [r.provisional, r.revision])).toEqual([[false, 2]]);
+      markWritten(s, retry, closedAt.now + 1000);
+      expect(dueWrites(s, { ...closedAt, now: closedAt.now + 2000 }, cfg)).toEqual([]);
+      expect(hasOpenWindows(s)).toBe(false);
+    });
+  });
+
   describe("applying events", () => {
     it("given sales and refunds, then net = gross − refunds and itemCount counts units sold only", () => {
       const s = newStoreWindows(STORE);
