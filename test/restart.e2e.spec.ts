@@ -98,7 +98,7 @@ function makeBatches(events: Ev[], rand: () => number): Ev[][] {
     const size = 1 + Math.floor(rand() * 25);
     const b = events.slice(i, i + size);
     i += size;
-    if (i > 50 && rand() < 0.3) b.push(events[Math.floor(rand() * (i - 1))]!); // retry of an earlier event
+    if (i > 50 && rand() < 0.3) b.push(events[Math.floor(rand() * Math.min(i, events.length))]!); // retry of an earlier event
     if (rand() < 0.1) b.push(b[0]!); // duplicate within the request
     batches.push(b);
   }
