@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { saleEvent, startEmbedded, waitFor, type TestApp } from "./support/embedded-app.ts";
+import type { PublicMinute } from "../src/projections/queries.ts";
 
 /** The websocket feed with a real client over a real socket: snapshot, ticks, filtering, coalescing, errors. */
 
@@ -31,17 +32,8 @@ interface Msg {
   at: number;
   [k: string]: unknown;
 }
-interface TickMsg extends Msg {
+interface TickMsg extends Msg, PublicMinute {
   storeId: string;
-  minute: string;
-  currency: string;
-  saleCount: number;
-  refundCount: number;
-  grossMinor: number;
-  refundMinor: number;
-  netMinor: number;
-  itemCount: number;
-  provisional: boolean;
 }
 
 class Client {

@@ -1,5 +1,5 @@
 import cassandra, { type Client, type types } from "cassandra-driver";
-import type { MinuteRow } from "../../domain/minute-row.ts";
+import type { MinuteRow, MinuteTotals } from "../../domain/minute-row.ts";
 import { partitionTotalsOfRows, type PartitionTotalsRow } from "../../domain/partition-totals.ts";
 import { MINUTE_MS, utcDay } from "../../domain/time.ts";
 import type { WindowKey } from "../../domain/store-windows.ts";
@@ -22,11 +22,9 @@ function daysBetween(from: number, to: number): string[] {
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 const time = (v: unknown): number | null => (v instanceof Date ? v.getTime() : null);
 
-function rowOf(r: types.Row, storeId: string | null, partition: number | null): MinuteRow {
+/** The MinuteTotals columns (TOTALS) of a row. */
+function minuteTotalsOf(r: types.Row): MinuteTotals {
   return {
-    storeId: storeId ?? (r.get("store_id") as string),
-    minute: (r.get("minute") as Date).getTime(),
-    currency: r.get("currency") as string,
     saleCount: num(r.get("sale_count")),
     refundCount: num(r.get("refund_count")),
     grossMinor: num(r.get("gross_minor")),
@@ -34,6 +32,15 @@ function rowOf(r: types.Row, storeId: string | null, partition: number | null): 
     itemCount: num(r.get("item_count")),
     firstEventAt: time(r.get("first_event_at")),
     lastEventAt: time(r.get("last_event_at")),
+  };
+}
+
+function rowOf(r: types.Row, storeId: string | null, partition: number | null): MinuteRow {
+  return {
+    storeId: storeId ?? (r.get("store_id") as string),
+    minute: (r.get("minute") as Date).getTime(),
+    currency: r.get("currency") as string,
+    ...minuteTotalsOf(r),
     partition: partition ?? num(r.get("source_partition")),
     offset: num(r.get("source_offset")),
     revision: num(r.get("revision")),
@@ -49,13 +56,7 @@ function totalsOf(r: types.Row): PartitionTotalsRow {
     partition: num(r.get("source_partition")),
     minute: (r.get("minute") as Date).getTime(),
     currency: r.get("currency") as string,
-    saleCount: num(r.get("sale_count")),
-    refundCount: num(r.get("refund_count")),
-    grossMinor: num(r.get("gross_minor")),
-    refundMinor: num(r.get("refund_minor")),
-    itemCount: num(r.get("item_count")),
-    firstEventAt: time(r.get("first_event_at")),
-    lastEventAt: time(r.get("last_event_at")),
+    ...minuteTotalsOf(r),
     provisional: Boolean(r.get("provisional")),
     version: num(r.get("version")),
   };
