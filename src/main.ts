@@ -1,5 +1,6 @@
 import { loadSettings, settingsHelp, SettingsError } from "./config/settings.ts";
 import { embeddedAdapters } from "./runtime/embedded-adapters.ts";
+import { installProcessGuards } from "./runtime/process-guards.ts";
 import { createRuntime } from "./runtime/runtime.ts";
 
 const USAGE = `Intraday Sales: real-time minute-level sales per store.
@@ -11,6 +12,7 @@ and serves the live page at http://127.0.0.1:3000/.
 `;
 
 async function main(): Promise<void> {
+  installProcessGuards({ log: (message, err) => console.error(`intraday-sales: ${message}:`, err) });
   if (process.argv.includes("--help") || process.argv.includes("-h")) {
     process.stdout.write(USAGE + "\n" + settingsHelp());
     return;

@@ -33,7 +33,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Fastify parses text/plain by default; the contract accepts only JSON, so anything else is 415.
   app.removeContentTypeParser("text/plain");
   installErrorHandler(app, deps.settings.MAX_BODY_BYTES);
-  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  await app.register(websocket, { options: { maxPayload: deps.live.maxMessageBytes } });
   await app.register(ingestRoutes, deps);
   await app.register(queryRoutes, deps);
   await app.register(liveRoutes, deps);

@@ -1,22 +1,43 @@
 import type { WebSocket } from "ws";
 import { isPartitionTick, type LiveTick, type Tick, type TickSubscriber } from "../live/ports.ts";
 import type { Metrics } from "../observability/metrics.ts";
-import { publicMinute, type MinuteQueries } from "../projections/queries.ts";
+import { publicMinute, type MinuteQueries, type PublicMinute } from "../projections/queries.ts";
 import { MINUTE_MS } from "../domain/time.ts";
+import { AbusePolicy } from "./live/abuse-policy.ts";
+import { AllStoresUpdates } from "./live/all-stores-updates.ts";
+import { decodeControlMessage, type ControlErrorCode, type Subscription } from "./live/control-message.ts";
+import { upgradeGuard, type UpgradeGuardOptions } from "./live/upgrade-guard.ts";
 
 export interface LiveFeedOptions {
   minIntervalMs: number;
   maxBufferedBytes: number;
   snapshotMinutes: number;
+  /** Largest frame a client may send (enforced by the socket: bigger closes with 1009). */
+  maxMessageBytes: number;
+  maxSubscribeIds: number;
+  controlPerSecond: number;
+  maxViolations: number;
+  /** Who may open the feed (Origin allow-list, read keys). */
+  access: UpgradeGuardOptions;
+  /** Where failures that are not the client's fault are reported (the feed keeps serving). */
+  onError?: (err: unknown) => void;
 }
 
 interface Client {
   socket: WebSocket;
-  stores: Set<string> | "*";
+  stores: ReadonlySet<string> | "*";
   lastSent: Map<string, number>;
   pending: Map<string, Map<string, Tick>>;
   timers: Map<string, NodeJS.Timeout>;
+  policy: AbusePolicy;
+  /** Bumped by each subscribe, so a slow snapshot of a replaced subscription is never sent. */
+  generation: number;
 }
+
+/** Above this many ids a snapshot reads all rows of the range once instead of one read per store. */
+const PER_STORE_READ_LIMIT = 32;
+
+const POLICY_VIOLATION = 1008;
 
 function tickMessage(t: Tick, provisional: boolean) {
   return { type: "tick", storeId: t.storeId, ...publicMinute(t.minute, t.currency, t, provisional) };
@@ -26,10 +47,18 @@ function tickMessage(t: Tick, provisional: boolean) {
  * Websocket fan-out of ticks. Per client and store: the first change after a quiet spell goes out
  * at once, later ones are coalesced (latest wins) to one message per minIntervalMs. A client whose
  * socket buffers more than maxBufferedBytes is dropped, so slow readers cannot grow memory.
+ * "*" subscribers also get the all-stores totals per minute and currency ("allStores").
+ *
+ * Nothing a client sends can throw out of here: every message is decoded defensively, answered
+ * with an error message, counted against the client's allowance, and abuse closes the socket.
  */
 export class LiveFeed {
   private readonly clients = new Set<Client>();
   private readonly unsubscribe: () => void;
+  private readonly allStores: AllStoresUpdates;
+  private readonly onError: (err: unknown) => void;
+  /** Fastify preValidation hook for the upgrade request. */
+  readonly checkUpgrade: ReturnType<typeof upgradeGuard>;
 
   constructor(
     ticks: TickSubscriber,
@@ -38,43 +67,88 @@ export class LiveFeed {
     private readonly opts: LiveFeedOptions,
     private readonly now: () => number = Date.now,
   ) {
+    this.checkUpgrade = upgradeGuard(opts.access);
+    this.onError = opts.onError ?? ((err) => console.error("[live-feed]", err));
+    this.allStores = new AllStoresUpdates(queries, (minutes) => this.broadcastAllStores(minutes), this.onError, opts.minIntervalMs, now);
     this.unsubscribe = ticks.subscribe((batch) => this.fanOut(batch));
   }
 
-  accept(socket: WebSocket): void {
-    const client: Client = { socket, stores: new Set(), lastSent: new Map(), pending: new Map(), timers: new Map() };
-    this.clients.add(client);
-    this.metrics.wsClients.set(this.clients.size);
-    socket.on("message", (data) => void this.onMessage(client, data.toString()));
-    socket.on("close", () => this.drop(client));
-    socket.on("error", () => this.drop(client));
-    this.send(client, { type: "hello", message: 'send {"subscribe": ["store-1", ...]} or {"subscribe": "*"}' });
+  get maxMessageBytes(): number {
+    return this.opts.maxMessageBytes;
   }
 
-  private async onMessage(client: Client, text: string): Promise<void> {
-    let msg: unknown;
-    try {
-      msg = JSON.parse(text);
-    } catch {
-      return this.send(client, { type: "error", error: "messages must be JSON" });
+  accept(socket: WebSocket): void {
+    const client: Client = {
+      socket,
+      stores: new Set(),
+      lastSent: new Map(),
+      pending: new Map(),
+      timers: new Map(),
+      policy: new AbusePolicy({ controlPerSecond: this.opts.controlPerSecond, maxViolations: this.opts.maxViolations }, this.now()),
+      generation: 0,
+    };
+    this.clients.add(client);
+    this.metrics.wsClients.set(this.clients.size);
+    socket.on("message", (data, isBinary) => this.onMessage(client, data, isBinary));
+    socket.on("close", () => this.drop(client));
+    // Oversized frames (1009) and invalid UTF-8 (1007) surface here; ws closes the socket itself.
+    socket.on("error", () => this.drop(client));
+    this.send(client, { type: "hello", message: 'send {"subscribe": ["store-1", ...]} or {"subscribe": "*"}', limits: this.limits() });
+  }
+
+  private limits() {
+    return { maxMessageBytes: this.opts.maxMessageBytes, maxSubscribeIds: this.opts.maxSubscribeIds, controlPerSecond: this.opts.controlPerSecond };
+  }
+
+  private onMessage(client: Client, raw: unknown, isBinary: boolean): void {
+    if (!this.clients.has(client)) return;
+    if (client.policy.admit(this.now()) === "rate-limited") {
+      return this.reject(client, "INTRADAY_WS_RATE_LIMITED", `at most ${this.opts.controlPerSecond} messages per second; this one was ignored`);
     }
-    const sub = (msg as { subscribe?: unknown }).subscribe;
-    const valid = sub === "*" || (Array.isArray(sub) && sub.length > 0 && sub.every((s) => typeof s === "string" && /^[A-Za-z0-9_-]{1,64}$/.test(s)));
-    if (!valid) return this.send(client, { type: "error", error: 'expected {"subscribe": "*"} or {"subscribe": ["<storeId>", ...]}' });
-    client.stores = sub === "*" ? "*" : new Set(sub as string[]);
+    const msg = decodeControlMessage(asBuffer(raw), isBinary, { maxSubscribeIds: this.opts.maxSubscribeIds });
+    if (!msg.ok) return this.reject(client, msg.code, msg.error);
+    this.subscribe(client, msg.subscribe).catch((err: unknown) => {
+      this.onError(err);
+      this.send(client, { type: "error", code: "INTRADAY_WS_SNAPSHOT_FAILED", error: "the snapshot could not be read; subscribe again" });
+    });
+  }
+
+  private reject(client: Client, code: ControlErrorCode, error: string): void {
+    const close = client.policy.violate();
+    this.send(client, { type: "error", code, error });
+    if (close) {
+      client.socket.close(POLICY_VIOLATION, "too many bad or over-rate messages");
+      this.drop(client);
+    }
+  }
+
+  private async subscribe(client: Client, sub: Subscription): Promise<void> {
+    const generation = ++client.generation;
+    client.stores = sub === "*" ? "*" : new Set(sub);
+    for (const t of client.timers.values()) clearTimeout(t);
+    client.timers.clear();
+    client.pending.clear();
     const to = this.now() + MINUTE_MS;
     const from = to - this.opts.snapshotMinutes * MINUTE_MS;
-    const stores = client.stores === "*" ? null : [...client.stores];
-    const minutes = stores === null
-      ? await this.queries.storeRowsForAll(from, to)
-      : (await Promise.all(stores.map(async (s) => (await this.queries.storeMinutes(s, from, to)).map((m) => ({ storeId: s, ...m }))))).flat();
-    this.send(client, { type: "snapshot", stores: client.stores === "*" ? "*" : stores, from: new Date(from).toISOString(), to: new Date(to).toISOString(), minutes });
+    const minutes = await this.snapshotRows(client.stores, from, to);
+    const allStores = sub === "*" ? await this.queries.allMinutes(from, to) : undefined;
+    if (generation !== client.generation || !this.clients.has(client)) return;
+    this.send(client, { type: "snapshot", stores: sub, from: new Date(from).toISOString(), to: new Date(to).toISOString(), minutes, ...(allStores ? { allStores } : {}) });
+  }
+
+  private async snapshotRows(stores: ReadonlySet<string> | "*", from: number, to: number): Promise<(PublicMinute & { storeId: string })[]> {
+    if (stores === "*") return this.queries.storeRowsForAll(from, to);
+    if (stores.size > PER_STORE_READ_LIMIT) return (await this.queries.storeRowsForAll(from, to)).filter((r) => stores.has(r.storeId));
+    const perStore = await Promise.all([...stores].map(async (s) => (await this.queries.storeMinutes(s, from, to)).map((m) => ({ storeId: s, ...m }))));
+    return perStore.flat();
   }
 
   private fanOut(batch: readonly LiveTick[]): void {
+    const partitionTicks = batch.filter(isPartitionTick);
+    if (partitionTicks.length) this.allStores.changed(partitionTicks);
     for (const client of this.clients) {
       for (const t of batch) {
-        if (isPartitionTick(t)) continue; // partition aggregates feed REST only, not the per-store feed
+        if (isPartitionTick(t)) continue;
         if (client.stores !== "*" && !client.stores.has(t.storeId)) continue;
         let perStore = client.pending.get(t.storeId);
         if (!perStore) client.pending.set(t.storeId, (perStore = new Map()));
@@ -82,6 +156,10 @@ export class LiveFeed {
         this.schedule(client, t.storeId);
       }
     }
+  }
+
+  private broadcastAllStores(minutes: PublicMinute[]): void {
+    for (const client of this.clients) if (client.stores === "*") this.send(client, { type: "allStores", minutes });
   }
 
   private schedule(client: Client, storeId: string): void {
@@ -122,9 +200,18 @@ export class LiveFeed {
 
   close(): void {
     this.unsubscribe();
+    this.allStores.close();
     for (const c of [...this.clients]) {
       c.socket.close(1001, "server shutting down");
       this.drop(c);
     }
   }
+}
+
+/** ws hands a Buffer, an ArrayBuffer or fragments (Buffer[]) depending on binaryType. */
+function asBuffer(raw: unknown): Buffer {
+  if (Buffer.isBuffer(raw)) return raw;
+  if (Array.isArray(raw)) return Buffer.concat(raw as Buffer[]);
+  if (raw instanceof ArrayBuffer) return Buffer.from(raw);
+  return Buffer.alloc(0);
 }

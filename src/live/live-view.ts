@@ -5,9 +5,14 @@ import { isPartitionTick, type LiveTick, type PartitionTick, type Tick, type Tic
  * The freshest known state of recent windows, fed by ticks: what makes the still-open minute
  * visible to REST before it is written. Per store window (newest by offset) and per partition
  * aggregate (newest by version). Bounded by a time horizon.
+ *
+ * Store rows are indexed by store, so a read for one store touches only that store's rows (a
+ * subscribe with many ids must not cost ids × all rows).
  */
 export class LiveView {
-  private readonly rows = new Map<string, Tick>();
+  /** storeId → `${minute}|${currency}` → newest tick */
+  private readonly byStore = new Map<string, Map<string, Tick>>();
+  private rowCount = 0;
   private readonly partitions = new Map<string, PartitionTick>();
   private readonly unsubscribe: () => void;
 
@@ -25,22 +30,39 @@ export class LiveView {
         if (!prev || t.version > prev.version) this.partitions.set(key, t);
         continue;
       }
-      const key = `${t.storeId}|${t.minute}|${t.currency}`;
-      const prev = this.rows.get(key);
-      if (!prev || t.offset > prev.offset || (t.offset === prev.offset && !t.provisional)) this.rows.set(key, t);
+      let rows = this.byStore.get(t.storeId);
+      if (!rows) this.byStore.set(t.storeId, (rows = new Map()));
+      const key = `${t.minute}|${t.currency}`;
+      const prev = rows.get(key);
+      if (!prev) this.rowCount++;
+      if (!prev || t.offset > prev.offset || (t.offset === prev.offset && !t.provisional)) rows.set(key, t);
     }
   }
 
   prune(): void {
     const oldest = this.now() - this.horizonMs;
-    for (const [k, t] of this.rows) if (t.minute + MINUTE_MS < oldest) this.rows.delete(k);
+    for (const [storeId, rows] of this.byStore) {
+      for (const [k, t] of rows) {
+        if (t.minute + MINUTE_MS < oldest) {
+          rows.delete(k);
+          this.rowCount--;
+        }
+      }
+      if (rows.size === 0) this.byStore.delete(storeId);
+    }
     for (const [k, t] of this.partitions) if (t.minute + MINUTE_MS < oldest) this.partitions.delete(k);
   }
 
+  /** Live store rows with from ≤ minute < to: of one store (reads only its rows), or of all. */
   between(from: number, to: number, storeId?: string): Tick[] {
     const out: Tick[] = [];
-    for (const t of this.rows.values()) {
-      if (t.minute >= from && t.minute < to && (storeId === undefined || t.storeId === storeId)) out.push(t);
+    const pick = (rows: Map<string, Tick>) => {
+      for (const t of rows.values()) if (t.minute >= from && t.minute < to) out.push(t);
+    };
+    if (storeId === undefined) for (const rows of this.byStore.values()) pick(rows);
+    else {
+      const rows = this.byStore.get(storeId);
+      if (rows) pick(rows);
     }
     return out;
   }
@@ -53,7 +75,7 @@ export class LiveView {
   }
 
   size(): number {
-    return this.rows.size + this.partitions.size;
+    return this.rowCount + this.partitions.size;
   }
 
   close(): void {

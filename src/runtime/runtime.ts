@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { Processor } from "../actors/processor.ts";
 import { buildApp } from "../api/app.ts";
 import { LiveFeed } from "../api/live-feed.ts";
+import { liveFeedOptions } from "../api/live/live-feed-options.ts";
 import { windowingOf, type Settings } from "../config/settings.ts";
 import { MINUTE_MS } from "../domain/time.ts";
 import { rawHistoryHandler } from "../history/raw-history-handler.ts";
@@ -43,7 +44,7 @@ export async function createRuntime(settings: Settings, adapters: Adapters, now:
   const horizon = windowing.graceMs + windowing.idleSlackMs + windowing.allowedLatenessMs + 2 * MINUTE_MS;
   const liveView = new LiveView(adapters.ticksIn, horizon, now);
   const queries = new MinuteQueries(adapters.minutes, liveView, windowing, now);
-  const live = new LiveFeed(adapters.ticksIn, queries, metrics, { minIntervalMs: settings.LIVE_MIN_INTERVAL_MS, maxBufferedBytes: settings.WS_MAX_BUFFERED_BYTES, snapshotMinutes: 15 }, now);
+  const live = new LiveFeed(adapters.ticksIn, queries, metrics, liveFeedOptions(settings), now);
   const ingest = new IngestService(adapters.ingestLog, { maxBatch: settings.MAX_BATCH, maxFutureSkewMs: settings.MAX_FUTURE_SKEW_MS }, now);
   let processing = false;
   const runsWindows = ["all", "processor", "windows"].includes(settings.ROLE);
