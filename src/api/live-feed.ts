@@ -30,8 +30,8 @@ interface Client {
   pending: Map<string, Map<string, Tick>>;
   timers: Map<string, NodeJS.Timeout>;
   policy: AbusePolicy;
-  /** Bumped by each subscribe, so a slow snapshot of a replaced subscription is never sent. */
-  generation: number;
+  /** Subscribes are handled one after the other, so snapshots go out in the order asked. */
+  queue: Promise<void>;
 }
 
 /** Above this many ids a snapshot reads all rows of the range once instead of one read per store. */
@@ -85,7 +85,7 @@ export class LiveFeed {
       pending: new Map(),
       timers: new Map(),
       policy: new AbusePolicy({ controlPerSecond: this.opts.controlPerSecond, maxViolations: this.opts.maxViolations }, this.now()),
-      generation: 0,
+      queue: Promise.resolve(),
     };
     this.clients.add(client);
     this.metrics.wsClients.set(this.clients.size);
@@ -107,10 +107,12 @@ export class LiveFeed {
     }
     const msg = decodeControlMessage(asBuffer(raw), isBinary, { maxSubscribeIds: this.opts.maxSubscribeIds });
     if (!msg.ok) return this.reject(client, msg.code, msg.error);
-    this.subscribe(client, msg.subscribe).catch((err: unknown) => {
-      this.onError(err);
-      this.send(client, { type: "error", code: "INTRADAY_WS_SNAPSHOT_FAILED", error: "the snapshot could not be read; subscribe again" });
-    });
+    client.queue = client.queue
+      .then(() => this.subscribe(client, msg.subscribe))
+      .catch((err: unknown) => {
+        this.onError(err);
+        this.send(client, { type: "error", code: "INTRADAY_WS_SNAPSHOT_FAILED", error: "the snapshot could not be read; subscribe again" });
+      });
   }
 
   private reject(client: Client, code: ControlErrorCode, error: string): void {
@@ -123,7 +125,7 @@ export class LiveFeed {
   }
 
   private async subscribe(client: Client, sub: Subscription): Promise<void> {
-    const generation = ++client.generation;
+    if (!this.clients.has(client)) return;
     client.stores = sub === "*" ? "*" : new Set(sub);
     for (const t of client.timers.values()) clearTimeout(t);
     client.timers.clear();
@@ -132,7 +134,6 @@ export class LiveFeed {
     const from = to - this.opts.snapshotMinutes * MINUTE_MS;
     const minutes = await this.snapshotRows(client.stores, from, to);
     const allStores = sub === "*" ? await this.queries.allMinutes(from, to) : undefined;
-    if (generation !== client.generation || !this.clients.has(client)) return;
     this.send(client, { type: "snapshot", stores: sub, from: new Date(from).toISOString(), to: new Date(to).toISOString(), minutes, ...(allStores ? { allStores } : {}) });
   }
 

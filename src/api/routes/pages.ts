@@ -7,6 +7,7 @@ const FILES: Record<string, [string, string]> = {
   "/": ["index.html", "text/html; charset=utf-8"],
   "/app.js": ["app.js", "text/javascript; charset=utf-8"],
   "/docs": ["docs.html", "text/html; charset=utf-8"],
+  ...Object.fromEntries(["format", "state", "feed", "charts", "tables"].map((m) => [`/js/${m}.js`, [`js/${m}.js`, "text/javascript; charset=utf-8"]])),
 };
 
 /** The live page and the API docs page: static files, no build step. */
