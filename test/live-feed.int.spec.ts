@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { saleEvent, startEmbedded, waitFor, type TestApp } from "./support/embedded-app.ts";
+import { JumpingClock } from "./support/test-clock.ts";
 import type { PublicMinute } from "../src/projections/queries.ts";
 
 /** The websocket feed with a real client over a real socket: snapshot, ticks, filtering, coalescing, errors. */
@@ -10,11 +11,13 @@ const MINUTE = 60_000;
 const LIVE_MIN_INTERVAL_MS = 1000;
 
 let t: TestApp;
+const clock = new JumpingClock();
 const open: WebSocket[] = [];
 
 beforeAll(async () => {
   t = await startEmbedded({
     listen: true,
+    now: clock.now,
     env: { LIVE_MIN_INTERVAL_MS: String(LIVE_MIN_INTERVAL_MS), GRACE_MS: "1000", IDLE_SLACK_MS: "1000", CHECKPOINT_MS: "100", TICK_INTERVAL_MS: "50" },
   });
 });
@@ -68,14 +71,18 @@ class Client {
 }
 
 const store = (p = "ws") => `${p}-${randomUUID().slice(0, 8)}`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const minuteOf = (ms: number) => Math.floor(ms / MINUTE) * MINUTE;
 
 /** Time-sensitive tests start well inside a minute so the open minute stays open (provisional) throughout. */
-async function awayFromMinuteEnd(needMs = 15_000): Promise<number> {
-  const left = MINUTE - (Date.now() % MINUTE);
-  if (left < needMs) await sleep(left + 50);
-  return minuteOf(Date.now());
+const awayFromMinuteEnd = (needMs = 15_000) => clock.minuteWithTimeLeft(needMs);
+
+/**
+ * Every message the server sent a client before this call has arrived once it returns: a
+ * subscribe is answered on the same socket after whatever the feed had already sent.
+ */
+async function barrier(c: Client, sub: string[]): Promise<void> {
+  const before = c.messages.filter((x) => x.type === "snapshot").length;
+  c.send({ subscribe: sub });
+  await waitFor(async () => c.messages.filter((x) => x.type === "snapshot").length > before, 10_000, 5);
 }
 
 async function post(body: unknown): Promise<void> {
@@ -140,7 +147,8 @@ describe("GET /v1/live", () => {
     await post(saleEvent({ storeId: other, occurredAt: at }));
     await post(saleEvent({ storeId: mine, occurredAt: at }));
     await waitFor(async () => all.ticks(other).length > 0 && all.ticks(mine).length > 0 && one.ticks(mine).length > 0);
-    await sleep(LIVE_MIN_INTERVAL_MS + 300); // anything still coalescing would be out by now
+    // The feed fans a batch out to every client at once: `one` would have been sent other's tick already.
+    await barrier(one, [mine]);
     expect(one.ticks(other)).toEqual([]);
     expect(new Set(one.ticks().map((x) => x.storeId))).toEqual(new Set([mine]));
     expect(all.ticks(other).at(-1)).toMatchObject({ saleCount: 1, grossMinor: 500 });
@@ -155,11 +163,13 @@ describe("GET /v1/live", () => {
     await c.subscribe([a]);
     c.messages.length = 0;
     await c.subscribe([b]);
+    const witness = await Client.connect();
+    await witness.subscribe([a]);
     const at = new Date(m + 3000).toISOString();
     await post(saleEvent({ storeId: a, occurredAt: at }));
     await post(saleEvent({ storeId: b, occurredAt: at }));
-    await waitFor(async () => c.ticks(b).length > 0);
-    await sleep(LIVE_MIN_INTERVAL_MS + 300);
+    await waitFor(async () => c.ticks(b).length > 0 && witness.ticks(a).length > 0);
+    await barrier(c, [b]);
     expect(c.ticks(a)).toEqual([]);
   });
 
@@ -186,8 +196,9 @@ describe("GET /v1/live", () => {
     const expectedGross = 500 + Array.from({ length: N / 2 }, (_, i) => 100 + i + 200 + i).reduce((a, b) => a + b, 0);
 
     await waitFor(async () => c.ticks(storeId).at(-1)?.saleCount === N + 1, 15_000);
-    await sleep(LIVE_MIN_INTERVAL_MS + 300); // nothing more should follow the final state
-    const ticks = c.ticks(storeId);
+    // The ticks up to the one that carries the final state (later ones can only repeat it, coalesced the same way).
+    const all = c.ticks(storeId);
+    const ticks = all.slice(0, all.findIndex((x) => x.saleCount === N + 1) + 1);
     const burstTicks = ticks.length - 1;
     // At most one tick per interval over the burst, plus the trailing one.
     expect(burstTicks).toBeLessThanOrEqual(Math.ceil(burstMs / LIVE_MIN_INTERVAL_MS) + 2);
@@ -233,9 +244,10 @@ describe("GET /v1/live", () => {
 
 describe("GET /v1/live slow clients", () => {
   it("a client that stops reading is dropped (close 1013, metric), a reading client keeps its ticks", async () => {
-    const s = await startEmbedded({ listen: true, env: { WS_MAX_BUFFERED_BYTES: "1024", LIVE_MIN_INTERVAL_MS: "0", MAX_BODY_BYTES: "10000000", MAX_BATCH: "2000" } });
+    const slowClock = new JumpingClock();
+    const s = await startEmbedded({ listen: true, now: slowClock.now, env: { WS_MAX_BUFFERED_BYTES: "1024", LIVE_MIN_INTERVAL_MS: "0", MAX_BODY_BYTES: "10000000", MAX_BATCH: "2000" } });
     try {
-      const m = await awayFromMinuteEnd(20_000);
+      const m = slowClock.minuteWithTimeLeft(40_000);
       const at = new Date(m).toISOString();
       // Enough rows that the "*" snapshot (several MB) cannot fit in the socket buffers of a client that does not read.
       const N = 20_000;
@@ -259,19 +271,23 @@ describe("GET /v1/live slow clients", () => {
       const closed = new Promise<number>((r) => slow.once("close", (code) => r(code)));
       (slow as unknown as { _socket: { pause(): void } })._socket.pause(); // stop reading
       slow.send(JSON.stringify({ subscribe: "*" }));
-      await sleep(1000);
+      // Keep selling at the probe store until the slow client, whose buffers fill with the snapshot and ticks, is dropped.
       const droppedBefore = s.runtime.metrics.wsDropped.get();
-      for (let i = 1; i <= 10; i++) {
+      let probes = 0;
+      await waitFor(async () => {
+        if (s.runtime.metrics.wsDropped.get() > droppedBefore) return true;
+        probes += 1;
         await s.runtime.app.inject({ method: "POST", url: "/v1/sales", payload: saleEvent({ storeId: "slow-probe", occurredAt: at }) });
-        await sleep(30);
-      }
-      await waitFor(async () => s.runtime.metrics.wsDropped.get() > droppedBefore, 10_000);
+        return false;
+      }, 20_000, 30);
       // Only the slow client was dropped; the server forgot it at once.
       expect(/^intraday_websocket_clients (\d+)$/m.exec(s.runtime.metrics.registry.render())![1]).toBe("1");
-      await waitFor(async () => fastTicks.at(-1)?.saleCount === 10, 20_000);
+      await waitFor(async () => fastTicks.at(-1)?.saleCount === probes, 20_000);
       // Once it reads again, the slow client finds the close frame behind the data it had not read.
       (slow as unknown as { _socket: { resume(): void } })._socket.resume();
-      expect(await Promise.race([closed, sleep(30_000).then(() => "no close frame within 30 s")])).toBe(1013);
+      let closeCode: number | undefined;
+      void closed.then((code) => (closeCode = code));
+      expect(await waitFor(async () => closeCode, 30_000)).toBe(1013);
     } finally {
       await s.close();
     }
