@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { launchChromium } from "./support/browser.ts";
 import { saleEvent, startEmbedded, type TestApp } from "./support/embedded-app.ts";
+import { JumpingClock } from "./support/test-clock.ts";
 
 // The live page at `/` and the docs page at `/docs`, in Debian's headless Chromium.
 // Without Chromium installed these tests fail (launchChromium says how to install it); they never skip.
@@ -14,6 +15,8 @@ let launchError: unknown;
 let context: BrowserContext | undefined;
 let app: TestApp | undefined;
 let pageErrors: string[] = [];
+/** The server's and the browser's clock: each test starts well inside a minute instead of waiting for one. */
+let clock: JumpingClock;
 
 beforeAll(async () => {
   // Remember a launch failure and fail every test with it (a failing hook would report them as skipped).
@@ -31,6 +34,7 @@ function chromium(): Browser {
 
 beforeEach(() => {
   chromium();
+  clock = new JumpingClock();
 });
 
 afterAll(async () => {
@@ -45,9 +49,14 @@ afterEach(async () => {
   expect(pageErrors, "the page threw in the browser").toEqual([]);
 });
 
+async function newContext(opts: Parameters<Browser["newContext"]>[0] = {}): Promise<BrowserContext> {
+  context = await chromium().newContext({ locale: "en-US", timezoneId: "UTC", ...opts });
+  await context.clock.install({ time: clock.now() }); // then runs with real time, like the server's
+  return context;
+}
+
 async function openPage(url: string): Promise<Page> {
-  context = await chromium().newContext({ locale: "en-US", timezoneId: "UTC", viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
+  const page = await (await newContext({ viewport: { width: 1280, height: 900 } })).newPage();
   pageErrors = [];
   page.on("pageerror", (e) => pageErrors.push(String(e)));
   await page.goto(url);
@@ -59,14 +68,8 @@ async function post(events: unknown): Promise<void> {
   expect(res.status, await res.clone().text()).toBe(202);
 }
 
-/**
- * The minute being tested must stay open while the test looks at it: near the end of a minute,
- * wait for the next one to begin (at most ~20 s).
- */
-async function awayFromMinuteEnd(latestSecond = 40): Promise<void> {
-  const intoMinute = Date.now() % MINUTE_MS;
-  if (intoMinute > latestSecond * 1000) await new Promise((r) => setTimeout(r, MINUTE_MS - intoMinute + 200));
-}
+/** The minute being tested must stay open while the test looks at it. */
+const awayFromMinuteEnd = (latestSecond = 40) => clock.minuteWithTimeLeft((60 - latestSecond) * 1000);
 
 const text = async (page: Page, sel: string) => (await page.locator(sel).textContent())?.trim();
 const bar = (page: Page, chart: "all" | "store", minute: string) => page.locator(`#chart-${chart} .bar[data-minute="${minute}"]`);
@@ -82,14 +85,14 @@ async function barAttrs(page: Page, chart: "all" | "store", minute: string) {
 }
 
 describe("live page", () => {
-  it("shows a POSTed sale as a provisional bar with its net, sums stores client-side and keeps currencies apart", async () => {
-    app = await startEmbedded({ listen: true });
+  it("shows a POSTed sale as a provisional bar with its net, all stores summed by the server, currencies apart", async () => {
     await awayFromMinuteEnd();
+    app = await startEmbedded({ listen: true, now: clock.now });
     const page = await openPage(`${app.url}/`);
     await expect.poll(() => page.getAttribute("#status", "data-state")).toBe("live");
     await expect.poll(() => page.locator("#chart-all .bar").count()).toBe(0);
 
-    const t = Date.now();
+    const t = clock.now();
     const minute = minuteIso(t);
     await post(saleEvent({ storeId: "store-1", occurredAt: new Date(t).toISOString() })); // 2 × 250 EUR
 
@@ -124,12 +127,12 @@ describe("live page", () => {
   });
 
   it("renders a closed minute as final, differently from the open one", async () => {
-    app = await startEmbedded({ listen: true, env: { GRACE_MS: "0", IDLE_SLACK_MS: "500", TICK_INTERVAL_MS: "100" } });
     await awayFromMinuteEnd(45);
+    app = await startEmbedded({ listen: true, now: clock.now, env: { GRACE_MS: "0", IDLE_SLACK_MS: "500", TICK_INTERVAL_MS: "100" } });
     const page = await openPage(`${app.url}/`);
     await expect.poll(() => page.getAttribute("#status", "data-state")).toBe("live");
 
-    const now = Date.now();
+    const now = clock.now();
     const previous = minuteIso(now - MINUTE_MS);
     const current = minuteIso(now);
     await post(saleEvent({ storeId: "store-9", occurredAt: new Date(now - MINUTE_MS).toISOString(), lines: [{ sku: "x", quantity: 3, unitPriceMinor: 1000 }] }));
@@ -151,11 +154,50 @@ describe("live page", () => {
     expect(await page.locator("#chart-all").locator("xpath=ancestor::section").locator(".legend").textContent()).toMatch(/Provisional/);
   });
 
-  it("reconnects after the socket drops, re-subscribes and takes a fresh snapshot", async () => {
-    app = await startEmbedded({ listen: true });
+  it("the all-stores chart shows the server's all-stores totals, not a sum of the store ticks the page received", async () => {
     await awayFromMinuteEnd();
-    context = await chromium().newContext({ locale: "en-US", timezoneId: "UTC" });
-    const page = await context.newPage();
+    app = await startEmbedded({ listen: true, now: clock.now });
+    const page = await (await newContext()).newPage();
+    pageErrors = [];
+    page.on("pageerror", (e) => pageErrors.push(String(e)));
+    // Between server and page, drop every message about store "hidden" (snapshot rows and ticks).
+    const allStoresMessages: unknown[] = [];
+    await page.routeWebSocket(/\/v1\/live$/, (ws) => {
+      const server = ws.connectToServer();
+      server.onMessage((m) => {
+        const msg = JSON.parse(String(m)) as { type: string; storeId?: string; minutes?: { storeId?: string }[] };
+        if (msg.type === "tick" && msg.storeId === "hidden") return;
+        if (msg.type === "snapshot") msg.minutes = msg.minutes?.filter((r) => r.storeId !== "hidden");
+        if (msg.type === "allStores") allStoresMessages.push(msg);
+        ws.send(JSON.stringify(msg));
+      });
+    });
+    await page.goto(`${app.url}/`);
+    await expect.poll(() => page.getAttribute("#status", "data-state")).toBe("live");
+
+    const t = clock.now();
+    const minute = minuteIso(t);
+    await post([
+      saleEvent({ storeId: "seen", occurredAt: new Date(t).toISOString(), lines: [{ sku: "a", quantity: 1, unitPriceMinor: 1000 }] }),
+      saleEvent({ storeId: "hidden", occurredAt: new Date(t).toISOString(), lines: [{ sku: "b", quantity: 1, unitPriceMinor: 234 }] }),
+    ]);
+    await expect.poll(() => bar(page, "all", minute).getAttribute("data-net-minor"), { timeout: 10_000 }).toBe("1234");
+    expect(allStoresMessages.length).toBeGreaterThan(0);
+    // The same number REST serves for all stores.
+    const rest = (await (await fetch(`${app.url}/v1/minutes?from=${minute}&to=${minuteIso(t + MINUTE_MS)}`)).json()) as { minutes: { netMinor: number }[] };
+    expect(rest.minutes.map((m) => m.netMinor)).toEqual([1234]);
+    await expect.poll(() => page.getAttribute("#chart-store", "data-store-id")).toBe("seen");
+    expect(await barAttrs(page, "store", minute)).toMatchObject({ net: "1000", provisional: "true" });
+
+    // A reload takes the all-stores rows from the snapshot.
+    await page.reload();
+    await expect.poll(() => bar(page, "all", minute).getAttribute("data-net-minor"), { timeout: 10_000 }).toBe("1234");
+  });
+
+  it("reconnects after the socket drops, re-subscribes and takes a fresh snapshot", async () => {
+    await awayFromMinuteEnd();
+    app = await startEmbedded({ listen: true, now: clock.now });
+    const page = await (await newContext()).newPage();
     pageErrors = [];
     page.on("pageerror", (e) => pageErrors.push(String(e)));
     const sockets: { close: () => Promise<void> }[] = [];
@@ -174,7 +216,7 @@ describe("live page", () => {
 
     await sockets[0]!.close();
     await expect.poll(() => page.getAttribute("#status", "data-state")).not.toBe("live");
-    const t = Date.now();
+    const t = clock.now();
     await post(saleEvent({ storeId: "store-r", occurredAt: new Date(t).toISOString() }));
 
     await expect.poll(() => page.getAttribute("#status", "data-state"), { timeout: 15_000 }).toBe("live");

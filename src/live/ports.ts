@@ -1,7 +1,7 @@
 import type { MinuteRow } from "../domain/minute-row.ts";
 import type { PartitionTotalsRow } from "../domain/partition-totals.ts";
 
-/** A live ticker update: the current totals of one (store, minute, currency) window. */
+/** A live update ("tick"): the current totals of one (store, minute, currency) window. */
 export type Tick = Omit<MinuteRow, "eventIds">;
 
 /** A live update of one partition's all-stores totals of a (minute, currency); newer = higher version. */

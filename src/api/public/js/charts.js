@@ -20,15 +20,15 @@ function niceStep(raw) {
   return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10) * exp;
 }
 
-function yTicks(minV, maxV, currency) {
+function yGridLines(minV, maxV, currency) {
   const unit = 10 ** minorDigits(currency);
   if (minV === 0 && maxV === 0) maxV = unit;
   const step = Math.max(niceStep((maxV - minV) / 4), unit / 100);
   const lo = Math.floor(minV / step) * step;
   const hi = Math.ceil(maxV / step) * step;
-  const ticks = [];
-  for (let v = lo; v <= hi + step / 2; v += step) ticks.push(Math.round(v));
-  return { lo, hi, ticks };
+  const lines = [];
+  for (let v = lo; v <= hi + step / 2; v += step) lines.push(Math.round(v));
+  return { lo, hi, lines };
 }
 
 /** Hatch patterns for provisional bars; ids are per chart so two SVGs never clash. */
@@ -62,7 +62,7 @@ export function renderChart(container, byMinute, range, currency, emptyText) {
     minV = Math.min(minV, m.netMinor);
     maxV = Math.max(maxV, m.netMinor);
   }
-  const { lo, hi, ticks } = yTicks(minV, maxV, currency || "XXX");
+  const { lo, hi, lines } = yGridLines(minV, maxV, currency || "XXX");
   const y = (v) => pad.top + plotH - ((v - lo) / (hi - lo)) * plotH;
 
   const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, width, height, role: "img", "aria-label": `Net sales per minute${currency ? ` in ${currency}` : ""}` });
@@ -73,7 +73,7 @@ export function renderChart(container, byMinute, range, currency, emptyText) {
   if (nowIdx >= 0 && nowIdx < WINDOW_MINUTES) svg("rect", { class: "now-col", x: pad.left + nowIdx * slot, y: pad.top, width: slot, height: plotH, rx: 4 }, root);
 
   // Y grid and labels.
-  for (const t of ticks) {
+  for (const t of lines) {
     const yy = Math.round(y(t)) + 0.5;
     svg("line", { class: t === 0 ? "zeroline" : "gridline", x1: pad.left, x2: width - pad.right, y1: yy, y2: yy }, root);
     const label = svg("text", { x: pad.left - 8, y: yy + 4, "text-anchor": "end" }, root);
