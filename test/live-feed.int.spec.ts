@@ -229,6 +229,43 @@ describe("GET /v1/live", () => {
     expect(snap).toMatchObject({ type: "snapshot", stores: ["store-ok"] });
   });
 
+  it("a '*' subscriber gets the all-stores totals (snapshot and allStores updates) equal to GET /v1/minutes; a store subscriber does not", async () => {
+    const m = awayFromMinuteEnd();
+    const all = await Client.connect();
+    const snap = await all.subscribe("*");
+    expect(Array.isArray(snap.allStores)).toBe(true);
+    const one = await Client.connect();
+    const mine = store("as");
+    await one.subscribe([mine]);
+
+    const at = new Date(m + 4000).toISOString();
+    await post(saleEvent({ storeId: mine, occurredAt: at, lines: [{ sku: "a", quantity: 1, unitPriceMinor: 1234 }] }));
+    await post(saleEvent({ storeId: store("as2"), occurredAt: at, currency: "JPY", lines: [{ sku: "b", quantity: 1, unitPriceMinor: 500 }] }));
+    const minute = new Date(m).toISOString();
+    const rest = async () => {
+      const r = await fetch(`${t.url}/v1/minutes?from=${minute}&to=${new Date(m + MINUTE).toISOString()}`);
+      return ((await r.json()) as { minutes: PublicMinute[] }).minutes;
+    };
+    const latest = (currency: string) =>
+      all.messages
+        .filter((x) => x.type === "allStores")
+        .flatMap((x) => x.minutes as PublicMinute[])
+        .filter((r) => r.minute === minute && r.currency === currency)
+        .at(-1);
+    // Once the pipeline has both sales, the feed's latest all-stores rows equal what REST serves.
+    await waitFor(async () => {
+      const served = await rest();
+      const eur = served.find((r) => r.currency === "EUR");
+      const jpy = served.find((r) => r.currency === "JPY");
+      return eur && jpy && jpy.netMinor >= 500 && latest("EUR")?.netMinor === eur.netMinor && latest("JPY")?.netMinor === jpy.netMinor;
+    });
+    expect(latest("EUR")).toMatchObject({ minute, currency: "EUR", provisional: true });
+    await waitFor(async () => one.ticks(mine).length > 0);
+    await barrier(one, [mine]);
+    expect(one.messages.filter((x) => x.type === "allStores")).toEqual([]);
+    expect(one.messages.filter((x) => x.type === "snapshot").every((x) => x.allStores === undefined)).toBe(true);
+  });
+
   it("clients are counted in metrics and removed when they disconnect", async () => {
     const count = () => Number(/^intraday_websocket_clients (\d+)$/m.exec(t.runtime.metrics.registry.render())![1]);
     await waitFor(async () => count() === 0); // the earlier tests' clients are gone
