@@ -4,6 +4,8 @@ import { timeSecFmt } from "./format.js";
 import { applyAllStores, applyRow, state } from "./state.js";
 
 const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 8000, 10000];
+/** When the server requires read keys: open the page as /?access_token=<key>. */
+const READ_KEY = new URLSearchParams(location.search).get("access_token") || "";
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -27,7 +29,8 @@ function setStatus(kind, text, title = "") {
 export function connect() {
   clearTimeout(state.reconnectTimer);
   setStatus(state.attempt === 0 ? "connecting" : "reconnecting", state.attempt === 0 ? "Connecting…" : "Reconnecting…");
-  const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/v1/live`;
+  const query = READ_KEY ? `?access_token=${encodeURIComponent(READ_KEY)}` : "";
+  const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/v1/live${query}`;
   let socket;
   try {
     socket = new WebSocket(url);
@@ -121,7 +124,8 @@ export async function refreshStores() {
   storesInFlight = true;
   lastStoresFetch = Date.now();
   try {
-    const res = await fetch("/v1/stores", { headers: { accept: "application/json" } });
+    const headers = { accept: "application/json", ...(READ_KEY ? { authorization: `Bearer ${READ_KEY}` } : {}) };
+    const res = await fetch("/v1/stores", { headers });
     if (res.ok) {
       const body = await res.json();
       state.storesToday = Array.isArray(body.stores) ? body.stores : [];
