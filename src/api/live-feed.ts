@@ -145,8 +145,10 @@ export class LiveFeed {
   }
 
   private fanOut(batch: readonly LiveTick[]): void {
-    const partitionTicks = batch.filter(isPartitionTick);
-    if (partitionTicks.length) this.allStores.changed(partitionTicks);
+    if (this.anyAllStoresClient()) {
+      const partitionTicks = batch.filter(isPartitionTick);
+      if (partitionTicks.length) this.allStores.changed(partitionTicks);
+    }
     for (const client of this.clients) {
       for (const t of batch) {
         if (isPartitionTick(t)) continue;
@@ -157,6 +159,12 @@ export class LiveFeed {
         this.schedule(client, t.storeId);
       }
     }
+  }
+
+  /** All-stores totals are read only while someone listens ("*" snapshots carry their own). */
+  private anyAllStoresClient(): boolean {
+    for (const c of this.clients) if (c.stores === "*") return true;
+    return false;
   }
 
   private broadcastAllStores(minutes: PublicMinute[]): void {

@@ -82,7 +82,7 @@ describe("GET /v1/live under arbitrary input", () => {
         }
         await stillServes();
       }),
-      { numRuns: 60 },
+      { numRuns: 150 },
     );
   }, 180_000);
 
@@ -101,6 +101,9 @@ describe("GET /v1/live under arbitrary input", () => {
     expect(await a.next((m) => m.type === "error")).toMatchObject({ code: "INTRADAY_WS_BINARY" });
     a.ws.send("x".repeat(MAX_MESSAGE_BYTES + 1));
     expect(await a.closed()).toBe(1009);
+    const huge = await LiveClient.connect(t.url);
+    huge.ws.send(Buffer.alloc(16 * 1024 * 1024, 0x61)); // refused from the frame header, never buffered
+    expect(await huge.closed()).toBe(1009);
 
     const b = await LiveClient.connect(t.url);
     b.ws.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false });
