@@ -22,6 +22,7 @@ describe("decodeControlMessage", () => {
     ["a bad id", '{"subscribe":["ok","not ok"]}', "INTRADAY_WS_BAD_MESSAGE"],
     ["a non-string id", '{"subscribe":[1]}', "INTRADAY_WS_BAD_MESSAGE"],
     ["too many ids", '{"subscribe":["a","b","c","d"]}', "INTRADAY_WS_TOO_MANY_IDS"],
+    ["32k-deep nesting", `{"subscribe":${"[".repeat(32_000)}${"]".repeat(32_000)}}`, "INTRADAY_WS_BAD_MESSAGE"],
   ])("refuses %s with %s", (_name, text, code) => {
     const r = decode(text);
     expect(r).toMatchObject({ ok: false, code });
