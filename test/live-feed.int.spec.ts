@@ -96,11 +96,8 @@ describe("GET /v1/live", () => {
     const storeId = store();
     const at = new Date(m + 1000).toISOString();
     await post(saleEvent({ storeId, occurredAt: at, lines: [{ sku: "a", quantity: 2, unitPriceMinor: 250 }] }));
-    // Wait for the read side so the snapshot has something to show.
-    await waitFor(async () => {
-      const r = await fetch(`${t.url}/v1/stores/${storeId}/minutes?from=${new Date(m).toISOString()}&to=${new Date(m + MINUTE).toISOString()}`);
-      return ((await r.json()) as { minutes: unknown[] }).minutes.length > 0;
-    });
+    // Wait until the sale's checkpoint is written (its write is re-published as a tick), so no tick of it can follow the snapshot.
+    await waitFor(async () => (await t.runtime.adapters.minutes.storeRows(storeId, m, m + MINUTE)).some((r) => r.saleCount === 1));
 
     const c = await Client.connect();
     expect(c.messages[0]!.type).toBe("hello");
