@@ -80,10 +80,18 @@ def export_bundle() -> None:
         dash = db.session.query(Dashboard).filter_by(slug=DASHBOARD_SLUG).one_or_none()
         if dash is None:
             raise SystemExit(f"no dashboard with slug {DASHBOARD_SLUG}")
+        # keep each asset in the file it already has (matched by UUID), so the diff shows only real changes
+        by_uuid = {}
+        for path in BUNDLE.rglob("*.yaml"):
+            uuid = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("uuid")
+            if uuid:
+                by_uuid[str(uuid)] = path.relative_to(BUNDLE).as_posix()
         written = []
         for name, content in ExportDashboardsCommand([dash.id]).run():
             text = content() if callable(content) else content
             rel = _strip_top_folder(name)
+            uuid = (yaml.safe_load(text) or {}).get("uuid")
+            rel = by_uuid.get(str(uuid), rel)
             if rel == "metadata.yaml":
                 doc = yaml.safe_load(text)
                 doc["type"] = "assets"
