@@ -60,18 +60,9 @@ superset_port() { printf '%s\n' "$SUPERSET_PORT"; }
 superset_pg_role() {
   pg_find_bin || die superset "PostgreSQL binaries not found; start postgres first"
   pg_resolve_base
-  "$PG_BIN/psql" -X -q -h "$PG_SOCKET_DIR" -p "$PG_PORT" -U postgres -d "$PG_DB" -v ON_ERROR_STOP=1 >>"$SUPERSET_LOG" 2>&1 <<SQL || die superset "could not create the read-only role $SUPERSET_PG_USER (log: $SUPERSET_LOG)"
-SELECT format('CREATE ROLE %I LOGIN PASSWORD %L', '$SUPERSET_PG_USER', '$SUPERSET_PG_PASSWORD')
- WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$SUPERSET_PG_USER') \gexec
-ALTER ROLE "$SUPERSET_PG_USER" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '$SUPERSET_PG_PASSWORD';
-ALTER ROLE "$SUPERSET_PG_USER" SET default_transaction_read_only = on;
-CREATE SCHEMA IF NOT EXISTS analytics AUTHORIZATION "$PG_USER";
-REVOKE ALL ON SCHEMA public FROM "$SUPERSET_PG_USER";
-GRANT CONNECT ON DATABASE "$PG_DB" TO "$SUPERSET_PG_USER";
-GRANT USAGE ON SCHEMA analytics TO "$SUPERSET_PG_USER";
-GRANT SELECT ON ALL TABLES IN SCHEMA analytics TO "$SUPERSET_PG_USER";
-ALTER DEFAULT PRIVILEGES FOR ROLE "$PG_USER" IN SCHEMA analytics GRANT SELECT ON TABLES TO "$SUPERSET_PG_USER";
-SQL
+  INTRADAY_SUPERSET_PG_ADMIN_DSN="host=$PG_SOCKET_DIR port=$PG_PORT user=postgres dbname=$PG_DB" INTRADAY_PG_USER="$PG_USER" \
+    "$SUPERSET_VENV/bin/python" "$SUPERSET_REPO_DIR/readonly_role.py" >>"$SUPERSET_LOG" 2>&1 ||
+    die superset "could not create the read-only role $SUPERSET_PG_USER (log: $SUPERSET_LOG)"
 }
 
 # app migrations (the analytics views), so the bundle's datasets exist before the import
