@@ -16,6 +16,17 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        // Superset on the real stack (docs/superset.md); the global setup starts every service, Superset included
+        test: {
+          name: "analytics",
+          include: ["test/analytics/**/*.spec.ts"],
+          globalSetup: ["test/cluster/global-setup.ts"],
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

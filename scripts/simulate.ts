@@ -6,6 +6,7 @@
 import { parseArgs } from "node:util";
 import { HttpClient, isUnreachable } from "./sim/http-client.ts";
 import { fmtMs, Latencies } from "./sim/stats.ts";
+import { simulatedStoreInfo } from "./sim/store-directory.ts";
 import { DEFAULT_MIX, makeStores, rng, TrafficGenerator, type GeneratedEvent, type TrafficMix } from "./sim/traffic.ts";
 
 const HELP = `Sends realistic point-of-sale traffic to a running Intraday Sales server.
@@ -129,6 +130,8 @@ async function main(): Promise<void> {
   const rand = rng(opts.seed);
   const stores = makeStores(opts.stores);
   const gen = new TrafficGenerator(stores, opts.mix, rand);
+  const registered = await client.request("POST", "/v1/store-directory", JSON.stringify(simulatedStoreInfo(stores))).catch((e: Error) => ({ status: 0, body: e.message }));
+  if (registered.status !== 200) console.warn(`could not register the stores in the store directory (POST /v1/store-directory → ${registered.status}); dashboards show their ids only`);
   const currencies = new Map<string, number>();
   for (const s of stores) currencies.set(s.currency, (currencies.get(s.currency) ?? 0) + 1);
   console.log(

@@ -5,7 +5,14 @@ import { loadSettings } from "../src/config/settings.ts";
 
 // docker/ cannot run on the project's machines (no Docker engine): keep it correct statically,
 // in step with the settings module and the versions and keys the local service scripts use.
-type Service = { image?: string; environment?: Record<string, string>; depends_on?: Record<string, { condition: string }>; profiles?: string[] };
+type Service = {
+  image?: string;
+  build?: { dockerfile: string };
+  environment?: Record<string, string>;
+  depends_on?: Record<string, { condition: string }>;
+  profiles?: string[];
+  ports?: string[];
+};
 const compose = parse(readFileSync("docker/compose.yaml", "utf8"), { merge: true }) as { services: Record<string, Service> };
 const scriptVersion = (file: string, name: string) => new RegExp(`${name}=\\$\\{[A-Z_]+:-([0-9.]+)\\}`).exec(readFileSync(file, "utf8"))?.[1];
 
@@ -48,5 +55,29 @@ describe("docker/compose.yaml", () => {
     expect(deps.cassandra!.condition).toBe("service_healthy");
     expect(deps.migrate!.condition).toBe("service_completed_successfully");
     expect(compose.services.migrate!.depends_on!.cassandra!.condition).toBe("service_healthy");
+  });
+
+  it("runs Superset with the local script's version, defaults and bundle import, after the migrations", () => {
+    const sh = readFileSync("scripts/services/lib/superset.sh", "utf8");
+    const localDefault = (name: string) => new RegExp(`\\$\\{INTRADAY_${name}:-([^}]*)\\}`).exec(sh)?.[1];
+    const superset = compose.services.superset!;
+    const env = superset.environment!;
+    for (const name of ["SUPERSET_PORT", "SUPERSET_ADMIN_USER", "SUPERSET_ADMIN_PASSWORD", "SUPERSET_PG_USER", "SUPERSET_PG_PASSWORD", "SUPERSET_WORKERS", "SUPERSET_THREADS"]) {
+      expect(localDefault(name), `${name} has a default in superset.sh`).toBeDefined();
+      expect(env[`INTRADAY_${name}`], name).toBe(localDefault(name));
+    }
+    expect(superset.ports).toEqual([`127.0.0.1:${localDefault("SUPERSET_PORT")}:${localDefault("SUPERSET_PORT")}`]);
+    // every INTRADAY_* variable it sets is one the settings module knows (a setting or a tooling variable)
+    expect(() => loadSettings(env)).not.toThrow();
+    const dockerfile = readFileSync(superset.build!.dockerfile.replace(/^docker\//, "docker/"), "utf8");
+    const version = /SUPERSET_VERSION=([0-9.]+)/.exec(sh)?.[1];
+    expect(dockerfile).toContain(`"apache-superset==${version}"`);
+    expect(dockerfile).toContain("-c superset/constraints.txt");
+    expect(dockerfile).toMatch(/HEALTHCHECK .*\/health/);
+    const entry = readFileSync("superset/docker-entrypoint.sh", "utf8");
+    expect(entry).toContain("bundle_cli.py import");
+    expect(entry).toContain("readonly_role.py");
+    expect(superset.depends_on!.postgres!.condition).toBe("service_healthy");
+    expect(superset.depends_on!.migrate!.condition).toBe("service_completed_successfully");
   });
 });

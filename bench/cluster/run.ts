@@ -14,6 +14,7 @@ import { createKafka, ensureTopics } from "../../src/log/kafka/kafka-client.ts";
 import { BodyFactory } from "../fixtures.ts";
 import { load, metricSum, type LoadResult } from "../http.ts";
 import { summarise } from "../profile-summary.ts";
+import { freshness } from "./freshness.ts";
 import { queryLatency, tickLatency } from "./latency.ts";
 import { prefill } from "./prefill.ts";
 import { startServer, type Server } from "./server.ts";
@@ -37,7 +38,7 @@ if (flags.help) {
   --events N  pre-fill N events instead of 1,000,000 (200,000 with --quick)
   --keep      do not drop the run's topic, keyspace and database
   --ingest-role api|all  server role for the HTTP cases (b)(c): api (default; consumers in another process) or all
-  --only      some cases: e2e,query,http,tick (default all; without e2e nothing is pre-filled)
+  --only      some cases: e2e,query,http,tick,freshness (default all; without e2e nothing is pre-filled)
   BENCH_SERVER_ROOT=<dir>  run the server from another checkout (to compare a change)`);
   process.exit(0);
 }
@@ -277,6 +278,23 @@ async function main(): Promise<void> {
       detail: `p99 ${tick.tickMs.p99} ms, max ${tick.tickMs.max} ms; ${tick.ticksMatched}/${tick.posts} matched; POST ack p50 ${tick.postAckMs.p50} ms, p99 ${tick.postAckMs.p99} ms`,
     });
     log(`(d) tick p50 ${tick.tickMs.p50} ms, p99 ${tick.tickMs.p99} ms (${tick.ticksMatched}/${tick.posts})`);
+    }
+
+    // Freshness of the Superset tables: POST → row in PostgreSQL minute_totals (changelog → analytics group).
+    if (want("freshness")) {
+      const rate = 20;
+      const seconds = quick ? 10 : 30;
+      log(`(f) freshness: ${rate} POST/s for ${seconds} s, each to a store of its own; polling minute_totals every 25 ms`);
+      const f = await freshness(url, iso.env.PG_URL!, { rate, seconds });
+      details.freshness = f;
+      rows.push({
+        id: "superset-freshness",
+        what: `POST → row in PostgreSQL minute_totals (what Superset reads), ${rate} POST/s for ${seconds} s, p50`,
+        value: f.ms.p50,
+        unit: "ms",
+        detail: `p99 ${f.ms.p99} ms, max ${f.ms.max} ms; ${f.seen}/${f.posts} seen; includes ≤ ${f.pollMs} ms polling; bounded below by CHECKPOINT_MS (provisional rows)`,
+      });
+      log(`(f) freshness p50 ${f.ms.p50} ms, p99 ${f.ms.p99} ms (${f.seen}/${f.posts})`);
     }
 
     // (c) the trivial route, then (b) single and batched POSTs, same server, same autocannon settings.

@@ -74,7 +74,7 @@ export async function isolate(partitions: number): Promise<Isolated> {
         await ka.connect();
         const names = topicNames(topic);
         const existing = new Set(await ka.listTopics());
-        const topics = [names.events, names.deadLetters, names.ticks].filter((t) => existing.has(t));
+        const topics = [names.events, names.deadLetters, names.ticks, `${topic}.minutes`].filter((t) => existing.has(t));
         if (topics.length) await ka.deleteTopics({ topics, timeout: 30_000 });
         const groups = (await ka.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(group));
         if (groups.length) await ka.deleteGroups(groups).catch((e: Error) => problems.push(`kafka groups: ${e.message}`));

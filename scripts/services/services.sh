@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Local services for Intraday Sales: PostgreSQL, Kafka (KRaft) and Cassandra, run as plain
-# processes (no Docker). See docs/services.md.
+# Local services for Intraday Sales: PostgreSQL, Kafka (KRaft), Cassandra and Superset, run as
+# plain processes (no Docker). See docs/services.md and docs/superset.md.
 #
-#   scripts/services/services.sh up      [postgres|kafka|cassandra ...]   start (idempotent), wait until each answers
+#   scripts/services/services.sh up      [postgres|kafka|cassandra|superset ...]   start (idempotent), wait until each answers
 #   scripts/services/services.sh down    [postgres|kafka|cassandra ...]   stop what `up` started (pid files)
 #   scripts/services/services.sh status  [postgres|kafka|cassandra ...]   up/down, pid, port (exit 3 if any is down)
 #   scripts/services/services.sh restart [postgres|kafka|cassandra ...]   down + up
 #   scripts/services/services.sh reset   [postgres|kafka|cassandra ...]   down + delete data (keeps downloads)
 #   scripts/services/services.sh logs    <service> [lines]                 print the end of a service's log
-# Aliases: start/start-one = up, stop/stop-one = down. No service names = all three.
+# Aliases: start/start-one = up, stop/stop-one = down. No service names = all four (superset after postgres).
 #
 # State: .services/ at the repo root (git-ignored): cache/ (downloaded jars), run/ (pid files,
 # generated configs), logs/, data/. Override the location with INTRADAY_SERVICES_DIR.
@@ -21,7 +21,9 @@ CACHE_DIR=${INTRADAY_SERVICES_CACHE:-$STATE_DIR/cache}
 RUN_DIR="$STATE_DIR/run"
 LOGS_DIR="$STATE_DIR/logs"
 DATA_DIR="$STATE_DIR/data"
-ALL_SERVICES=(postgres kafka cassandra)
+ALL_SERVICES=(postgres kafka cassandra superset)
+# started in a second phase, once what they need (PostgreSQL) answers
+LATE_SERVICES=(superset)
 # start services concurrently (measured faster on 2 cores, see docs/services.md); 0 = one by one
 PARALLEL=${INTRADAY_SERVICES_PARALLEL:-1}
 
@@ -33,6 +35,10 @@ source "$SERVICES_DIR/lib/postgres.sh"
 source "$SERVICES_DIR/lib/kafka.sh"
 # shellcheck source=lib/cassandra.sh
 source "$SERVICES_DIR/lib/cassandra.sh"
+# shellcheck source=lib/python-venv.sh
+source "$SERVICES_DIR/lib/python-venv.sh"
+# shellcheck source=lib/superset.sh
+source "$SERVICES_DIR/lib/superset.sh"
 
 # service name -> function prefix
 prefix() {
@@ -40,6 +46,7 @@ prefix() {
     postgres) echo pg ;;
     kafka) echo kafka ;;
     cassandra) echo cassandra ;;
+    superset) echo superset ;;
   esac
 }
 svc_pid() { "$(prefix "$1")_pid"; }
@@ -58,6 +65,7 @@ svc_timeout() {
     postgres) echo "$PG_START_TIMEOUT" ;;
     kafka) echo "$KAFKA_START_TIMEOUT" ;;
     cassandra) echo "$CASSANDRA_START_TIMEOUT" ;;
+    superset) echo "$SUPERSET_START_TIMEOUT" ;;
   esac
 }
 # ports that must be free before starting
@@ -66,6 +74,7 @@ svc_ports() {
     postgres) echo "$PG_PORT" ;;
     kafka) echo "$KAFKA_PORT $KAFKA_CONTROLLER_PORT" ;;
     cassandra) echo "$CASSANDRA_PORT" ;;
+    superset) echo "$SUPERSET_PORT" ;;
   esac
 }
 
@@ -94,6 +103,7 @@ resolve_services() {
       pg | postgres | postgresql) out+=(postgres) ;;
       kafka) out+=(kafka) ;;
       cassandra | cass) out+=(cassandra) ;;
+      superset) out+=(superset) ;;
       all) out+=("${ALL_SERVICES[@]}") ;;
       *) die services "unknown service '$s' (expected: ${ALL_SERVICES[*]})" ;;
     esac
@@ -222,6 +232,19 @@ cmd_up() {
   info services "${#to_start[@]} started in $(elapsed "$t_all")s total"
 }
 
+# up in two phases: the data services, then LATE_SERVICES (which need PostgreSQL: it is started
+# first even when only a late service was asked for)
+cmd_up_phased() {
+  local s early=() late=()
+  for s in "$@"; do
+    if [[ " ${LATE_SERVICES[*]} " == *" $s "* ]]; then late+=("$s"); else early+=("$s"); fi
+  done
+  ((${#late[@]})) && [[ " ${early[*]} " != *" postgres "* ]] && early=(postgres "${early[@]}")
+  if ((${#early[@]})); then cmd_up "${early[@]}" || return 1; fi
+  if ((${#late[@]})); then cmd_up "${late[@]}" || return 1; fi
+  return 0
+}
+
 cmd_down() {
   local services=("$@") s pid
   take_lock
@@ -281,7 +304,7 @@ cmd_reset() {
 
 cmd_logs() {
   local s n=${2:-60}
-  [[ -n "${1:-}" ]] || die services "usage: services.sh logs <postgres|kafka|cassandra> [lines]"
+  [[ -n "${1:-}" ]] || die services "usage: services.sh logs <postgres|kafka|cassandra|superset> [lines]"
   resolve_services "$1"
   s=${SVCS[0]}
   say "== $(svc_log "$s")"
@@ -298,7 +321,7 @@ main() {
   case $cmd in
     up | start | start-one)
       resolve_services "$@"
-      cmd_up "${SVCS[@]}"
+      cmd_up_phased "${SVCS[@]}"
       ;;
     down | stop | stop-one)
       resolve_services "$@"
@@ -307,7 +330,7 @@ main() {
     restart)
       resolve_services "$@"
       cmd_down "${SVCS[@]}"
-      cmd_up "${SVCS[@]}"
+      cmd_up_phased "${SVCS[@]}"
       ;;
     status)
       resolve_services "$@"

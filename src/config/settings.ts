@@ -36,9 +36,9 @@ export const SETTINGS = {
   CASSANDRA_DC: { schema: z.string().min(1), default: "datacenter1", help: "Cluster mode: Cassandra local data center" },
   PG_URL: { schema: z.string().min(1), default: "postgres://intraday:intraday@127.0.0.1:5432/intraday", help: "Cluster mode: PostgreSQL connection URL" },
   ROLE: {
-    schema: z.enum(["all", "api", "processor", "windows", "history"]),
+    schema: z.enum(["all", "api", "processor", "windows", "history", "analytics"]),
     default: "all",
-    help: "What this process runs besides the API: all consumers; api (none); processor (windows + history); windows; history (raw history only)",
+    help: "What this process runs besides the API: all consumers; api (none); processor (windows + history); windows; history (raw history only); analytics (minute changelog -> PostgreSQL only)",
   },
   SHUTDOWN_TIMEOUT_MS: { schema: int(1000), default: "15000", help: "Graceful shutdown is forced after this long" },
 } as const;
@@ -47,7 +47,9 @@ export const SETTINGS = {
 const TOOLING_VARIABLES = new Set(
   ("CASSANDRA_HEAP CASSANDRA_PORT CASSANDRA_START_TIMEOUT CASSANDRA_STORAGE_PORT CASSANDRA_VERSION JAVA KAFKA_CONTROLLER_PORT " +
     "KAFKA_HEAP KAFKA_PORT KAFKA_START_TIMEOUT KAFKA_VERSION MAVEN_REPO PG_DB PG_PASSWORD PG_PORT PG_START_TIMEOUT PG_USER " +
-    "SERVICES_CACHE SERVICES_DIR SERVICES_PARALLEL STOP_TIMEOUT TEST_SERVICES").split(" "),
+    "SERVICES_CACHE SERVICES_DIR SERVICES_PARALLEL STOP_TIMEOUT TEST_SERVICES " +
+    "SUPERSET_ADMIN_USER SUPERSET_ADMIN_PASSWORD SUPERSET_PORT SUPERSET_PG_USER SUPERSET_PG_PASSWORD SUPERSET_PG_HOST SUPERSET_PG_ADMIN_DSN SUPERSET_WORKERS " +
+    "SUPERSET_THREADS SUPERSET_START_TIMEOUT SUPERSET_HOME SUPERSET_SECRET_KEY SUPERSET_METADATA_URL SUPERSET_URL ANALYTICS_OUTAGE_SERVICES_DIR ANALYTICS_OUTAGE_PG_PORT").split(" "),
 );
 
 type Key = keyof typeof SETTINGS;

@@ -1,4 +1,5 @@
-import type { DeadLetterSink, IngestLog, LogConsumer } from "../log/ports.ts";
+import type { DeadLetterSink, IngestLog, LogConsumer, PartitionHandler } from "../log/ports.ts";
+import type { StoreDirectory } from "../projections/analytics/store-directory.ts";
 import type { TickPublisher, TickSubscriber } from "../live/ports.ts";
 import type { LateEventStore, MinuteStore, RawHistoryStore } from "../projections/ports.ts";
 
@@ -14,6 +15,10 @@ export interface Adapters {
   rawHistory: RawHistoryStore;
   ticksOut: TickPublisher;
   ticksIn: TickSubscriber;
+  /** Cluster mode: the consumer group projecting the minute changelog into PostgreSQL (Superset's tables). */
+  analytics?: { consumer: LogConsumer; handler: PartitionHandler };
+  /** Store reference data (name, region, time zone) behind PUT /v1/stores/{storeId}. */
+  storeDirectory?: StoreDirectory;
   /** Named checks for /readyz. */
   health(): Promise<Record<string, string>>;
   close(): Promise<void>;

@@ -7,7 +7,11 @@ import { KafkaIngestLog } from "../log/kafka/kafka-ingest-log.ts";
 import { KafkaTicks } from "../live/kafka-ticks.ts";
 import { migrateCassandra } from "../projections/cassandra/cassandra-migrate.ts";
 import { CassandraMinuteStore, createCassandraClient } from "../projections/cassandra/cassandra-minute-store.ts";
-import { MirroredMinuteStore } from "../projections/mirrored-minute-store.ts";
+import { analyticsProjectionHandler } from "../projections/analytics/analytics-projection.ts";
+import { ChangelogMinuteStore } from "../projections/analytics/changelog-minute-store.ts";
+import { changelogTopic, ensureChangelogTopic, KafkaMinuteChangelog } from "../projections/analytics/kafka-minute-changelog.ts";
+import { PgMinuteTotals } from "../projections/analytics/pg-minute-totals.ts";
+import { PgStoreDirectory } from "../projections/analytics/pg-store-directory.ts";
 import { migratePostgres } from "../projections/postgres/pg-migrate.ts";
 import { PgStore } from "../projections/postgres/pg-store.ts";
 import type { Adapters } from "./adapters.ts";
@@ -41,7 +45,7 @@ async function reachable<T>(what: string, fix: string, f: () => Promise<T>): Pro
   }
 }
 
-/** The real stack: Kafka log and ticks, Cassandra minute projections, PostgreSQL history and mirror. */
+/** The real stack: Kafka log, ticks and minute changelog, Cassandra minute projections, PostgreSQL history and analytics tables. */
 export async function clusterAdapters(s: ClusterSettings): Promise<Adapters> {
   const hint = "Start the local services with `npm run services:up`, or point the INTRADAY_* connection settings at yours.";
   const names = topicNames(s.KAFKA_TOPIC);
@@ -51,6 +55,7 @@ export async function clusterAdapters(s: ClusterSettings): Promise<Adapters> {
   await reachable(`Kafka at ${s.KAFKA_BROKERS}`, hint, async () => {
     await admin.connect();
     await ensureTopics(admin, kafkaSettings);
+    await ensureChangelogTopic(admin, s.KAFKA_TOPIC, s.PARTITIONS);
   });
   await reachable(`Cassandra/PostgreSQL`, hint, () => migrateAll(s));
   const pool = new pg.Pool({ connectionString: s.PG_URL, max: 10 });
@@ -58,7 +63,9 @@ export async function clusterAdapters(s: ClusterSettings): Promise<Adapters> {
   const pgStore = new PgStore(pool);
   const cass = createCassandraClient(cassandraSettings(s), s.CASSANDRA_KEYSPACE);
   await cass.connect();
-  const minutes = new MirroredMinuteStore(new CassandraMinuteStore(cass, s.PARTITIONS), pgStore);
+  const changelog = new KafkaMinuteChangelog(kafka, changelogTopic(s.KAFKA_TOPIC));
+  await changelog.connect();
+  const minutes = new ChangelogMinuteStore(new CassandraMinuteStore(cass, s.PARTITIONS), changelog);
   const ingestLog = new KafkaIngestLog(kafka, names.events, s.PARTITIONS, pgStore);
   await ingestLog.connect();
   const deadLetters = new KafkaDeadLetters(kafka, names.deadLetters);
@@ -72,6 +79,11 @@ export async function clusterAdapters(s: ClusterSettings): Promise<Adapters> {
     windowConsumer: new KafkaLogConsumer(kafka, { groupId: s.KAFKA_GROUP, topic: names.events, concurrency: s.PARTITIONS }),
     rawHistoryConsumer: new KafkaLogConsumer(kafka, { groupId: `${s.KAFKA_GROUP}-raw-history`, topic: names.events, concurrency: 2, maxWaitMs: 200 }),
     minutes,
+    analytics: {
+      consumer: new KafkaLogConsumer(kafka, { groupId: `${s.KAFKA_GROUP}-analytics`, topic: changelogTopic(s.KAFKA_TOPIC), concurrency: 2, maxWaitMs: 100 }),
+      handler: analyticsProjectionHandler(new PgMinuteTotals(pool), deadLetters),
+    },
+    storeDirectory: new PgStoreDirectory(pool),
     late: pgStore,
     rawHistory: pgStore,
     ticksOut: ticks,

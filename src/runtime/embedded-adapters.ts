@@ -4,6 +4,7 @@ import { SqliteConsumer } from "../log/embedded/sqlite-consumer.ts";
 import { SqliteLog } from "../log/embedded/sqlite-log.ts";
 import { InProcessTicks } from "../live/in-process-ticks.ts";
 import { SqliteProjections } from "../projections/embedded/sqlite-projections.ts";
+import { SqliteStoreDirectory } from "../projections/analytics/sqlite-store-directory.ts";
 import { throttledErrors } from "../observability/throttled-log.ts";
 import type { Adapters } from "./adapters.ts";
 
@@ -12,6 +13,7 @@ export function embeddedAdapters(settings: Pick<Settings, "DATA_DIR" | "PARTITIO
   const log = new SqliteLog(dir, settings.PARTITIONS, now);
   const projections = new SqliteProjections(dir);
   const ticks = new InProcessTicks();
+  const storeDirectory = new SqliteStoreDirectory(dir);
   const onError = throttledErrors("[consumer]");
   return {
     mode: "embedded",
@@ -24,6 +26,7 @@ export function embeddedAdapters(settings: Pick<Settings, "DATA_DIR" | "PARTITIO
     minutes: projections,
     late: projections,
     rawHistory: projections,
+    storeDirectory,
     ticksOut: ticks,
     ticksIn: ticks,
     async health() {
@@ -32,6 +35,7 @@ export function embeddedAdapters(settings: Pick<Settings, "DATA_DIR" | "PARTITIO
     async close() {
       await log.close();
       await projections.close();
+      await storeDirectory.close();
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { Processor } from "../actors/processor.ts";
 import { buildApp } from "../api/app.ts";
+import { storeDirectoryRoutes } from "../api/routes/store-directory.ts";
 import { LiveFeed } from "../api/live-feed.ts";
 import { liveFeedOptions } from "../api/live/live-feed-options.ts";
 import { windowingOf, type Settings } from "../config/settings.ts";
@@ -49,6 +50,7 @@ export async function createRuntime(settings: Settings, adapters: Adapters, now:
   let processing = false;
   const runsWindows = ["all", "processor", "windows"].includes(settings.ROLE);
   const runsHistory = ["all", "processor", "history"].includes(settings.ROLE);
+  const analytics = ["all", "analytics"].includes(settings.ROLE) ? adapters.analytics : undefined;
   const app = await buildApp({
     settings,
     ingest,
@@ -60,13 +62,14 @@ export async function createRuntime(settings: Settings, adapters: Adapters, now:
     readiness: {
       async check() {
         const checks: Record<string, string> = await adapters.health().catch((e: Error) => ({ adapters: `error: ${e.message}` }));
-        const processes = runsWindows || runsHistory;
+        const processes = runsWindows || runsHistory || analytics !== undefined;
         checks.processing = processes ? (processing ? "running" : "stopped") : "not in this instance (INTRADAY_ROLE=api)";
         const ready = (processing || !processes) && Object.values(checks).every((v) => !v.startsWith("error") && v !== "closed" && v !== "down");
         return { ready, checks };
       },
     },
   });
+  if (adapters.storeDirectory) await app.register(storeDirectoryRoutes, { directory: adapters.storeDirectory, apiKeys: settings.apiKeys });
   metrics.registry.register({
     render: () => `# HELP intraday_live_view_rows Recent windows held for the still-open minute\n# TYPE intraday_live_view_rows gauge\nintraday_live_view_rows ${liveView.size()}`,
   });
@@ -92,7 +95,8 @@ export async function createRuntime(settings: Settings, adapters: Adapters, now:
         processor.startTicker(settings.TICK_INTERVAL_MS);
       }
       if (runsHistory) await adapters.rawHistoryConsumer.run(rawHistoryHandler(adapters.rawHistory));
-      processing = runsWindows || runsHistory;
+      if (analytics) await analytics.consumer.run(analytics.handler);
+      processing = runsWindows || runsHistory || analytics !== undefined;
     },
     async stop() {
       clearInterval(lagTimer);
@@ -101,6 +105,7 @@ export async function createRuntime(settings: Settings, adapters: Adapters, now:
       processing = false;
       await adapters.windowConsumer.stop();
       await adapters.rawHistoryConsumer.stop();
+      await analytics?.consumer.stop();
       await processor.stop();
       liveView.close();
       await adapters.close();

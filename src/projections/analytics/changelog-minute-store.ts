@@ -1,0 +1,58 @@
+import type { MinuteRow } from "../../domain/minute-row.ts";
+import type { PartitionTotalsRow } from "../../domain/partition-totals.ts";
+import type { WindowKey } from "../../domain/store-windows.ts";
+import type { MinuteStore } from "../ports.ts";
+
+/** Where written minute rows are announced (the `<topic>.minutes` Kafka topic). */
+export interface MinuteChangelog {
+  publish(rows: readonly MinuteRow[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The serving store (Cassandra) whose every written row is also published to the minute changelog,
+ * after the write succeeds and before writeRows returns (so before the window's offsets can be
+ * committed). The analytics projection reads the changelog in its own consumer group: PostgreSQL
+ * being down never holds back the serving writes, and a replay republishes the same rows.
+ */
+export class ChangelogMinuteStore implements MinuteStore {
+  constructor(
+    private readonly primary: MinuteStore,
+    private readonly changelog: MinuteChangelog,
+  ) {}
+
+  loadRows(storeId: string, keys: readonly WindowKey[]): Promise<MinuteRow[]> {
+    return this.primary.loadRows(storeId, keys);
+  }
+
+  async writeRows(rows: readonly MinuteRow[]): Promise<void> {
+    await this.primary.writeRows(rows);
+    await this.changelog.publish(rows);
+  }
+
+  storeRows(storeId: string, from: number, to: number): Promise<MinuteRow[]> {
+    return this.primary.storeRows(storeId, from, to);
+  }
+
+  allRows(from: number, to: number): Promise<MinuteRow[]> {
+    return this.primary.allRows(from, to);
+  }
+
+  loadPartitionMinute(partition: number, minute: number): Promise<{ rows: MinuteRow[]; totals: PartitionTotalsRow[] }> {
+    return this.primary.loadPartitionMinute(partition, minute);
+  }
+
+  /** Partition totals are serving data only (Superset sums minute rows itself): not published. */
+  writePartitionTotals(rows: readonly PartitionTotalsRow[]): Promise<void> {
+    return this.primary.writePartitionTotals(rows);
+  }
+
+  partitionTotals(from: number, to: number): Promise<PartitionTotalsRow[]> {
+    return this.primary.partitionTotals(from, to);
+  }
+
+  async close(): Promise<void> {
+    await this.changelog.close().catch(() => undefined);
+    await this.primary.close();
+  }
+}

@@ -1,0 +1,121 @@
+import { spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MINUTE_MS } from "../../src/domain/time.ts";
+import { isolatedEnv, startClusterApp } from "../cluster/support.ts";
+
+/**
+ * The analytics projection is independent of the serving path: with PostgreSQL down, Cassandra
+ * totals keep advancing and the window group keeps committing; when PostgreSQL is back,
+ * minute_totals catches up exactly. PostgreSQL is stopped, so this file runs its OWN PostgreSQL
+ * (another port and state dir) next to the shared Kafka and Cassandra.
+ */
+const OWN = {
+  INTRADAY_SERVICES_DIR: process.env.INTRADAY_ANALYTICS_OUTAGE_SERVICES_DIR ?? "/tmp/intraday-analytics-outage-services",
+  INTRADAY_PG_PORT: process.env.INTRADAY_ANALYTICS_OUTAGE_PG_PORT ?? "55433",
+};
+const pgUrl = `postgres://intraday:intraday@127.0.0.1:${OWN.INTRADAY_PG_PORT}/intraday`;
+
+function ownPostgres(action: "up" | "down"): void {
+  const r = spawnSync("bash", ["scripts/services/services.sh", action, "postgres"], { env: { ...process.env, ...OWN }, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`own postgres ${action} failed:\n${r.stdout}\n${r.stderr}`);
+}
+
+const waitFor = async <T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> => {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await f();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+};
+
+describe("analytics projection with PostgreSQL down", () => {
+  let app: Awaited<ReturnType<typeof startClusterApp>>;
+  const stores = ["pgo-a", "pgo-b", "pgo-c"].map((s) => `${s}-${randomUUID().slice(0, 4)}`);
+  let minute = 0;
+  const post = async (n: number, offsetSec: number) => {
+    const events = Array.from({ length: n }, (_, i) => ({
+      eventId: randomUUID(),
+      storeId: stores[i % stores.length]!,
+      occurredAt: new Date(minute + ((offsetSec + i) % 60) * 1000).toISOString(),
+      type: i % 5 === 4 ? "refund" : "sale",
+      currency: i % 2 ? "EUR" : "JPY",
+      lines: [{ sku: "x", quantity: 1, unitPriceMinor: 100 + i }],
+      totalMinor: 100 + i,
+    }));
+    const r = await fetch(`${app.url}/v1/sales`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(events) });
+    expect(r.status).toBe(202);
+  };
+  const restRows = async () => {
+    const rows = new Map<string, number>();
+    const from = new Date(minute - 2 * MINUTE_MS).toISOString();
+    const to = new Date(minute + 2 * MINUTE_MS).toISOString();
+    for (const s of stores) {
+      const r = (await (await fetch(`${app.url}/v1/stores/${s}/minutes?from=${from}&to=${to}`)).json()) as { minutes: { minute: string; currency: string; saleCount: number; refundCount: number; netMinor: number }[] };
+      for (const m of r.minutes) rows.set(`${s}|${Date.parse(m.minute)}|${m.currency}`, m.netMinor * 1_000_000 + m.saleCount * 1000 + m.refundCount);
+    }
+    return rows;
+  };
+  const pgRows = async () => {
+    const c = new pg.Client({ connectionString: pgUrl });
+    await c.connect();
+    try {
+      const r = await c.query<{ store_id: string; minute: Date; currency: string; net_minor: string; sale_count: string; refund_count: string }>(
+        "SELECT store_id, minute, currency, net_minor, sale_count, refund_count FROM minute_totals WHERE store_id = ANY($1)",
+        [stores],
+      );
+      return new Map(r.rows.map((x) => [`${x.store_id}|${x.minute.getTime()}|${x.currency.trim()}`, Number(x.net_minor) * 1_000_000 + Number(x.sale_count) * 1000 + Number(x.refund_count)]));
+    } finally {
+      await c.end();
+    }
+  };
+  const sameMaps = (a: Map<string, number>, b: Map<string, number>) => a.size > 0 && a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
+
+  beforeAll(async () => {
+    ownPostgres("up");
+    const { env, drop } = await isolatedEnv(3);
+    await drop(); // own topic, group and keyspace on the shared Kafka/Cassandra; PostgreSQL is this file's own
+    env.PG_URL = pgUrl;
+    app = await startClusterApp(env, { listen: true });
+    minute = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
+  }, 240_000);
+
+  afterAll(async () => {
+    ownPostgres("up");
+    await app?.runtime.stop();
+    ownPostgres("down");
+  }, 120_000);
+
+  it("keeps Cassandra advancing while PostgreSQL is down, then minute_totals catches up exactly", async () => {
+    await post(30, 0);
+    await waitFor("minute_totals to mirror the first events", async () => (sameMaps(await restRows(), await pgRows()) ? true : undefined));
+
+    ownPostgres("down");
+    const before = await restRows();
+    await post(60, 10);
+    const during = await waitFor("Cassandra totals to advance with PostgreSQL down", async () => {
+      const now = await restRows();
+      const sales = [...now.values()].reduce((a, v) => a + (Math.floor(v / 1000) % 1000), 0);
+      return sales === 72 ? now : undefined; // 90 events, 18 of them refunds
+    });
+    expect(during).not.toEqual(before);
+    // the window group committed past the new events although PostgreSQL is down
+    await waitFor("the window group to commit", async () => {
+      const lag = await app.runtime.adapters.windowConsumer.lag();
+      return lag.every((l) => l.committed >= l.end) ? true : undefined;
+    });
+    await expect(pgRows()).rejects.toThrow();
+
+    ownPostgres("up");
+    await waitFor("minute_totals to catch up exactly", async () => (sameMaps(await restRows(), await pgRows()) ? true : undefined), 120_000);
+    expect(await pgRows()).toEqual(await restRows());
+  }, 300_000);
+});
