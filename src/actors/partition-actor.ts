@@ -6,6 +6,7 @@ import {
   evictTotals,
   hasUnwrittenTotals,
   installLoaded,
+  isOutOfRange,
   markTotalsWritten,
   minutesToLoad,
   newPartitionTotals,
@@ -86,6 +87,8 @@ async function updateTotals(s: PartitionState, replies: readonly StoreReply[], d
     }
   }
   const due = dueTotals(s.totals);
+  const outOfRange = due.filter(isOutOfRange).length;
+  if (outOfRange) deps.metrics.amountOutOfRange.inc({ where: "partition_totals" }, outOfRange);
   if (due.length) {
     try {
       await deps.minutes.writePartitionTotals(due);
