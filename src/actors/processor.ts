@@ -6,6 +6,8 @@ import type { ActorDeps } from "./deps.ts";
 import type { PartitionMsg, PartitionReply } from "./messages.ts";
 import { spawnPartitionActor } from "./partition-actor.ts";
 
+const LOG_END_TIMEOUT_MS = 5000;
+
 /**
  * Connects a consumer group member to the actors: one partition actor per assigned partition, a
  * wall-clock ticker that closes quiet windows, and commits that never pass unwritten data.
@@ -73,7 +75,12 @@ export class Processor implements PartitionHandler {
   private async logEnds(): Promise<Map<number, LogEndObservation>> {
     const observedAt = this.deps.now();
     try {
-      return new Map((await this.consumer().lag()).map((l) => [l.partition, { end: l.end, committed: l.committed, observedAt }]));
+      // Bounded: during a broker outage the pass must still checkpoint and close by stream time.
+      const lag = await Promise.race([
+        this.consumer().lag(),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${LOG_END_TIMEOUT_MS} ms`)), LOG_END_TIMEOUT_MS).unref()),
+      ]);
+      return new Map(lag.map((l) => [l.partition, { end: l.end, committed: l.committed, observedAt }]));
     } catch (err) {
       this.onError(new Error(`reading the log end failed (quiet minutes stay open until it succeeds): ${(err as Error).message}`));
       return new Map();
