@@ -16,7 +16,6 @@ import { join } from "node:path";
 import { emptyTotals, mergeTotals, type MinuteRow, type MinuteTotals } from "../src/domain/minute-row.ts";
 import { partitionTotalsOfRows } from "../src/domain/partition-totals.ts";
 import { MINUTE_MS } from "../src/domain/time.ts";
-import type { WindowingConfig } from "../src/domain/windowing-config.ts";
 import { InProcessTicks } from "../src/live/in-process-ticks.ts";
 import { LiveView } from "../src/live/live-view.ts";
 import { partitionFor } from "../src/log/partitioner.ts";
@@ -38,7 +37,6 @@ const STORES = arg("stores", 1000);
 const MINUTES = arg("minutes", 60);
 const ITERATIONS = arg("iterations", 200);
 const PARTITIONS = 6;
-const WINDOWING: WindowingConfig = { graceMs: 5000, idleSlackMs: 5000, allowedLatenessMs: 600_000, checkpointMs: 5000, maxFutureSkewMs: 120_000 };
 const FROM = Date.UTC(2026, 10, 26, 9, 0);
 const TO = FROM + MINUTES * MINUTE_MS;
 
@@ -125,7 +123,7 @@ async function main(): Promise<void> {
     await store.writePartitionTotals(totals);
     console.log(`${CLUSTER ? "Cassandra" : "embedded SQLite"}: ${STORES} stores × ${MINUTES} minutes = ${all.length} store rows, ${totals.length} partition rows (${PARTITIONS} partitions), filled in ${((Date.now() - t) / 1000).toFixed(1)} s`);
     const live = new LiveView(new InProcessTicks(), 60 * MINUTE_MS);
-    const queries = new MinuteQueries(store, live, WINDOWING, () => TO + 3_600_000);
+    const queries = new MinuteQueries(store, live, () => TO + 3_600_000);
     const a = await before(store, FROM, TO);
     const b = await queries.allMinutes(FROM, TO);
     if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error("before and after disagree");

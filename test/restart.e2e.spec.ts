@@ -212,6 +212,13 @@ async function postAll(server: ServerProcess, batches: Ev[][], concurrency: numb
   return outcomes;
 }
 
+async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number, failure: string): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !(await probe()); ) {
+    if (Date.now() > deadline) throw new Error(failure);
+    await sleep(200);
+  }
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -350,6 +357,13 @@ describe("restart guarantee (real server process, embedded default)", () => {
     const d = await spawnServer({ env: env() });
     try {
       await expectExactly(d, from, acknowledged);
+      // Rows the stop left provisional end final once their minute has closed: the restarted owner
+      // finalises them without any new event (REST shows the stored flag, not the wall clock).
+      const closedBefore = Date.now() - MINUTE - 1000;
+      await waitUntil(async () => {
+        const rows = await actualRows(d, from);
+        return rows.size > 0 && [...rows.values()].every((x) => !x.provisional || Date.parse(x.minute) > closedBefore);
+      }, 30_000, "closed minutes left provisional by the stop were not finalised after the restart");
       // Every request retried once more after the restart: all duplicates.
       const retry = await postAll(d, [...batches, fresh], 8);
       for (const o of retry) expect(o).toMatchObject({ status: "acked", accepted: 0 });

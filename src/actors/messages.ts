@@ -1,5 +1,7 @@
 import type { Ref } from "nact";
-import type { LoggedEvent } from "../domain/store-windows.ts";
+import type { PartitionClock } from "../domain/windows.ts";
+import type { LogEndObservation } from "../domain/partition-progress.ts";
+import type { LoggedEvent, WindowKey } from "../domain/store-windows.ts";
 import type { Tick } from "../live/ports.ts";
 import type { LogRecord } from "../log/ports.ts";
 
@@ -23,13 +25,20 @@ export type StoreReply = ({ ok: true; applied: number; duplicates: number; repla
   StoreStatus &
   StoreRows;
 
+/** `clock` is the partition's progress: it alone closes windows. */
 export type StoreMsg =
-  | { kind: "events"; events: LoggedEvent[]; streamTime: number; replyTo: Ref<StoreReply> }
-  | { kind: "tick"; streamTime: number; force: boolean; replyTo: Ref<StoreReply> };
+  | { kind: "events"; events: LoggedEvent[]; clock: PartitionClock; replyTo: Ref<StoreReply> }
+  | { kind: "tick"; clock: PartitionClock; force: boolean; replyTo: Ref<StoreReply> }
+  /** A new owner's provisional rows of this store: load them, then close and write them final once progress allows. */
+  | { kind: "adopt"; keys: WindowKey[]; clock: PartitionClock; replyTo: Ref<StoreReply> };
 
 export type PartitionReply = { ok: true; commitOffset: number | null; windows: number } | { ok: false; error: string };
 
 export type PartitionMsg =
   | { kind: "batch"; records: LogRecord[]; replyTo: Ref<PartitionReply> }
-  | { kind: "tick"; replyTo: Ref<PartitionReply> }
+  /**
+   * Wall-clock pass. `owned`: this member owns the partition now (it adopts the stored provisional
+   * rows once). `logEnd`: the log's end read at a wall time, which lets a caught-up partition close quiet minutes.
+   */
+  | { kind: "tick"; owned: boolean; logEnd: LogEndObservation | null; replyTo: Ref<PartitionReply> }
   | { kind: "revoke"; replyTo: Ref<PartitionReply> };

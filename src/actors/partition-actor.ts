@@ -1,5 +1,4 @@
 import { dispatch, query, spawn, stop, type Ref } from "nact";
-import { decodeLogRecord } from "../domain/event.ts";
 import {
   absorbLive,
   absorbWritten,
@@ -7,19 +6,31 @@ import {
   evictTotals,
   hasUnwrittenTotals,
   installLoaded,
-  liveTotals,
+  isOutOfRange,
   markTotalsWritten,
   minutesToLoad,
   newPartitionTotals,
+  takeLiveTotals,
   type PartitionTotalsState,
 } from "../domain/partition-totals.ts";
-import type { LoggedEvent } from "../domain/store-windows.ts";
+import {
+  advanceStreamTime,
+  applyCommit,
+  decideCommit,
+  newPartitionProgress,
+  recordHandled,
+  recordLogEnd,
+  type PartitionProgress,
+} from "../domain/partition-progress.ts";
+import type { WindowKey } from "../domain/store-windows.ts";
+import { MINUTE_MS, minuteOf } from "../domain/time.ts";
+import { oldestUnsettledMinute } from "../domain/windows.ts";
 import type { Tick } from "../live/ports.ts";
 import { throttledErrors } from "../observability/throttled-log.ts";
 import { partitionFor } from "../log/partitioner.ts";
-import type { LogRecord } from "../log/ports.ts";
 import type { ActorDeps } from "./deps.ts";
 import type { PartitionMsg, PartitionReply, StoreMsg, StoreReply, StoreStatus } from "./messages.ts";
+import { routeRecords } from "./route-records.ts";
 import { spawnStoreActor } from "./store-actor.ts";
 
 interface StoreEntry extends StoreStatus {
@@ -30,37 +41,26 @@ interface StoreEntry extends StoreStatus {
 export interface PartitionState {
   partition: number;
   stores: Map<string, StoreEntry>;
-  /** Highest event time seen on this partition, bounded by append time + skew. */
-  streamTime: number;
-  /** Next offset after the last record handled, or null before the first batch. */
-  nextOffset: number | null;
+  progress: PartitionProgress;
   /** All-stores totals of this partition's stores, per (minute, currency), built from written rows. */
   totals: PartitionTotalsState;
-  /**
-   * The last commit offset at which every written row was also in a written partition aggregate
-   * (initially the offset this life started from). While an aggregate is unwritten (its write or its
-   * minute's load failed), commits stop there: a crash then replays records that touch the minute,
-   * whose first load repairs the aggregate. Normally aggregates are written in the same message as
-   * their rows, so this never holds anything back.
-   */
-  totalsCommit: number | null;
+  /** The stored provisional rows of this partition (a previous owner's) have been taken over in this life. */
+  adopted: boolean;
 }
 
-function storeCommitOffset(s: PartitionState): number | null {
-  if (s.nextOffset === null) return null;
-  let min = s.nextOffset;
-  for (const e of s.stores.values()) if (e.minDirty !== null && e.minDirty < min) min = e.minDirty;
-  return min;
+function newState(partition: number): PartitionState {
+  return { partition, stores: new Map(), progress: newPartitionProgress(), totals: newPartitionTotals(partition), adopted: false };
 }
 
-function commitOffset(s: PartitionState): number | null {
-  const stores = storeCommitOffset(s);
-  if (stores === null) return null;
-  if (!hasUnwrittenTotals(s.totals)) {
-    s.totalsCommit = stores;
-    return stores;
-  }
-  return s.totalsCommit === null ? null : Math.min(stores, s.totalsCommit);
+/** Decides the commit offset and records what it needs for the next decision. */
+function commit(s: PartitionState): number | null {
+  const decision = decideCommit(
+    s.progress,
+    [...s.stores.values()].map((e) => e.minDirty),
+    hasUnwrittenTotals(s.totals),
+  );
+  applyCommit(s.progress, decision);
+  return decision.offset;
 }
 
 const defaultTotalsErrors = throttledErrors("[partition-totals]");
@@ -87,6 +87,8 @@ async function updateTotals(s: PartitionState, replies: readonly StoreReply[], d
     }
   }
   const due = dueTotals(s.totals);
+  const outOfRange = due.filter(isOutOfRange).length;
+  if (outOfRange) deps.metrics.amountOutOfRange.inc({ where: "partition_totals" }, outOfRange);
   if (due.length) {
     try {
       await deps.minutes.writePartitionTotals(due);
@@ -95,33 +97,8 @@ async function updateTotals(s: PartitionState, replies: readonly StoreReply[], d
       totalsErrors(new Error(`partition ${s.partition}: writing partition totals failed: ${(err as Error).message}`));
     }
   }
-  const live = liveTotals(s.totals);
+  const live = takeLiveTotals(s.totals);
   if (live.length) deps.ticks.publish(live.map((t) => ({ ...t, kind: "partition" as const })));
-}
-
-/** Decodes a batch once: readable events grouped by store, unreadable records dead-lettered. */
-async function decodeBatch(s: PartitionState, records: readonly LogRecord[], deps: ActorDeps): Promise<Map<string, LoggedEvent[]>> {
-  const byStore = new Map<string, LoggedEvent[]>();
-  for (const rec of records) {
-    const decoded = decodeLogRecord(rec.value);
-    let reason = decoded.ok ? null : decoded.reason;
-    if (decoded.ok && partitionFor(decoded.event.storeId, deps.partitions) !== s.partition) {
-      reason = `store ${decoded.event.storeId} belongs to partition ${partitionFor(decoded.event.storeId, deps.partitions)}, not ${s.partition} (records must be keyed by storeId)`;
-    }
-    if (reason !== null || !decoded.ok) {
-      await deps.deadLetters.deadLetter(rec, reason ?? "unreadable");
-      deps.metrics.deadLetters.inc();
-      continue;
-    }
-    const event = decoded.event;
-    const bounded = Math.min(event.occurredAtMs, rec.appendTime + deps.windowing.maxFutureSkewMs);
-    if (bounded > s.streamTime) s.streamTime = bounded;
-    const logged: LoggedEvent = { partition: rec.partition, offset: rec.offset, appendTime: rec.appendTime, event };
-    const list = byStore.get(event.storeId);
-    if (list) list.push(logged);
-    else byStore.set(event.storeId, [logged]);
-  }
-  return byStore;
 }
 
 async function ask(entry: StoreEntry, make: (replyTo: Ref<StoreReply>) => StoreMsg, deps: ActorDeps): Promise<StoreReply> {
@@ -132,42 +109,82 @@ async function ask(entry: StoreEntry, make: (replyTo: Ref<StoreReply>) => StoreM
   return reply;
 }
 
+function storeEntry(s: PartitionState, storeId: string, self: Ref<PartitionMsg>, deps: ActorDeps, now: number): StoreEntry {
+  let entry = s.stores.get(storeId);
+  if (!entry) {
+    entry = { ref: spawnStoreActor(self, storeId, deps), minDirty: null, settled: true, windows: 0, lastActive: now };
+    s.stores.set(storeId, entry);
+    deps.metrics.storeActors.inc();
+  }
+  entry.lastActive = now;
+  return entry;
+}
+
 function firstError(replies: readonly StoreReply[]): string | null {
   for (const r of replies) if (!r.ok) return r.error;
   return null;
 }
 
+/**
+ * A new owner (after a start, restart or rebalance) finds the partition's rows still provisional
+ * within the lateness horizon and hands them to their stores, which write them final once the
+ * partition's progress has passed their close. The minutes' aggregates are loaded too (repairing
+ * any a previous owner left behind). A failed load is retried on the next tick.
+ */
+async function adoptProvisional(s: PartitionState, self: Ref<PartitionMsg>, deps: ActorDeps, now: number): Promise<StoreReply[]> {
+  const byStore = new Map<string, WindowKey[]>();
+  for (let minute = oldestUnsettledMinute(now, deps.windowing); minute <= minuteOf(now); minute += MINUTE_MS) {
+    const { rows, totals } = await deps.minutes.loadPartitionMinute(s.partition, minute);
+    installLoaded(s.totals, minute, rows, totals);
+    for (const r of rows) {
+      if (!r.provisional) continue;
+      const keys = byStore.get(r.storeId);
+      if (keys) keys.push({ minute: r.minute, currency: r.currency });
+      else byStore.set(r.storeId, [{ minute: r.minute, currency: r.currency }]);
+    }
+  }
+  s.adopted = true;
+  const clock = { streamTime: s.progress.streamTime, caughtUpAt: s.progress.caughtUpAt };
+  return Promise.all([...byStore].map(([storeId, keys]) => ask(storeEntry(s, storeId, self, deps, now), (replyTo) => ({ kind: "adopt", keys, clock, replyTo }), deps)));
+}
+
 async function handle(s: PartitionState, msg: PartitionMsg, self: Ref<PartitionMsg>, deps: ActorDeps): Promise<PartitionReply> {
   const now = deps.now();
   if (msg.kind === "batch") {
-    const byStore = await decodeBatch(s, msg.records, deps);
+    const { byStore, rejected } = routeRecords(msg.records, s.partition, (storeId) => partitionFor(storeId, deps.partitions));
+    for (const { record, reason } of rejected) {
+      await deps.deadLetters.deadLetter(record, reason);
+      deps.metrics.deadLetters.inc();
+    }
+    for (const events of byStore.values()) for (const e of events) advanceStreamTime(s.progress, e.event.occurredAtMs, e.appendTime, deps.windowing);
+    const clock = { streamTime: s.progress.streamTime, caughtUpAt: s.progress.caughtUpAt };
     const replies = await Promise.all(
-      [...byStore].map(([storeId, events]) => {
-        let entry = s.stores.get(storeId);
-        if (!entry) {
-          entry = { ref: spawnStoreActor(self, storeId, deps), minDirty: null, settled: true, windows: 0, lastActive: now };
-          s.stores.set(storeId, entry);
-          deps.metrics.storeActors.inc();
-        }
-        entry.lastActive = now;
-        const streamTime = s.streamTime;
-        return ask(entry, (replyTo) => ({ kind: "events", events, streamTime, replyTo }), deps);
-      }),
+      [...byStore].map(([storeId, events]) => ask(storeEntry(s, storeId, self, deps, now), (replyTo) => ({ kind: "events", events, clock, replyTo }), deps)),
     );
     await updateTotals(s, replies, deps);
     const error = firstError(replies);
     if (error) return { ok: false, error };
-    if (s.nextOffset === null && s.totalsCommit === null) s.totalsCommit = msg.records[0]?.offset ?? null;
+    const first = msg.records[0];
     const last = msg.records[msg.records.length - 1];
-    if (last) s.nextOffset = last.offset + 1;
-    return { ok: true, commitOffset: commitOffset(s), windows: openWindowCount(s) };
+    if (first && last) recordHandled(s.progress, first.offset, last.offset);
+    return { ok: true, commitOffset: commit(s), windows: openWindowCount(s) };
   }
   const force = msg.kind === "revoke";
+  if (msg.kind === "tick" && msg.logEnd) recordLogEnd(s.progress, msg.logEnd);
+  const adoptReplies: StoreReply[] = [];
+  if (msg.kind === "tick" && msg.owned && !s.adopted) {
+    try {
+      adoptReplies.push(...(await adoptProvisional(s, self, deps, now)));
+    } catch (err) {
+      (deps.onError ?? defaultTotalsErrors)(new Error(`partition ${s.partition}: adopting provisional rows failed: ${(err as Error).message}`));
+    }
+  }
   const entries = [...s.stores];
-  const replies = await Promise.all(entries.map(([, e]) => ask(e, (replyTo) => ({ kind: "tick", streamTime: s.streamTime, force, replyTo }), deps)));
-  await updateTotals(s, replies, deps);
+  const clock = { streamTime: s.progress.streamTime, caughtUpAt: s.progress.caughtUpAt };
+  const replies = await Promise.all(entries.map(([, e]) => ask(e, (replyTo) => ({ kind: "tick", clock, force, replyTo }), deps)));
+  await updateTotals(s, [...adoptReplies, ...replies], deps);
   evictTotals(s.totals, now, deps.windowing);
-  const error = firstError(replies);
+  const error = firstError([...adoptReplies, ...replies]);
   if (error) return { ok: false, error };
   for (const [storeId, e] of entries) {
     if (force || (e.settled && now - e.lastActive >= deps.passivateAfterMs)) {
@@ -176,20 +193,15 @@ async function handle(s: PartitionState, msg: PartitionMsg, self: Ref<PartitionM
       deps.metrics.storeActors.inc(undefined, -1);
     }
   }
-  const reply: PartitionReply = { ok: true, commitOffset: commitOffset(s), windows: openWindowCount(s) };
+  const reply: PartitionReply = { ok: true, commitOffset: commit(s), windows: openWindowCount(s) };
   // Revoked: everything is written and the stores are stopped; a later batch (a straggler fetched
   // before the rebalance, or a reassignment) starts from the stored rows again.
-  if (force) {
-    s.nextOffset = null;
-    s.totals = newPartitionTotals(s.partition);
-    s.totalsCommit = null;
-  }
+  if (force) Object.assign(s, newState(s.partition));
   return reply;
 }
 
-/** Supervisor of one assigned partition: decodes its records and hands each store its events in one message. */
+/** Supervisor of one assigned partition: routes its records to its stores (one message per store) and does their I/O. */
 export function spawnPartitionActor(parent: Ref<never>, partition: number, deps: ActorDeps): Ref<PartitionMsg> {
-  const initial: PartitionState = { partition, stores: new Map(), streamTime: 0, nextOffset: null, totals: newPartitionTotals(partition), totalsCommit: null };
   return spawn(
     parent,
     async (state: PartitionState, msg: PartitionMsg, ctx): Promise<PartitionState> => {
@@ -203,7 +215,7 @@ export function spawnPartitionActor(parent: Ref<never>, partition: number, deps:
       return state;
     },
     `partition-${partition}`,
-    { initialState: initial },
+    { initialState: newState(partition) },
   );
 }
 

@@ -1,9 +1,12 @@
 import { query, start, stop, type Ref } from "nact";
+import type { LogEndObservation } from "../domain/partition-progress.ts";
 import type { LogConsumer, LogRecord, PartitionHandler } from "../log/ports.ts";
 import { throttledErrors } from "../observability/throttled-log.ts";
 import type { ActorDeps } from "./deps.ts";
 import type { PartitionMsg, PartitionReply } from "./messages.ts";
 import { spawnPartitionActor } from "./partition-actor.ts";
+
+const LOG_END_TIMEOUT_MS = 5000;
 
 /**
  * Connects a consumer group member to the actors: one partition actor per assigned partition, a
@@ -30,14 +33,10 @@ export class Processor implements PartitionHandler {
     return n;
   }
 
-  private async ask(p: number, kind: PartitionMsg["kind"], records?: LogRecord[]): Promise<PartitionReply> {
+  private async ask(p: number, make: (replyTo: Ref<PartitionReply>) => PartitionMsg): Promise<PartitionReply> {
     const ref = this.partitions.get(p);
     if (!ref) return { ok: true, commitOffset: null, windows: 0 };
-    const reply = await query(
-      ref,
-      (replyTo) => (records ? { kind: "batch", records, replyTo } : { kind, replyTo }) as PartitionMsg,
-      this.deps.askTimeoutMs,
-    );
+    const reply = await query(ref, make, this.deps.askTimeoutMs);
     if (reply.ok) this.windows.set(p, reply.windows);
     return reply;
   }
@@ -53,7 +52,7 @@ export class Processor implements PartitionHandler {
     const safe = new Map<number, number>();
     for (const p of partitions) {
       this.assignedPartitions.delete(p);
-      const reply = await this.ask(p, "revoke");
+      const reply = await this.ask(p, (replyTo) => ({ kind: "revoke", replyTo }));
       if (!reply.ok) this.onError(new Error(`partition ${p} could not flush on revocation: ${reply.error}`));
       else if (reply.commitOffset !== null) safe.set(p, reply.commitOffset);
       // The partition actor stays (reset): stopping it would strand batches already queued to it.
@@ -64,18 +63,40 @@ export class Processor implements PartitionHandler {
 
   async batch(partition: number, records: LogRecord[]): Promise<number> {
     if (!this.partitions.has(partition)) this.partitions.set(partition, spawnPartitionActor(this.system, partition, this.deps));
-    const reply = await this.ask(partition, "batch", records);
+    const reply = await this.ask(partition, (replyTo) => ({ kind: "batch", records, replyTo }));
     if (!reply.ok) throw new Error(`partition ${partition}: ${reply.error}`);
     return reply.commitOffset ?? records[0]!.offset;
   }
 
-  /** One wall-clock pass: closes due windows, passivates idle stores, commits what became safe. */
+  /**
+   * The log's end per partition, read after noting the wall time: a partition that has processed up
+   * to it has seen every record appended before that time (and may close its quiet minutes by it).
+   */
+  private async logEnds(): Promise<Map<number, LogEndObservation>> {
+    const observedAt = this.deps.now();
+    try {
+      // Bounded: during a broker outage the pass must still checkpoint and close by stream time.
+      const lag = await Promise.race([
+        this.consumer().lag(),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${LOG_END_TIMEOUT_MS} ms`)), LOG_END_TIMEOUT_MS).unref()),
+      ]);
+      return new Map(lag.map((l) => [l.partition, { end: l.end, committed: l.committed, observedAt }]));
+    } catch (err) {
+      this.onError(new Error(`reading the log end failed (quiet minutes stay open until it succeeds): ${(err as Error).message}`));
+      return new Map();
+    }
+  }
+
+  /** One wall-clock pass: closes windows the partitions' progress has passed, passivates idle stores, commits what became safe. */
   async tick(): Promise<void> {
     if (this.ticking) return;
     this.ticking = true;
     try {
+      const ends = await this.logEnds();
       for (const p of [...this.partitions.keys()]) {
-        const reply = await this.ask(p, "tick");
+        const owned = this.assignedPartitions.has(p);
+        const logEnd = owned ? (ends.get(p) ?? null) : null;
+        const reply = await this.ask(p, (replyTo) => ({ kind: "tick", owned, logEnd, replyTo }));
         if (!reply.ok) this.onError(new Error(`partition ${p} tick: ${reply.error}`));
         else if (reply.commitOffset !== null && this.assignedPartitions.has(p)) await this.consumer().commit(p, reply.commitOffset);
       }

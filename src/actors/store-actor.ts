@@ -1,8 +1,9 @@
 import { dispatch, spawn, type Ref } from "nact";
 import { windowKey } from "../domain/minute-row.ts";
 import {
+  absentWindows,
   applyEvents,
-  dueWrites,
+  closeDue,
   evictSettled,
   hasOpenWindows,
   installWindows,
@@ -11,9 +12,11 @@ import {
   minDirtyOffset,
   missingWindows,
   newStoreWindows,
+  rowsToWrite,
   viewOf,
   type Clock,
   type StoreWindows,
+  type WindowKey,
 } from "../domain/store-windows.ts";
 import type { Tick } from "../live/ports.ts";
 import type { ActorDeps } from "./deps.ts";
@@ -24,9 +27,10 @@ function status(s: StoreWindows): StoreStatus {
   return { minDirty, settled: minDirty === null && !hasOpenWindows(s), windows: s.windows.size };
 }
 
-/** Writes what is due, then publishes the written rows (a final row tells subscribers the minute closed). */
+/** Closes what the partition's progress has passed, writes what is due, and returns the written rows. */
 async function writeDue(s: StoreWindows, clock: Clock, deps: ActorDeps, force: boolean, out: StoreRows): Promise<Tick[]> {
-  const rows = dueWrites(s, clock, deps.windowing, force);
+  closeDue(s, clock, deps.windowing);
+  const rows = rowsToWrite(s, clock, deps.windowing, force);
   if (rows.length === 0) return [];
   const started = performance.now();
   await deps.minutes.writeRows(rows);
@@ -39,6 +43,7 @@ async function writeDue(s: StoreWindows, clock: Clock, deps: ActorDeps, force: b
 }
 
 type Counts = { ok: true; applied: number; duplicates: number; replayed: number; late: number };
+const NO_EVENTS: Counts = { ok: true, applied: 0, duplicates: 0, replayed: 0, late: 0 };
 
 /** Records late events not yet recorded (also those of an earlier attempt whose recording failed). */
 async function recordPendingLate(s: StoreWindows, deps: ActorDeps): Promise<void> {
@@ -48,26 +53,30 @@ async function recordPendingLate(s: StoreWindows, deps: ActorDeps): Promise<void
   markLateRecorded(s, pending);
 }
 
+/** Loads windows not in memory from their stored rows; the partition's totals take the loaded rows (a previous owner may have written them). */
+async function load(s: StoreWindows, keys: readonly WindowKey[], deps: ActorDeps, now: number, out: StoreRows): Promise<void> {
+  if (keys.length === 0) return;
+  const loaded = await deps.minutes.loadRows(s.storeId, keys);
+  installWindows(s, keys, loaded, now);
+  for (const { eventIds: _ids, ...row } of loaded) out.written.push(row);
+}
+
 async function handle(s: StoreWindows, msg: StoreMsg, deps: ActorDeps, out: StoreRows): Promise<Counts> {
-  const clock = { streamTime: msg.streamTime, now: deps.now() };
+  const clock: Clock = { ...msg.clock, now: deps.now() };
   if (msg.kind === "tick") {
     await recordPendingLate(s, deps);
     deps.ticks.publish(await writeDue(s, clock, deps, msg.force, out));
     evictSettled(s, clock.now, deps.windowing);
-    return { ok: true, applied: 0, duplicates: 0, replayed: 0, late: 0 };
+    return NO_EVENTS;
   }
-  const missing = missingWindows(s, msg.events);
-  if (missing.length) {
-    const loaded = await deps.minutes.loadRows(s.storeId, missing);
-    installWindows(s, missing, loaded, clock.now);
-    // Loaded rows are durable: the partition's totals take them (a previous owner may have written them).
-    for (const { eventIds: _ids, ...row } of loaded) out.written.push(row);
+  if (msg.kind === "adopt") {
+    await load(s, absentWindows(s, msg.keys), deps, clock.now, out);
+    deps.ticks.publish(await writeDue(s, clock, deps, false, out));
+    return NO_EVENTS;
   }
+  await load(s, missingWindows(s, msg.events), deps, clock.now, out);
   const result = applyEvents(s, msg.events, deps.windowing);
-  if (result.late.length) {
-    s.pendingLate.push(...result.late);
-    deps.metrics.lateEvents.inc(undefined, result.late.length);
-  }
+  if (result.late.length) s.pendingLate.push(...result.late);
   await recordPendingLate(s, deps);
   const written = await writeDue(s, clock, deps, false, out);
   const writtenKeys = new Set(written.map((t) => windowKey(t.minute, t.currency)));
@@ -81,15 +90,19 @@ async function handle(s: StoreWindows, msg: StoreMsg, deps: ActorDeps, out: Stor
     }
   }
   deps.ticks.publish(live);
-  const counts = { applied: 0, duplicates: 0, replayed: 0, late: 0 };
+  const counts = { applied: 0, duplicates: 0, replayed: 0, late: 0, refused: 0 };
   for (const o of result.outcomes) {
     if (o === "applied") counts.applied++;
     else if (o === "duplicate") counts.duplicates++;
     else if (o === "replayed") counts.replayed++;
-    else counts.late++;
+    else if (o === "late") counts.late++;
+    else counts.refused++;
   }
   for (const [outcome, n] of Object.entries(counts)) if (n) deps.metrics.processedEvents.inc({ outcome }, n);
-  return { ok: true, ...counts };
+  if (counts.late) deps.metrics.lateEvents.inc(undefined, counts.late);
+  if (counts.refused) deps.metrics.amountOutOfRange.inc({ where: "store_window" }, counts.refused);
+  const { refused: _refused, ...reported } = counts;
+  return { ok: true, ...reported };
 }
 
 /**

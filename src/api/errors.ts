@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from "fastify";
 import { IngestValidationError } from "../ingest/ingest-service.ts";
 import { LogUnavailableError } from "../log/ports.ts";
+import { AmountOutOfRangeError } from "../domain/money.ts";
 
 /** Every error the API answers with: a stable code for clients and tests to match on. */
 export const ERRORS = {
@@ -11,6 +12,7 @@ export const ERRORS = {
   NOT_FOUND: { code: "INTRADAY_NOT_FOUND", status: 404 },
   BODY_TOO_LARGE: { code: "INTRADAY_BODY_TOO_LARGE", status: 413 },
   UNSUPPORTED_MEDIA_TYPE: { code: "INTRADAY_UNSUPPORTED_MEDIA_TYPE", status: 415 },
+  AMOUNT_OUT_OF_RANGE: { code: "INTRADAY_AMOUNT_OUT_OF_RANGE", status: 422 },
   LOG_UNAVAILABLE: { code: "INTRADAY_LOG_UNAVAILABLE", status: 503 },
   INTERNAL: { code: "INTRADAY_INTERNAL", status: 500 },
 } as const;
@@ -40,6 +42,7 @@ export function installErrorHandler(app: FastifyInstance, maxBodyBytes: number):
       reply.code(ERRORS[kind].status).send(issues ? { error, code: ERRORS[kind].code, issues } : { error, code: ERRORS[kind].code });
     if (err instanceof ApiError) return send(err.kind, err.message, err.issues);
     if (err instanceof IngestValidationError) return send("INVALID_EVENTS", err.message, err.issues);
+    if (err instanceof AmountOutOfRangeError) return send("AMOUNT_OUT_OF_RANGE", err.message);
     if (err instanceof LogUnavailableError) {
       reply.header("Retry-After", String(err.retryAfterSeconds));
       return send("LOG_UNAVAILABLE", `the event log is unavailable, nothing was accepted; retry later (${err.message})`);

@@ -10,7 +10,7 @@ export const SETTINGS = {
   DATA_DIR: { schema: z.string().min(1), default: "./data", help: "Embedded mode: where the log and the projections are kept" },
   PARTITIONS: { schema: int(1).max(1024), default: "6", help: "Partitions of the event log (fixed once the log exists)" },
   GRACE_MS: { schema: int(0), default: "5000", help: "A minute closes once stream time passes its end by this much" },
-  IDLE_SLACK_MS: { schema: int(0), default: "5000", help: "Extra wall-clock wait that closes the minutes of a quiet store" },
+  IDLE_SLACK_MS: { schema: int(0), default: "5000", help: "A partition caught up to the log end at a minute's end + grace + this closes that quiet minute" },
   ALLOWED_LATENESS_MS: { schema: int(0), default: "600000", help: "How long after a minute closes a late event still corrects it" },
   CHECKPOINT_MS: { schema: int(100), default: "5000", help: "How often open minutes with new events are written (as provisional)" },
   MAX_FUTURE_SKEW_MS: { schema: int(0), default: "120000", help: "occurredAt may be at most this far in the future" },

@@ -1,4 +1,5 @@
 import type { SaleEvent } from "./event.ts";
+import { addExact, fitsExactly } from "./money.ts";
 
 /** The aggregate of one (store, minute, currency) window. All money in integer minor units. */
 export interface MinuteTotals {
@@ -30,6 +31,14 @@ export function emptyTotals(): MinuteTotals {
   return { saleCount: 0, refundCount: 0, grossMinor: 0, refundMinor: 0, itemCount: 0, firstEventAt: null, lastEventAt: null };
 }
 
+/** Whether adding the event keeps every sum of the window exact (see money.ts); if not, the event is refused. */
+export function fitsEvent(t: MinuteTotals, e: SaleEvent): boolean {
+  return e.type === "sale"
+    ? fitsExactly(t.grossMinor, e.totalMinor) && fitsExactly(t.itemCount, e.itemCount) && fitsExactly(t.grossMinor - t.refundMinor, e.totalMinor)
+    : fitsExactly(t.refundMinor, e.totalMinor) && fitsExactly(t.grossMinor - t.refundMinor, -e.totalMinor);
+}
+
+/** Adds an event that fits (see fitsEvent). */
 export function addEvent(t: MinuteTotals, e: SaleEvent): void {
   switch (e.type) {
     case "sale":
@@ -54,13 +63,20 @@ export function netMinor(t: MinuteTotals): number {
   return t.grossMinor - t.refundMinor;
 }
 
-/** Adds `b` into `a` (used to sum stores into all-stores totals of the same currency). */
-export function mergeTotals(a: MinuteTotals, b: MinuteTotals): void {
-  a.saleCount += b.saleCount;
-  a.refundCount += b.refundCount;
-  a.grossMinor += b.grossMinor;
-  a.refundMinor += b.refundMinor;
-  a.itemCount += b.itemCount;
+/**
+ * Adds `b` into `a` (sums stores into all-stores totals of the same currency), exactly: a sum out
+ * of the exact range throws AmountOutOfRangeError naming `what`, and `a` is left unchanged.
+ */
+export function mergeTotals(a: MinuteTotals, b: MinuteTotals, what = "a sum of minute totals"): void {
+  const gross = addExact(a.grossMinor, b.grossMinor, what);
+  const refund = addExact(a.refundMinor, b.refundMinor, what);
+  addExact(gross, -refund, what);
+  const items = addExact(a.itemCount, b.itemCount, what);
+  a.saleCount = addExact(a.saleCount, b.saleCount, what);
+  a.refundCount = addExact(a.refundCount, b.refundCount, what);
+  a.grossMinor = gross;
+  a.refundMinor = refund;
+  a.itemCount = items;
   if (b.firstEventAt !== null && (a.firstEventAt === null || b.firstEventAt < a.firstEventAt)) a.firstEventAt = b.firstEventAt;
   if (b.lastEventAt !== null && (a.lastEventAt === null || b.lastEventAt > a.lastEventAt)) a.lastEventAt = b.lastEventAt;
 }

@@ -1,6 +1,7 @@
-import { MINUTE_MS } from "./time.ts";
 import { emptyTotals, mergeTotals, type MinuteRow, type MinuteTotals } from "./minute-row.ts";
+import { AmountOutOfRangeError, OUT_OF_RANGE_MINOR } from "./money.ts";
 import type { WindowingConfig } from "./windowing-config.ts";
+import { isNewerRow, mayEvict } from "./windows.ts";
 
 /**
  * Pre-aggregated all-stores totals, per (log partition, minute, currency): the sum of the rows of
@@ -13,6 +14,10 @@ import type { WindowingConfig } from "./windowing-config.ts";
  * mixture component-wise: its version is strictly higher unless the content is equal. Writers keep
  * the higher version (Cassandra: USING TIMESTAMP version), so a stale writer cannot regress it.
  * Bound: Σ (offset + 1) of one partition-minute-currency must stay below 2^51 (safe integers).
+ *
+ * Amounts are exact (money.ts): when the sum of the stores' rows leaves the exact range, the row
+ * is written with OUT_OF_RANGE_MINOR in grossMinor, refundMinor and itemCount (never a rounded sum),
+ * and reading it fails loudly (isOutOfRange).
  */
 export interface PartitionTotalsRow extends MinuteTotals {
   partition: number;
@@ -50,11 +55,9 @@ export function contributionOf(r: ContributionRow): Contribution {
   };
 }
 
-/** Whether `b` includes more of the log than `a` (higher offset, or the same offset made final). */
-export function isNewer(a: Contribution | undefined, b: Contribution): boolean {
-  if (!a) return true;
-  if (b.offset !== a.offset) return b.offset > a.offset;
-  return a.provisional && !b.provisional;
+/** An aggregate whose exact sum is outside the exact range: its amounts are not served. */
+export function isOutOfRange(r: Pick<PartitionTotalsRow, "grossMinor">): boolean {
+  return r.grossMinor === OUT_OF_RANGE_MINOR;
 }
 
 export function sumContributions(partition: number, minute: number, currency: string, contributions: Iterable<Contribution>): PartitionTotalsRow {
@@ -62,12 +65,19 @@ export function sumContributions(partition: number, minute: number, currency: st
   let provisional = false;
   let offsets = 0;
   let any = false;
+  let outOfRange = false;
   for (const c of contributions) {
     any = true;
-    mergeTotals(totals, c.totals);
+    try {
+      if (!outOfRange) mergeTotals(totals, c.totals);
+    } catch (err) {
+      if (!(err instanceof AmountOutOfRangeError)) throw err;
+      outOfRange = true;
+    }
     provisional ||= c.provisional;
     offsets += c.offset + 1;
   }
+  if (outOfRange) Object.assign(totals, { grossMinor: OUT_OF_RANGE_MINOR, refundMinor: OUT_OF_RANGE_MINOR, itemCount: OUT_OF_RANGE_MINOR });
   return { partition, minute, currency, ...totals, provisional, version: any ? 2 * offsets + (provisional ? 0 : 1) : 0 };
 }
 
@@ -127,7 +137,7 @@ export function absorbWritten(s: PartitionTotalsState, rows: Iterable<Contributi
   for (const r of rows) {
     const c = currencyState(minuteState(s, r.minute), r.currency);
     const next = contributionOf(r);
-    if (!isNewer(c.stores.get(r.storeId), next)) continue;
+    if (!isNewerRow(c.stores.get(r.storeId), next)) continue;
     c.stores.set(r.storeId, next);
     c.dirty = true;
     c.liveDirty = true;
@@ -139,7 +149,7 @@ export function absorbLive(s: PartitionTotalsState, rows: Iterable<ContributionR
   for (const r of rows) {
     const c = currencyState(minuteState(s, r.minute), r.currency);
     const next = contributionOf(r);
-    if (!isNewer(c.live.get(r.storeId), next)) continue;
+    if (!isNewerRow(c.live.get(r.storeId), next)) continue;
     c.live.set(r.storeId, next);
     c.liveDirty = true;
   }
@@ -162,7 +172,7 @@ export function installLoaded(s: PartitionTotalsState, minute: number, rows: rea
     if (r.minute !== minute) continue;
     const c = currencyState(m, r.currency);
     const next = contributionOf(r);
-    if (isNewer(c.stores.get(r.storeId), next)) c.stores.set(r.storeId, next);
+    if (isNewerRow(c.stores.get(r.storeId), next)) c.stores.set(r.storeId, next);
   }
   const storedVersion = new Map(stored.filter((a) => a.minute === minute && a.partition === s.partition).map((a) => [a.currency, a.version]));
   for (const [currency, c] of m.currencies) {
@@ -199,10 +209,11 @@ export function hasUnwrittenTotals(s: PartitionTotalsState): boolean {
 }
 
 /**
- * Live ticks of changed (minute, currency) of loaded minutes: per store the newer of its written row
- * and its in-memory view, summed (a partial sum of an unloaded minute is never published).
+ * Takes the live ticks due: of changed (minute, currency) of loaded minutes, per store the newer of
+ * its written row and its in-memory view, summed (a partial sum of an unloaded minute is never
+ * published). Clears their due mark.
  */
-export function liveTotals(s: PartitionTotalsState): PartitionTotalsRow[] {
+export function takeLiveTotals(s: PartitionTotalsState): PartitionTotalsRow[] {
   const out: PartitionTotalsRow[] = [];
   for (const [minute, m] of s.minutes) {
     if (!m.loaded) continue;
@@ -210,7 +221,7 @@ export function liveTotals(s: PartitionTotalsState): PartitionTotalsRow[] {
       if (!c.liveDirty) continue;
       c.liveDirty = false;
       const merged = new Map(c.stores);
-      for (const [store, v] of c.live) if (isNewer(merged.get(store), v)) merged.set(store, v);
+      for (const [store, v] of c.live) if (isNewerRow(merged.get(store), v)) merged.set(store, v);
       if (merged.size > 0) out.push(sumContributions(s.partition, minute, currency, merged.values()));
     }
   }
@@ -221,8 +232,7 @@ export function liveTotals(s: PartitionTotalsState): PartitionTotalsRow[] {
 export function evictTotals(s: PartitionTotalsState, now: number, cfg: WindowingConfig): number {
   let evicted = 0;
   for (const [minute, m] of s.minutes) {
-    const horizon = minute + MINUTE_MS + cfg.graceMs + cfg.idleSlackMs + cfg.allowedLatenessMs;
-    if (now <= horizon) continue;
+    if (!mayEvict(minute, now, cfg)) continue;
     if (!m.loaded || [...m.currencies.values()].some((c) => c.dirty)) continue;
     s.minutes.delete(minute);
     evicted += 1;

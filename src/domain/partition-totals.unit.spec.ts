@@ -8,8 +8,7 @@ import {
   evictTotals,
   hasUnwrittenTotals,
   installLoaded,
-  isNewer,
-  liveTotals,
+  takeLiveTotals,
   markTotalsWritten,
   minutesToLoad,
   newPartitionTotals,
@@ -18,6 +17,7 @@ import {
   type PartitionTotalsRow,
 } from "./partition-totals.ts";
 import { MINUTE_MS } from "./time.ts";
+import { isNewerRow } from "./windows.ts";
 import type { WindowingConfig } from "./windowing-config.ts";
 
 const M = Date.UTC(2026, 0, 1, 10, 0);
@@ -68,12 +68,12 @@ describe("partition totals: version and sums", () => {
 
   it("a newer row is a higher offset, or the same offset made final", () => {
     const c = (offset: number, provisional: boolean) => ({ totals: row("a", offset), offset, revision: 1, provisional });
-    expect(isNewer(undefined, c(0, true))).toBe(true);
-    expect(isNewer(c(3, false), c(4, true))).toBe(true);
-    expect(isNewer(c(4, true), c(3, false))).toBe(false);
-    expect(isNewer(c(4, true), c(4, false))).toBe(true);
-    expect(isNewer(c(4, false), c(4, true))).toBe(false);
-    expect(isNewer(c(4, false), c(4, false))).toBe(false);
+    expect(isNewerRow(undefined, c(0, true))).toBe(true);
+    expect(isNewerRow(c(3, false), c(4, true))).toBe(true);
+    expect(isNewerRow(c(4, true), c(3, false))).toBe(false);
+    expect(isNewerRow(c(4, true), c(4, false))).toBe(true);
+    expect(isNewerRow(c(4, false), c(4, true))).toBe(false);
+    expect(isNewerRow(c(4, false), c(4, false))).toBe(false);
   });
 
   it("the version of a later state is higher than any earlier mixture unless the content is equal (property)", () => {
@@ -149,13 +149,13 @@ describe("partition totals state", () => {
     const s = newPartitionTotals(P);
     absorbWritten(s, [row("a", 5)]);
     absorbLive(s, [row("a", 9, { provisional: true }), row("b", 1, { provisional: true })]);
-    expect(liveTotals(s)).toEqual([]); // not loaded: a partial sum is never published
+    expect(takeLiveTotals(s)).toEqual([]); // not loaded: a partial sum is never published
     installLoaded(s, M, [row("c", 2)], []);
-    const live = liveTotals(s);
+    const live = takeLiveTotals(s);
     expect(live).toEqual(partitionTotalsOfRows([row("a", 9, { provisional: true }), row("b", 1, { provisional: true }), row("c", 2)]));
-    expect(liveTotals(s)).toEqual([]);
+    expect(takeLiveTotals(s)).toEqual([]);
     absorbWritten(s, [row("a", 12)]);
-    expect(liveTotals(s)[0]!.version).toBeGreaterThan(live[0]!.version);
+    expect(takeLiveTotals(s)[0]!.version).toBeGreaterThan(live[0]!.version);
   });
 
   it("evicts clean minutes past the lateness horizon only", () => {

@@ -1,7 +1,7 @@
-import { addEvent, emptyTotals, type MinuteTotals } from "./minute-row.ts";
-import { isBeyondLateness, type LoggedEvent } from "./store-windows.ts";
-import { minuteOf } from "./time.ts";
+import { addEvent, emptyTotals, fitsEvent, type MinuteTotals } from "./minute-row.ts";
+import type { LoggedEvent } from "./store-windows.ts";
 import type { WindowingConfig } from "./windowing-config.ts";
+import { isBeyondLateness, windowOf } from "./windows.ts";
 
 /**
  * The reference recomputation of minute windows from the log: no actors, no I/O, no clocks, no
@@ -33,6 +33,8 @@ export interface Recomputation {
   late: LoggedEvent[];
   /** Events not counted because their event id was already counted in the same window. */
   duplicates: LoggedEvent[];
+  /** Events not counted because a sum of their window would leave the exact range (money.ts). In log order. */
+  refused: LoggedEvent[];
 }
 
 export function recomputeKey(storeId: string, minute: number, currency: string): string {
@@ -45,7 +47,8 @@ export function recomputeKey(storeId: string, minute: number, currency: string):
  * gives the same answer). Per event, in that order:
  *  1. its event id was already counted in its window → a duplicate (first counted occurrence wins);
  *  2. its append time is beyond the window's end + grace + allowed lateness → late, not counted;
- *  3. otherwise it is counted.
+ *  3. counting it would take a sum of the window past ±(2^53 − 1) → refused, not counted;
+ *  4. otherwise it is counted.
  * Sums are integers in minor units per currency; currencies are never added together.
  */
 export function recomputeWindows(events: readonly LoggedEvent[], cfg: WindowingConfig): Recomputation {
@@ -53,9 +56,10 @@ export function recomputeWindows(events: readonly LoggedEvent[], cfg: WindowingC
   const windows = new Map<string, ExpectedWindow & { ids: Set<string> }>();
   const late: LoggedEvent[] = [];
   const duplicates: LoggedEvent[] = [];
+  const refused: LoggedEvent[] = [];
   for (const rec of ordered) {
     const { event } = rec;
-    const minute = minuteOf(event.occurredAtMs);
+    const minute = windowOf(event.occurredAtMs);
     const key = recomputeKey(event.storeId, minute, event.currency);
     const w = windows.get(key);
     if (w?.ids.has(event.eventId)) {
@@ -64,6 +68,10 @@ export function recomputeWindows(events: readonly LoggedEvent[], cfg: WindowingC
     }
     if (isBeyondLateness(minute, rec.appendTime, cfg)) {
       late.push(rec);
+      continue;
+    }
+    if (!fitsEvent(w?.totals ?? emptyTotals(), event)) {
+      refused.push(rec);
       continue;
     }
     const target =
@@ -90,7 +98,7 @@ export function recomputeWindows(events: readonly LoggedEvent[], cfg: WindowingC
   }
   const out = [...windows.values()].map(({ ids: _ids, ...w }) => w);
   out.sort((a, b) => (a.storeId < b.storeId ? -1 : a.storeId > b.storeId ? 1 : a.minute - b.minute || (a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0)));
-  return { windows: out, late, duplicates };
+  return { windows: out, late, duplicates, refused };
 }
 
 /** The same result keyed by recomputeKey(storeId, minute, currency), for lookups. */

@@ -1,7 +1,8 @@
 import type { SaleEvent } from "./event.ts";
-import { MINUTE_MS, minuteOf } from "./time.ts";
-import { addEvent, emptyTotals, windowKey, type MinuteRow, type MinuteTotals } from "./minute-row.ts";
+import { addEvent, emptyTotals, fitsEvent, windowKey, type MinuteRow, type MinuteTotals } from "./minute-row.ts";
+import { MAX_EXACT_MINOR } from "./money.ts";
 import type { WindowingConfig } from "./windowing-config.ts";
+import { isBeyondLateness, isClosedBy, mayEvict, windowOf, type PartitionClock } from "./windows.ts";
 
 /** An event as read from the log: the position makes replays recognisable. */
 export interface LoggedEvent {
@@ -20,7 +21,10 @@ export interface LateEvent {
   reason: string;
 }
 
-export type Outcome = "applied" | "duplicate" | "replayed" | "late";
+/** `refused`: counting it would take a sum of its window out of the exact range (see money.ts). */
+export type Outcome = "applied" | "duplicate" | "replayed" | "late" | "refused";
+
+export const REFUSED_OUT_OF_RANGE = `refused: a sum of its window would exceed ${MAX_EXACT_MINOR} minor units (not exact)`;
 
 interface Window {
   minute: number;
@@ -63,9 +67,19 @@ export function newStoreWindows(storeId: string): StoreWindows {
 export function missingWindows(s: StoreWindows, events: readonly LoggedEvent[]): WindowKey[] {
   const out = new Map<string, WindowKey>();
   for (const { event } of events) {
-    const minute = minuteOf(event.occurredAtMs);
+    const minute = windowOf(event.occurredAtMs);
     const key = windowKey(minute, event.currency);
     if (!s.windows.has(key) && !out.has(key)) out.set(key, { minute, currency: event.currency });
+  }
+  return [...out.values()];
+}
+
+/** Of these windows (a new owner's provisional rows), those not in memory: the actor loads them to finalise them. */
+export function absentWindows(s: StoreWindows, keys: readonly WindowKey[]): WindowKey[] {
+  const out = new Map<string, WindowKey>();
+  for (const k of keys) {
+    const key = windowKey(k.minute, k.currency);
+    if (!s.windows.has(key)) out.set(key, k);
   }
   return [...out.values()];
 }
@@ -117,12 +131,9 @@ export function installWindows(s: StoreWindows, wanted: readonly WindowKey[], ro
   }
 }
 
-export function isBeyondLateness(minute: number, appendTime: number, cfg: WindowingConfig): boolean {
-  return appendTime > minute + MINUTE_MS + cfg.graceMs + cfg.allowedLatenessMs;
-}
-
 export interface ApplyResult {
   outcomes: Outcome[];
+  /** Events not counted (late or refused), with the reason: recorded for reconciliation. */
   late: LateEvent[];
   /** Keys of windows whose totals changed. */
   changed: Set<string>;
@@ -135,7 +146,7 @@ export function applyEvents(s: StoreWindows, events: readonly LoggedEvent[], cfg
   const changed = new Set<string>();
   for (const rec of events) {
     const { event } = rec;
-    const minute = minuteOf(event.occurredAtMs);
+    const minute = windowOf(event.occurredAtMs);
     const key = windowKey(minute, event.currency);
     const w = s.windows.get(key);
     if (!w) throw new Error(`window ${key} of store ${s.storeId} not loaded`);
@@ -146,6 +157,9 @@ export function applyEvents(s: StoreWindows, events: readonly LoggedEvent[], cfg
     } else if (isBeyondLateness(minute, rec.appendTime, cfg)) {
       outcomes.push("late");
       late.push({ event, partition: rec.partition, offset: rec.offset, appendTime: rec.appendTime, reason: "beyond allowed lateness" });
+    } else if (!fitsEvent(w.totals, event)) {
+      outcomes.push("refused");
+      late.push({ event, partition: rec.partition, offset: rec.offset, appendTime: rec.appendTime, reason: REFUSED_OUT_OF_RANGE });
     } else {
       addEvent(w.totals, event);
       w.eventIds.add(event.eventId);
@@ -159,16 +173,9 @@ export function applyEvents(s: StoreWindows, events: readonly LoggedEvent[], cfg
   return { outcomes, late, changed };
 }
 
-export interface Clock {
-  /** Highest event time seen on the partition (bounded by append time + skew). */
-  streamTime: number;
-  /** Wall clock. */
+/** The partition's progress (which closes windows) and the wall clock (which only paces checkpoints). */
+export interface Clock extends PartitionClock {
   now: number;
-}
-
-export function isClosed(minute: number, clock: Clock, cfg: WindowingConfig): boolean {
-  const end = minute + MINUTE_MS;
-  return clock.streamTime >= end + cfg.graceMs || clock.now >= end + cfg.graceMs + cfg.idleSlackMs;
 }
 
 function toRow(s: StoreWindows, w: Window, revision: number): MinuteRow {
@@ -191,17 +198,26 @@ export function viewOf(s: StoreWindows, key: string): MinuteRow | undefined {
   return w ? { ...toRow(s, w, w.revision), eventIds: [] } : undefined;
 }
 
+/** Closes the windows the partition's progress has passed; returns how many closed now. */
+export function closeDue(s: StoreWindows, clock: PartitionClock, cfg: WindowingConfig): number {
+  let closed = 0;
+  for (const w of s.windows.values()) {
+    if (w.closed || !isClosedBy(w.minute, clock, cfg)) continue;
+    w.closed = true;
+    closed += 1;
+  }
+  return closed;
+}
+
 /**
- * Marks windows closed where the clock says so and returns the rows to write now: closed windows
- * with unwritten changes (final or corrections), windows that just closed, and dirty open windows
- * whose last write is older than the checkpoint interval (written as provisional). `force` writes
- * every dirty window (revocation, shutdown).
+ * The rows to write now (call closeDue first): closed windows with unwritten changes (final or
+ * corrections), closed windows whose stored row is still provisional, and dirty open windows whose
+ * last write is older than the checkpoint interval (provisional). `force` writes every dirty window
+ * (revocation, shutdown).
  */
-export function dueWrites(s: StoreWindows, clock: Clock, cfg: WindowingConfig, force = false): MinuteRow[] {
+export function rowsToWrite(s: StoreWindows, clock: Clock, cfg: WindowingConfig, force = false): MinuteRow[] {
   const rows: MinuteRow[] = [];
   for (const w of s.windows.values()) {
-    const closingNow = !w.closed && isClosed(w.minute, clock, cfg);
-    if (closingNow) w.closed = true;
     const hasData = w.offset >= 0;
     if (!hasData) continue;
     const due = w.dirtySince !== null && (w.closed || force || clock.now - w.lastWriteAt >= cfg.checkpointMs);
@@ -211,7 +227,7 @@ export function dueWrites(s: StoreWindows, clock: Clock, cfg: WindowingConfig, f
   return rows;
 }
 
-/** Records that rows returned by dueWrites are durably written. */
+/** Records that rows returned by rowsToWrite are durably written. */
 export function markWritten(s: StoreWindows, rows: readonly MinuteRow[], now: number): void {
   for (const r of rows) {
     const w = s.windows.get(windowKey(r.minute, r.currency));
@@ -227,8 +243,7 @@ export function markWritten(s: StoreWindows, rows: readonly MinuteRow[], now: nu
 export function evictSettled(s: StoreWindows, now: number, cfg: WindowingConfig): number {
   let evicted = 0;
   for (const [key, w] of s.windows) {
-    const horizon = w.minute + MINUTE_MS + cfg.graceMs + cfg.idleSlackMs + cfg.allowedLatenessMs;
-    if (w.closed && w.dirtySince === null && !w.storedProvisional && now > horizon) {
+    if (w.closed && w.dirtySince === null && !w.storedProvisional && mayEvict(w.minute, now, cfg)) {
       s.windows.delete(key);
       evicted += 1;
     }

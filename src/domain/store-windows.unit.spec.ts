@@ -5,23 +5,23 @@ import { netMinor, windowKey, type MinuteRow } from "./minute-row.ts";
 import { recomputeWindows } from "./recompute.ts";
 import {
   applyEvents,
-  dueWrites,
+  closeDue,
   evictSettled,
   hasOpenWindows,
   installWindows,
-  isBeyondLateness,
-  isClosed,
   markLateRecorded,
   markWritten,
   minDirtyOffset,
   missingWindows,
   newStoreWindows,
+  rowsToWrite,
   viewOf,
   type LoggedEvent,
   type StoreWindows,
 } from "./store-windows.ts";
 import { MINUTE_MS } from "./time.ts";
 import type { WindowingConfig } from "./windowing-config.ts";
+import { isBeyondLateness, isClosedBy } from "./windows.ts";
 
 const cfg: WindowingConfig = { graceMs: 10_000, idleSlackMs: 30_000, allowedLatenessMs: 120_000, checkpointMs: 5_000, maxFutureSkewMs: 60_000 };
 const M = Date.UTC(2026, 0, 1, 10, 0); // the window under test: [M, M + 60 s)
@@ -58,6 +58,16 @@ function apply(s: StoreWindows, events: LoggedEvent[], rows: MinuteRow[] = [], n
 }
 
 const EUR = windowKey(M, "EUR");
+
+/**
+ * What an actor does on each pass: close what progress has passed, then take the rows due. Unless
+ * a test says otherwise, the partition is caught up to the log end at `now` (a quiet partition).
+ */
+function dueWrites(s: StoreWindows, clock: { streamTime: number; now: number; caughtUpAt?: number }, c: WindowingConfig, force = false): MinuteRow[] {
+  const full = { caughtUpAt: clock.now, ...clock };
+  closeDue(s, full, c);
+  return rowsToWrite(s, full, c, force);
+}
 
 describe("store windows", () => {
   describe("final writes", () => {
@@ -250,11 +260,31 @@ describe("store windows", () => {
   });
 
   describe("closing", () => {
-    it("isClosed: by stream time at end + grace, or by wall clock at end + grace + idle slack", () => {
-      expect(isClosed(M, { streamTime: END + cfg.graceMs - 1, now: 0 }, cfg)).toBe(false);
-      expect(isClosed(M, { streamTime: END + cfg.graceMs, now: 0 }, cfg)).toBe(true);
-      expect(isClosed(M, { streamTime: 0, now: END + cfg.graceMs + cfg.idleSlackMs - 1 }, cfg)).toBe(false);
-      expect(isClosed(M, { streamTime: 0, now: END + cfg.graceMs + cfg.idleSlackMs }, cfg)).toBe(true);
+    it("isClosedBy: by stream time at end + grace, or by being caught up to the log end at end + grace + idle slack", () => {
+      expect(isClosedBy(M, { streamTime: END + cfg.graceMs - 1, caughtUpAt: 0 }, cfg)).toBe(false);
+      expect(isClosedBy(M, { streamTime: END + cfg.graceMs, caughtUpAt: 0 }, cfg)).toBe(true);
+      expect(isClosedBy(M, { streamTime: 0, caughtUpAt: END + cfg.graceMs + cfg.idleSlackMs - 1 }, cfg)).toBe(false);
+      expect(isClosedBy(M, { streamTime: 0, caughtUpAt: END + cfg.graceMs + cfg.idleSlackMs }, cfg)).toBe(true);
+    });
+
+    it("given a partition behind a backlog (not caught up), then the wall clock alone never closes its minute", () => {
+      const s = newStoreWindows(STORE);
+      apply(s, [logged(sale(), 0)], [], M);
+      const late = END + 60 * MINUTE_MS;
+      const rows = dueWrites(s, { streamTime: M + 2000, now: late, caughtUpAt: M + 2000 }, cfg);
+      expect(rows.map((r) => r.provisional)).toEqual([true]);
+      expect(closeDue(s, { streamTime: M + 2000, caughtUpAt: END + cfg.graceMs + cfg.idleSlackMs - 1 }, cfg)).toBe(0);
+      expect(hasOpenWindows(s)).toBe(true);
+      expect(closeDue(s, { streamTime: M + 2000, caughtUpAt: END + cfg.graceMs + cfg.idleSlackMs }, cfg)).toBe(1);
+    });
+
+    it("rowsToWrite only reads: asked twice without closeDue, an open window stays open", () => {
+      const s = newStoreWindows(STORE);
+      apply(s, [logged(sale(), 0)], [], M);
+      const past = { streamTime: END + cfg.graceMs, caughtUpAt: 0, now: M };
+      expect(rowsToWrite(s, past, cfg)).toEqual([]);
+      expect(rowsToWrite(s, past, cfg)).toEqual([]);
+      expect(hasOpenWindows(s)).toBe(true);
     });
 
     it("given an open dirty window within the checkpoint interval, then nothing is written; when stream time passes end + grace, the final row is", () => {
@@ -267,7 +297,7 @@ describe("store windows", () => {
       expect(hasOpenWindows(s)).toBe(false);
     });
 
-    it("given a quiet store (stream time stuck), then the wall clock closes its last minute", () => {
+    it("given a quiet store (stream time stuck) on a caught-up partition, then being caught up at end + grace + slack closes its last minute", () => {
       const s = newStoreWindows(STORE);
       apply(s, [logged(sale(), 0)], [], M);
       const stuck = M + 2000;

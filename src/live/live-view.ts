@@ -1,4 +1,5 @@
 import { MINUTE_MS } from "../domain/time.ts";
+import { isNewerAggregate, isNewerRow } from "../domain/windows.ts";
 import { isPartitionTick, type LiveTick, type PartitionTick, type Tick, type TickSubscriber } from "./ports.ts";
 
 /**
@@ -26,8 +27,7 @@ export class LiveView {
       if (t.minute + MINUTE_MS < oldest) continue;
       if (isPartitionTick(t)) {
         const key = `${t.partition}|${t.minute}|${t.currency}`;
-        const prev = this.partitions.get(key);
-        if (!prev || t.version > prev.version) this.partitions.set(key, t);
+        if (isNewerAggregate(this.partitions.get(key), t)) this.partitions.set(key, t);
         continue;
       }
       let rows = this.byStore.get(t.storeId);
@@ -35,7 +35,7 @@ export class LiveView {
       const key = `${t.minute}|${t.currency}`;
       const prev = rows.get(key);
       if (!prev) this.rowCount++;
-      if (!prev || t.offset > prev.offset || (t.offset === prev.offset && !t.provisional)) rows.set(key, t);
+      if (isNewerRow(prev, t)) rows.set(key, t);
     }
   }
 

@@ -91,6 +91,7 @@ export function createMetrics() {
     ingestRejected: registry.register(new Counter("intraday_ingest_rejected_events_total", "Events rejected by validation")),
     processedEvents: registry.register(new Counter("intraday_processed_events_total", "Events handled by store actors, by outcome")),
     lateEvents: registry.register(new Counter("intraday_late_events_total", "Events beyond the allowed lateness, recorded for reconciliation")),
+    amountOutOfRange: registry.register(new Counter("intraday_amount_out_of_range_total", "Events refused and aggregates not summable because an amount would leave the exact range (docs/money.md), by where")),
     deadLetters: registry.register(new Counter("intraday_dead_letters_total", "Log records that could not be read, sent to the dead-letter sink")),
     rowWrites: registry.register(new Counter("intraday_minute_row_writes_total", "Minute rows written to the projection")),
     flushSeconds: registry.register(new Histogram("intraday_flush_seconds", "Latency of minute-row writes", [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5])),

@@ -1,9 +1,10 @@
 import { mergeTotals, netMinor, emptyTotals, type MinuteTotals } from "../domain/minute-row.ts";
+import { addExact, AmountOutOfRangeError } from "../domain/money.ts";
 import { MINUTE_MS, isoMinute, utcDay } from "../domain/time.ts";
-import type { WindowingConfig } from "../domain/windowing-config.ts";
+import { isNewerAggregate, isNewerRow } from "../domain/windows.ts";
 import type { LiveView } from "../live/live-view.ts";
 import type { Tick } from "../live/ports.ts";
-import type { PartitionTotalsRow } from "../domain/partition-totals.ts";
+import { isOutOfRange, type PartitionTotalsRow } from "../domain/partition-totals.ts";
 import type { MinuteStore } from "./ports.ts";
 
 /** A minute row as the API returns it. */
@@ -36,22 +37,21 @@ export function publicMinute(minute: number, currency: string, t: MinuteTotals, 
 const byMinuteThenCurrency = (a: { minute: number; currency: string }, b: { minute: number; currency: string }) =>
   a.minute - b.minute || (a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0);
 
-/** Read side: projection rows, overlaid with fresher live state of recent minutes. */
+/**
+ * Read side: projection rows, overlaid with fresher live state of recent minutes. A row is final
+ * only when the pipeline wrote it final (its partition's progress passed the minute's close), never
+ * because of the wall clock (docs/windows.md). Sums are exact or fail with AmountOutOfRangeError.
+ */
 export class MinuteQueries {
   constructor(
     private readonly store: MinuteStore,
     private readonly live: LiveView,
-    private readonly windowing: WindowingConfig,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** A window can only be provisional until the wall clock has certainly closed it. */
-  isProvisional(row: Tick): boolean {
-    return this.provisional(row);
-  }
-
-  private provisional(row: Pick<Tick, "provisional" | "minute">): boolean {
-    return row.provisional && this.now() < row.minute + MINUTE_MS + this.windowing.graceMs + this.windowing.idleSlackMs;
+  /** Whether a row (or tick) is still provisional: the pipeline's own flag, nothing else. */
+  isProvisional(row: Pick<Tick, "provisional">): boolean {
+    return row.provisional;
   }
 
   private async merged(from: number, to: number, storeId?: string): Promise<Tick[]> {
@@ -60,15 +60,14 @@ export class MinuteQueries {
     for (const r of stored) rows.set(`${r.storeId}|${r.minute}|${r.currency}`, r);
     for (const t of this.live.between(from, to, storeId)) {
       const key = `${t.storeId}|${t.minute}|${t.currency}`;
-      const prev = rows.get(key);
-      if (!prev || t.offset > prev.offset) rows.set(key, t);
+      if (isNewerRow(rows.get(key), t)) rows.set(key, t);
     }
     return [...rows.values()];
   }
 
   async storeMinutes(storeId: string, from: number, to: number): Promise<PublicMinute[]> {
     const rows = await this.merged(from, to, storeId);
-    return rows.sort(byMinuteThenCurrency).map((r) => publicMinute(r.minute, r.currency, r, this.provisional(r)));
+    return rows.sort(byMinuteThenCurrency).map((r) => publicMinute(r.minute, r.currency, r, r.provisional));
   }
 
   /** Every store's rows (the live feed's snapshot for a "*" subscriber). */
@@ -76,7 +75,7 @@ export class MinuteQueries {
     const rows = await this.merged(from, to);
     return rows
       .sort((a, b) => byMinuteThenCurrency(a, b) || (a.storeId < b.storeId ? -1 : 1))
-      .map((r) => ({ storeId: r.storeId, ...publicMinute(r.minute, r.currency, r, this.provisional(r)) }));
+      .map((r) => ({ storeId: r.storeId, ...publicMinute(r.minute, r.currency, r, r.provisional) }));
   }
 
   /**
@@ -89,16 +88,17 @@ export class MinuteQueries {
     for (const r of await this.store.partitionTotals(from, to)) latest.set(`${r.partition}|${r.minute}|${r.currency}`, r);
     for (const t of this.live.partitionsBetween(from, to)) {
       const key = `${t.partition}|${t.minute}|${t.currency}`;
-      const prev = latest.get(key);
-      if (!prev || t.version > prev.version) latest.set(key, t);
+      if (isNewerAggregate(latest.get(key), t)) latest.set(key, t);
     }
     const sums = new Map<string, { minute: number; currency: string; totals: MinuteTotals; provisional: boolean }>();
     for (const r of latest.values()) {
+      const what = `the all-stores total of ${isoMinute(r.minute)} in ${r.currency}`;
+      if (isOutOfRange(r)) throw new AmountOutOfRangeError(what);
       const key = `${r.minute}|${r.currency}`;
       let s = sums.get(key);
       if (!s) sums.set(key, (s = { minute: r.minute, currency: r.currency, totals: emptyTotals(), provisional: false }));
-      mergeTotals(s.totals, r);
-      s.provisional ||= this.provisional(r);
+      mergeTotals(s.totals, r, what);
+      s.provisional ||= r.provisional;
     }
     return [...sums.values()].sort(byMinuteThenCurrency).map((s) => publicMinute(s.minute, s.currency, s.totals, s.provisional));
   }
@@ -111,7 +111,7 @@ export class MinuteQueries {
     for (const r of await this.merged(dayStart, now + MINUTE_MS)) {
       let s = out.get(r.storeId);
       if (!s) out.set(r.storeId, (s = { storeId: r.storeId, day: utcDay(now), netMinorByCurrency: {}, last: r.minute }));
-      s.netMinorByCurrency[r.currency] = (s.netMinorByCurrency[r.currency] ?? 0) + netMinor(r);
+      s.netMinorByCurrency[r.currency] = addExact(s.netMinorByCurrency[r.currency] ?? 0, netMinor(r), `the day's net of store ${r.storeId} in ${r.currency}`);
       if (r.minute > s.last) s.last = r.minute;
     }
     return [...out.values()]
@@ -126,7 +126,7 @@ export class MinuteQueries {
       if (r.currency !== currency) continue;
       let t = byStore.get(r.storeId);
       if (!t) byStore.set(r.storeId, (t = emptyTotals()));
-      mergeTotals(t, r);
+      mergeTotals(t, r, `the total of store ${r.storeId} in ${currency}`);
     }
     return [...byStore]
       .map(([storeId, t]) => ({ storeId, currency, netMinor: netMinor(t), grossMinor: t.grossMinor, refundMinor: t.refundMinor, saleCount: t.saleCount, itemCount: t.itemCount }))

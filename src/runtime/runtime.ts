@@ -6,6 +6,7 @@ import { LiveFeed } from "../api/live-feed.ts";
 import { liveFeedOptions } from "../api/live/live-feed-options.ts";
 import { windowingOf, type Settings } from "../config/settings.ts";
 import { MINUTE_MS } from "../domain/time.ts";
+import { settledAt } from "../domain/windows.ts";
 import { rawHistoryHandler } from "../history/raw-history-handler.ts";
 import { IngestService } from "../ingest/ingest-service.ts";
 import { LiveView } from "../live/live-view.ts";
@@ -42,9 +43,10 @@ export async function createRuntime(settings: Settings, adapters: Adapters, now:
     },
     () => adapters.windowConsumer,
   );
-  const horizon = windowing.graceMs + windowing.idleSlackMs + windowing.allowedLatenessMs + 2 * MINUTE_MS;
+  // The live view keeps a window a minute past the time it can still change.
+  const horizon = settledAt(0, windowing) + MINUTE_MS;
   const liveView = new LiveView(adapters.ticksIn, horizon, now);
-  const queries = new MinuteQueries(adapters.minutes, liveView, windowing, now);
+  const queries = new MinuteQueries(adapters.minutes, liveView, now);
   const live = new LiveFeed(adapters.ticksIn, queries, metrics, liveFeedOptions(settings), now);
   const ingest = new IngestService(adapters.ingestLog, { maxBatch: settings.MAX_BATCH, maxFutureSkewMs: settings.MAX_FUTURE_SKEW_MS }, now);
   let processing = false;

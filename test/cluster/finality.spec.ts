@@ -1,0 +1,100 @@
+import { Kafka, logLevel } from "kafkajs";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CassandraMinuteStore, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-store.ts";
+import { spawnServer, type ServerProcess } from "../support/process.ts";
+import { waitFor } from "../support/embedded-app.ts";
+import { expectExactTotals } from "./reconcile-helpers.ts";
+import { isolatedEnv, prefixed, settingsFrom } from "./support.ts";
+import { Sender } from "./traffic.ts";
+
+/**
+ * Issue 7: after rebalances, rows written provisional by a revoked owner used to stay provisional
+ * for ever. Two instances, a third joins and leaves (SIGTERM: its open windows are written
+ * provisional on revocation); once the minutes have closed, no store row in Cassandra, no
+ * all-stores aggregate and no row of the PostgreSQL table Superset reads is provisional, and the
+ * totals are exact. Child processes cannot take an injected clock, so this waits for the minute of
+ * the last event to close (at most a minute and the grace).
+ */
+
+const MINUTE = 60_000;
+
+describe("every row ends final across rebalances", () => {
+  let env: Record<string, string>;
+  let drop: () => Promise<void>;
+  const servers: ServerProcess[] = [];
+
+  beforeAll(async () => {
+    ({ env, drop } = await isolatedEnv(4));
+  });
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.kill9()));
+    await drop?.();
+  });
+
+  it("two instances, a third joining and leaving: no provisional rows remain after the minutes close (aggregates and the PostgreSQL table included)", async () => {
+    const from = Date.now() - 2 * MINUTE;
+    const a = await spawnServer({ env: prefixed(env) });
+    const b = await spawnServer({ env: prefixed(env) });
+    servers.push(a, b);
+    const kafka = new Kafka({ brokers: env.KAFKA_BROKERS!.split(","), logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    const members = async () => (await admin.describeGroups([env.KAFKA_GROUP!])).groups[0]!.members.length;
+    await waitFor(async () => (await members()) === 2, 60_000, 500);
+
+    // Each phase has its own stores, so the windows a revocation leaves provisional get no later
+    // event: only the new owner's adoption can finalise them.
+    const targets = [a.url, b.url];
+    let turn = 0;
+    const target = () => targets[turn++ % targets.length]!;
+    const phase = async (name: string) => {
+      const sender = new Sender(target, `final-${name}`);
+      const traffic = sender.run({ size: 20, workers: 3, pauseMs: 20 });
+      await waitFor(async () => sender.acked.size > 300, 60_000, 200);
+      sender.stop();
+      await traffic;
+      await sender.retryUnacked();
+      return sender.acked;
+    };
+    const before = await phase("ab");
+    const c = await spawnServer({ env: prefixed(env) });
+    servers.push(c);
+    await waitFor(async () => (await members()) === 3, 60_000, 500);
+    targets.push(c.url);
+    const during = await phase("abc");
+    targets.pop();
+    expect((await c.sigterm()).code).toBe(0);
+    await waitFor(async () => (await members()) === 2, 60_000, 500);
+    const after = await phase("ab2");
+    const acked = new Map([...before, ...during, ...after]);
+    const lastMinute = Math.floor(Date.now() / MINUTE) * MINUTE;
+    const to = lastMinute + MINUTE;
+    await expectExactTotals(env, acked, from, to, "final");
+
+    const settings = settingsFrom(env);
+    const cass = createCassandraClient({ contactPoints: env.CASSANDRA_CONTACT_POINTS!.split(","), localDataCenter: "datacenter1", keyspace: env.CASSANDRA_KEYSPACE! }, env.CASSANDRA_KEYSPACE);
+    const minutes = new CassandraMinuteStore(cass, settings.PARTITIONS);
+    const pool = new pg.Pool({ connectionString: env.PG_URL, max: 1 });
+    pool.on("error", () => undefined); // the test database is dropped in afterAll, also after a failure
+    try {
+      let last = "";
+      await waitFor(async () => {
+        const rows = (await minutes.allRows(from, to)).filter((r) => r.storeId.startsWith("final"));
+        const totals = await minutes.partitionTotals(from, to);
+        const { rows: pgRows } = await pool.query<{ n: string }>("SELECT count(*) AS n FROM minute_totals WHERE provisional AND store_id LIKE 'final%'");
+        const open = rows.filter((r) => r.provisional).length;
+        const openTotals = totals.filter((t) => t.provisional).length;
+        last = `${open} of ${rows.length} store rows, ${openTotals} of ${totals.length} aggregates, ${pgRows[0]!.n} PostgreSQL rows provisional`;
+        return rows.length > 0 && open === 0 && openTotals === 0 && Number(pgRows[0]!.n) === 0;
+      }, MINUTE + 40_000, 1000).catch((err) => {
+        throw new Error(`${(err as Error).message}: ${last}`);
+      });
+      await expectExactTotals(env, acked, from, to, "final");
+    } finally {
+      await cass.shutdown();
+      await pool.end();
+      await admin.disconnect();
+    }
+  }, 360_000);
+});
