@@ -2,13 +2,15 @@
 # Local services for Intraday Sales: PostgreSQL, Kafka (KRaft) and Cassandra, run as plain
 # processes (no Docker). See docs/services.md.
 #
-#   scripts/services/services.sh up      [postgres|kafka|cassandra ...]   start (idempotent), wait until each answers
+#   scripts/services/services.sh up      [postgres|kafka|cassandra|airflow ...]   start (idempotent), wait until each answers
 #   scripts/services/services.sh down    [postgres|kafka|cassandra ...]   stop what `up` started (pid files)
 #   scripts/services/services.sh status  [postgres|kafka|cassandra ...]   up/down, pid, port (exit 3 if any is down)
 #   scripts/services/services.sh restart [postgres|kafka|cassandra ...]   down + up
 #   scripts/services/services.sh reset   [postgres|kafka|cassandra ...]   down + delete data (keeps downloads)
 #   scripts/services/services.sh logs    <service> [lines]                 print the end of a service's log
-# Aliases: start/start-one = up, stop/stop-one = down. No service names = all three.
+#   scripts/services/services.sh env     airflow                           the environment Airflow runs with (KEY=value lines)
+# Aliases: start/start-one = up, stop/stop-one = down. No service names = all of them.
+# `up airflow` also starts postgres (Airflow's metadata database); see docs/airflow.md.
 #
 # State: .services/ at the repo root (git-ignored): cache/ (downloaded jars), run/ (pid files,
 # generated configs), logs/, data/. Override the location with INTRADAY_SERVICES_DIR.
@@ -21,7 +23,7 @@ CACHE_DIR=${INTRADAY_SERVICES_CACHE:-$STATE_DIR/cache}
 RUN_DIR="$STATE_DIR/run"
 LOGS_DIR="$STATE_DIR/logs"
 DATA_DIR="$STATE_DIR/data"
-ALL_SERVICES=(postgres kafka cassandra)
+ALL_SERVICES=(postgres kafka cassandra airflow)
 # start services concurrently (measured faster on 2 cores, see docs/services.md); 0 = one by one
 PARALLEL=${INTRADAY_SERVICES_PARALLEL:-1}
 
@@ -33,6 +35,10 @@ source "$SERVICES_DIR/lib/postgres.sh"
 source "$SERVICES_DIR/lib/kafka.sh"
 # shellcheck source=lib/cassandra.sh
 source "$SERVICES_DIR/lib/cassandra.sh"
+# shellcheck source=lib/python-venv.sh
+source "$SERVICES_DIR/lib/python-venv.sh"
+# shellcheck source=lib/airflow.sh
+source "$SERVICES_DIR/lib/airflow.sh"
 
 # service name -> function prefix
 prefix() {
@@ -40,6 +46,7 @@ prefix() {
     postgres) echo pg ;;
     kafka) echo kafka ;;
     cassandra) echo cassandra ;;
+    airflow) echo airflow ;;
   esac
 }
 svc_pid() { "$(prefix "$1")_pid"; }
@@ -58,6 +65,7 @@ svc_timeout() {
     postgres) echo "$PG_START_TIMEOUT" ;;
     kafka) echo "$KAFKA_START_TIMEOUT" ;;
     cassandra) echo "$CASSANDRA_START_TIMEOUT" ;;
+    airflow) echo "$AIRFLOW_START_TIMEOUT" ;;
   esac
 }
 # ports that must be free before starting
@@ -66,6 +74,7 @@ svc_ports() {
     postgres) echo "$PG_PORT" ;;
     kafka) echo "$KAFKA_PORT $KAFKA_CONTROLLER_PORT" ;;
     cassandra) echo "$CASSANDRA_PORT" ;;
+    airflow) echo "$AIRFLOW_PORT" ;;
   esac
 }
 
@@ -94,6 +103,7 @@ resolve_services() {
       pg | postgres | postgresql) out+=(postgres) ;;
       kafka) out+=(kafka) ;;
       cassandra | cass) out+=(cassandra) ;;
+      airflow) out+=(airflow) ;;
       all) out+=("${ALL_SERVICES[@]}") ;;
       *) die services "unknown service '$s' (expected: ${ALL_SERVICES[*]})" ;;
     esac
@@ -281,7 +291,7 @@ cmd_reset() {
 
 cmd_logs() {
   local s n=${2:-60}
-  [[ -n "${1:-}" ]] || die services "usage: services.sh logs <postgres|kafka|cassandra> [lines]"
+  [[ -n "${1:-}" ]] || die services "usage: services.sh logs <postgres|kafka|cassandra|airflow> [lines]"
   resolve_services "$1"
   s=${SVCS[0]}
   say "== $(svc_log "$s")"
@@ -298,6 +308,8 @@ main() {
   case $cmd in
     up | start | start-one)
       resolve_services "$@"
+      # Airflow keeps its metadata in the local PostgreSQL
+      [[ " ${SVCS[*]} " == *" airflow "* && " ${SVCS[*]} " != *" postgres "* ]] && resolve_services postgres "${SVCS[@]}"
       cmd_up "${SVCS[@]}"
       ;;
     down | stop | stop-one)
@@ -318,6 +330,10 @@ main() {
       cmd_reset "${SVCS[@]}"
       ;;
     logs) cmd_logs "$@" ;;
+    env)
+      [[ "${1:-}" == airflow ]] || die services "usage: services.sh env airflow"
+      airflow_env
+      ;;
     -h | --help | help) usage ;;
     *)
       usage >&2
