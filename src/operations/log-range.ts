@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { decodeLogRecord } from "../domain/event.ts";
 import type { LoggedEvent } from "../domain/store-windows.ts";
 import { createKafka } from "../log/kafka/kafka-client.ts";
-import type { OpsContext } from "./ops-context.ts";
+import { OpsUsageError, type OpsContext } from "./ops-context.ts";
 
 /**
  * Reads the event log for events with occurredAt in [from, to): each partition from the first
@@ -19,6 +19,7 @@ export async function readLogRange(ctx: OpsContext, from: number, to: number, pa
   let starts: { partition: number; offset: string }[];
   let ends: { partition: number; high: string }[];
   try {
+    if (!(await admin.listTopics()).includes(topic)) throw new OpsUsageError(`the event log topic ${topic} does not exist (INTRADAY_KAFKA_TOPIC); use --source history`);
     starts = await admin.fetchTopicOffsetsByTimestamp(topic, from - s.MAX_FUTURE_SKEW_MS);
     ends = (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, high: p.high }));
   } finally {

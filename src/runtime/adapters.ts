@@ -1,3 +1,4 @@
+import type { ReconcileDrift } from "../operations/reconcile-drift.ts";
 import type { DeadLetterSink, IngestLog, LogConsumer } from "../log/ports.ts";
 import type { TickPublisher, TickSubscriber } from "../live/ports.ts";
 import type { LateEventStore, MinuteStore, RawHistoryStore } from "../projections/ports.ts";
@@ -14,6 +15,8 @@ export interface Adapters {
   rawHistory: RawHistoryStore;
   ticksOut: TickPublisher;
   ticksIn: TickSubscriber;
+  /** The last reconciliation run's drift (cluster: reconciliation_runs), for /metrics. */
+  lastReconciliation?(): Promise<ReconcileDrift | null>;
   /** Named checks for /readyz. */
   health(): Promise<Record<string, string>>;
   close(): Promise<void>;

@@ -1,3 +1,4 @@
+import { lastReconciliation } from "../operations/reconcile-drift.ts";
 import pg from "pg";
 import type { Settings } from "../config/settings.ts";
 import { createKafka, ensureTopics, topicNames } from "../log/kafka/kafka-client.ts";
@@ -76,6 +77,7 @@ export async function clusterAdapters(s: ClusterSettings): Promise<Adapters> {
     rawHistory: pgStore,
     ticksOut: ticks,
     ticksIn: ticks,
+    lastReconciliation: () => lastReconciliation(pool),
     async health() {
       const check = async (f: () => Promise<unknown>) => f().then(() => "ok", (e: Error) => `error: ${e.message}`);
       return {
