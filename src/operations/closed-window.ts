@@ -8,7 +8,8 @@ import type { WindowingConfig } from "../domain/windowing-config.ts";
  * minutes without racing the live processors.
  */
 export function settledBefore(now: number, cfg: Pick<WindowingConfig, "graceMs" | "idleSlackMs" | "allowedLatenessMs">): number {
-  return minuteOf(now - MINUTE_MS - cfg.graceMs - cfg.idleSlackMs - cfg.allowedLatenessMs + 1);
+  // minute m is settled when m + 1 min + extra <= now, so the first unsettled one is minuteOf(now - extra)
+  return minuteOf(now - cfg.graceMs - cfg.idleSlackMs - cfg.allowedLatenessMs);
 }
 
 /** A [from, to) range of whole minutes. */
