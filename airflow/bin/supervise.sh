@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Runs Airflow's api-server, scheduler and dag-processor as one service for scripts/services
 # (one pid to track). Started by scripts/services/lib/airflow.sh with the environment set there.
-# Waits for PostgreSQL, creates the metadata database, migrates it once per Airflow version,
-# then starts the three processes; any of them exiting stops the others (services.sh reports it).
+# Prepares the metadata database (init-metadata.sh), then starts the three processes; any of them exiting stops the others (services.sh reports it).
 #   supervise.sh <state-marker>   (the marker only makes the command line recognisable)
 set -Eeuo pipefail
 : "${AIRFLOW_HOME:?}" "${AIRFLOW_VENV:?}" "${AIRFLOW_METADATA_ADMIN_URL:?}" "${AIRFLOW_METADATA_DB:?}"
@@ -25,34 +24,7 @@ stop_all() {
 }
 trap stop_all TERM INT
 
-t0=$(date +%s)
-for i in $(seq 1 240); do
-  python - <<'PY' && break
-import os, sys, psycopg2
-try:
-    c = psycopg2.connect(os.environ["AIRFLOW_METADATA_ADMIN_URL"], connect_timeout=2)
-except Exception:
-    sys.exit(1)
-c.autocommit = True
-cur = c.cursor()
-db = os.environ["AIRFLOW_METADATA_DB"]
-cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (db,))
-if cur.fetchone() is None:
-    cur.execute('CREATE DATABASE "%s"' % db.replace('"', ''))
-    print("created database", db, flush=True)
-PY
-  ((i == 240)) && { log "PostgreSQL did not answer within 120 s"; exit 1; }
-  sleep 0.5
-done
-log "PostgreSQL ready after $(($(date +%s) - t0)) s"
-
-stamp="$AIRFLOW_HOME/.migrated-$(airflow version 2>/dev/null)-$AIRFLOW_METADATA_DB"
-if [[ ! -f "$stamp" ]]; then
-  log "airflow db migrate"
-  airflow db migrate
-  touch "$stamp"
-  log "migrated in $(($(date +%s) - t0)) s"
-fi
+bash "$(dirname "${BASH_SOURCE[0]}")/init-metadata.sh"
 
 airflow api-server --host 127.0.0.1 --port "$AIRFLOW_PORT" &
 children+=($!)

@@ -111,8 +111,10 @@ airflow_describe() {
   local pid
   pid=$(cat "$AIRFLOW_PIDFILE" 2>/dev/null || true)
   if [[ -n "$pid" ]]; then
+    local kb
     for p in $(pgrep -g "$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ')" 2>/dev/null); do
-      rss=$((rss + $(awk '/VmRSS/ { print $2 }' "/proc/$p/status" 2>/dev/null || echo 0)))
+      kb=$(awk '/VmRSS/ { print $2 }' "/proc/$p/status" 2>/dev/null || true)
+      rss=$((rss + ${kb:-0}))
     done
   fi
   printf 'http://127.0.0.1:%s (login %s), RSS %d MB' "$AIRFLOW_PORT" "$AIRFLOW_ADMIN_USER" $((rss / 1024))
