@@ -54,7 +54,8 @@ function sums(events: Iterable<Posted>, keyOf: (e: Posted) => string): Map<strin
 
 const localDay = (ms: number, zone: string | null) => new Intl.DateTimeFormat("en-CA", { timeZone: zone ?? "UTC", year: "numeric", month: "2-digit", day: "2-digit" }).format(ms);
 
-describe("Airflow DAGs on the running stack", () => {
+// `airflow dags test` starts an in-process execution API: 25-60 s a run, minutes on a loaded 2-core machine
+describe("Airflow DAGs on the running stack", { timeout: 600_000 }, () => {
   let env: Record<string, string>;
   let drop: () => Promise<void>;
   let runtime: Runtime;
@@ -127,7 +128,7 @@ import json
 from airflow.dag_processing.dagbag import DagBag
 b = DagBag(${JSON.stringify(af.AIRFLOW__CORE__DAGS_FOLDER)})
 print(json.dumps({"errors": {k: v[-500:] for k, v in b.import_errors.items()},
-  "dags": {d.dag_id: {"owner": d.owner, "retries": [t.retries for t in d.tasks], "schedule": str(d.timetable.summary), "params": sorted(d.params.keys())} for d in b.dags.values()}}))`;
+  "dags": {d.dag_id: {"owner": d.owner, "retries": [t.retries for t in d.tasks], "schedule": str(getattr(d.timetable, "summary", None) or type(d.timetable).__name__), "params": sorted(d.params.keys())} for d in b.dags.values()}}))`;
     const r = spawnSync(`${af.AIRFLOW_VENV}/bin/python`, ["-c", script], { encoding: "utf8", env: { ...process.env, ...af } });
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout.trim().split("\n").pop()!) as { errors: Record<string, string>; dags: Record<string, { owner: string; retries: number[]; schedule: string; params: string[] }> };
@@ -139,7 +140,7 @@ print(json.dumps({"errors": {k: v[-500:] for k, v in b.import_errors.items()},
       if (id !== "intraday_replay") expect(Math.min(...d.retries), id).toBeGreaterThanOrEqual(1);
     }
     expect(out.dags.intraday_reconcile!.schedule).toMatch(/0:15:00|15/);
-    expect(out.dags.intraday_replay!.schedule).toBe("None");
+    expect(out.dags.intraday_replay!.schedule).toMatch(/None|NullTimetable/);
   });
 
   it("reconcile finds a mismatch planted in Cassandra and one in minute_totals, repairs both, and folds the late events in", async () => {
