@@ -1,7 +1,7 @@
-import type { ReconcileDrift } from "../operations/reconcile-drift.ts";
 import type { DeadLetterSink, IngestLog, LogConsumer } from "../log/ports.ts";
 import type { TickPublisher, TickSubscriber } from "../live/ports.ts";
 import type { LateEventStore, MinuteStore, RawHistoryStore } from "../projections/ports.ts";
+import type { ReconcileDrift } from "../operations/reconcile-drift.ts";
 
 /** What differs between the embedded default and the real stack; everything else is shared. */
 export interface Adapters {

@@ -1,4 +1,3 @@
-import { lastReconciliation } from "../operations/reconcile-drift.ts";
 import pg from "pg";
 import type { Settings } from "../config/settings.ts";
 import { createKafka, ensureTopics, topicNames } from "../log/kafka/kafka-client.ts";
@@ -12,6 +11,7 @@ import { MirroredMinuteStore } from "../projections/mirrored-minute-store.ts";
 import { migratePostgres } from "../projections/postgres/pg-migrate.ts";
 import { PgStore } from "../projections/postgres/pg-store.ts";
 import type { Adapters } from "./adapters.ts";
+import { lastReconciliation } from "../operations/reconcile-drift.ts";
 
 export type ClusterSettings = Pick<
   Settings,
