@@ -190,7 +190,10 @@ print(json.dumps({"errors": {k: v[-500:] for k, v in b.import_errors.items()},
   });
 
   it("rollups: hourly and daily rows equal the sums of the minute rows, daily by each store's local day; a re-run changes nothing", async () => {
-    for (const s of STORES) await pool.query("INSERT INTO stores (store_id, name, region, time_zone) VALUES ($1, $1, 'test', $2) ON CONFLICT (store_id) DO UPDATE SET time_zone = excluded.time_zone", [s, ZONES[s]]);
+    // af-b is never registered: UTC days
+    for (const s of STORES.filter((x) => ZONES[x])) {
+      await pool.query("INSERT INTO stores (store_id, name, region, time_zone) VALUES ($1, $1, 'test', $2) ON CONFLICT (store_id) DO UPDATE SET time_zone = excluded.time_zone", [s, ZONES[s]]);
+    }
     const hourFrom = new Date(Math.floor(from / 3_600_000) * 3_600_000).toISOString();
     const hourTo = new Date(Math.ceil(to / 3_600_000) * 3_600_000).toISOString();
     await dagsTest("intraday_rollups_hourly", { from: hourFrom, to: hourTo, intraday_env: intradayEnv() });
