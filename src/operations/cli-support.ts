@@ -29,8 +29,9 @@ export async function runCli<O extends Options>(
     const t0 = Date.now();
     ctx = await openOpsContext(settings, progress);
     const out = await body(values as never, ctx, settings);
-    process.stdout.write(`${JSON.stringify(out.summary)}\n`);
     progress(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    // last line of the output: a BashOperator pushes the last line (stderr included) to XCom
+    process.stdout.write(`${JSON.stringify(out.summary)}\n`);
     code = out.exitCode;
   } catch (err) {
     const e = err as Error & { code?: string };
