@@ -80,4 +80,54 @@ describe("docker/compose.yaml", () => {
     expect(superset.depends_on!.postgres!.condition).toBe("service_healthy");
     expect(superset.depends_on!.migrate!.condition).toBe("service_completed_successfully");
   });
+
+  describe("Airflow", () => {
+    // the KEY=value lines of airflow_env() in scripts/services/lib/airflow.sh, defaults resolved
+    const script = readFileSync("scripts/services/lib/airflow.sh", "utf8");
+    const defaults = Object.fromEntries([...script.matchAll(/^([A-Z_]+)=\$\{INTRADAY_[A-Z_]+:-([^}]*)\}$/gm)].map((m) => [m[1]!, m[2]!]));
+    const block = /airflow_env\(\) \{[\s\S]*?cat <<EOT\n([\s\S]*?)\nEOT/.exec(script)![1]!;
+    const local = Object.fromEntries(
+      block.split("\n").map((l) => {
+        const i = l.indexOf("=");
+        return [l.slice(0, i), l.slice(i + 1).replace(/\$([A-Z_]+)/g, (_m, v: string) => defaults[v] ?? `$${v}`)];
+      }),
+    );
+    const airflowServices = ["airflow-init", "airflow-api-server", "airflow-scheduler", "airflow-dag-processor"];
+    // paths, hosts and the per-install secret differ by design; everything else must match
+    const differsByDesign = new Set(["AIRFLOW_HOME", "AIRFLOW_VENV", "AIRFLOW_PORT", "AIRFLOW_METADATA_ADMIN_URL", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "AIRFLOW__CORE__DAGS_FOLDER",
+      "AIRFLOW__CORE__EXECUTION_API_SERVER_URL", "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE", "AIRFLOW__API__HOST", "AIRFLOW__API_AUTH__JWT_SECRET", "AIRFLOW__API__SECRET_KEY",
+      "AIRFLOW__LOGGING__BASE_LOG_FOLDER", "INTRADAY_REPO", "INTRADAY_PG_URL", "INTRADAY_KAFKA_BROKERS", "INTRADAY_CASSANDRA_CONTACT_POINTS"]);
+
+    it("has the api-server, scheduler and dag-processor with healthchecks, after the metadata migration", () => {
+      for (const name of ["airflow-api-server", "airflow-scheduler", "airflow-dag-processor"]) {
+        const svc = compose.services[name] as Service & { healthcheck?: { test: string[] } };
+        expect(svc.healthcheck?.test.join(" "), name).toMatch(/curl -sf/);
+        expect(svc.depends_on!["airflow-init"]!.condition).toBe("service_completed_successfully");
+      }
+      expect(compose.services["airflow-init"]!.depends_on!.postgres!.condition).toBe("service_healthy");
+    });
+
+    it("sets exactly the variables of the local script, with the same values where they do not depend on the host", () => {
+      expect(Object.keys(local).length).toBeGreaterThan(15);
+      for (const name of airflowServices) {
+        const env = compose.services[name]!.environment!;
+        expect(Object.keys(env).sort(), name).toEqual(Object.keys(local).filter((k) => k !== "AIRFLOW_VENV" && k !== "AIRFLOW_PORT").sort());
+        for (const [k, v] of Object.entries(local)) if (!differsByDesign.has(k)) expect(env[k], `${name} ${k}`).toBe(v);
+        expect(env.AIRFLOW__API__PORT).toBe(defaults.AIRFLOW_PORT);
+        expect(env.AIRFLOW__CORE__EXECUTION_API_SERVER_URL).toBe(`http://airflow-api-server:${defaults.AIRFLOW_PORT}/execution/`);
+        expect(env.AIRFLOW__DATABASE__SQL_ALCHEMY_CONN).toMatch(new RegExp(`@postgres:5432/${defaults.AIRFLOW_DB}$`));
+        // the app settings the DAGs pass on are settings the app accepts
+        const app = Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith("INTRADAY_") && k !== "INTRADAY_REPO"));
+        expect(loadSettings(app).MODE).toBe("cluster");
+      }
+    });
+
+    it("installs the Airflow version of the local script with the repo's constraints", () => {
+      const version = /^AIRFLOW_VERSION=([0-9.]+)$/m.exec(script)![1]!;
+      expect(readFileSync("docker/Dockerfile.airflow", "utf8")).toContain(`"apache-airflow==${version}"`);
+      expect(readFileSync("docker/Dockerfile.airflow", "utf8")).toContain("-c airflow/constraints.txt");
+      expect(readFileSync("airflow/constraints.txt", "utf8")).toMatch(new RegExp(`^apache-airflow==${version.replace(/\./g, "\\.")}$`, "m"));
+    });
+  });
 });
+

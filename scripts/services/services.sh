@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Local services for Intraday Sales: PostgreSQL, Kafka (KRaft), Cassandra and Superset, run as
-# plain processes (no Docker). See docs/services.md and docs/superset.md.
+# Local services for Intraday Sales: PostgreSQL, Kafka (KRaft), Cassandra, Superset and
+# Airflow, run as plain processes (no Docker). See docs/services.md and docs/superset.md.
 #
-#   scripts/services/services.sh up      [postgres|kafka|cassandra|superset ...]   start (idempotent), wait until each answers
+#   scripts/services/services.sh up      [postgres|kafka|cassandra|superset|airflow ...]   start (idempotent), wait until each answers
 #   scripts/services/services.sh down    [postgres|kafka|cassandra ...]   stop what `up` started (pid files)
 #   scripts/services/services.sh status  [postgres|kafka|cassandra ...]   up/down, pid, port (exit 3 if any is down)
 #   scripts/services/services.sh restart [postgres|kafka|cassandra ...]   down + up
 #   scripts/services/services.sh reset   [postgres|kafka|cassandra ...]   down + delete data (keeps downloads)
 #   scripts/services/services.sh logs    <service> [lines]                 print the end of a service's log
-# Aliases: start/start-one = up, stop/stop-one = down. No service names = all four (superset after postgres).
+#   scripts/services/services.sh env     airflow                           the environment Airflow runs with (KEY=value lines)
+# Aliases: start/start-one = up, stop/stop-one = down. No service names = all of them.
+# `up airflow` also starts postgres (Airflow's metadata database); see docs/airflow.md.
 #
 # State: .services/ at the repo root (git-ignored): cache/ (downloaded jars), run/ (pid files,
 # generated configs), logs/, data/. Override the location with INTRADAY_SERVICES_DIR.
@@ -21,9 +23,9 @@ CACHE_DIR=${INTRADAY_SERVICES_CACHE:-$STATE_DIR/cache}
 RUN_DIR="$STATE_DIR/run"
 LOGS_DIR="$STATE_DIR/logs"
 DATA_DIR="$STATE_DIR/data"
-ALL_SERVICES=(postgres kafka cassandra superset)
+ALL_SERVICES=(postgres kafka cassandra superset airflow)
 # started in a second phase, once what they need (PostgreSQL) answers
-LATE_SERVICES=(superset)
+LATE_SERVICES=(superset airflow)
 # start services concurrently (measured faster on 2 cores, see docs/services.md); 0 = one by one
 PARALLEL=${INTRADAY_SERVICES_PARALLEL:-1}
 
@@ -39,6 +41,8 @@ source "$SERVICES_DIR/lib/cassandra.sh"
 source "$SERVICES_DIR/lib/python-venv.sh"
 # shellcheck source=lib/superset.sh
 source "$SERVICES_DIR/lib/superset.sh"
+# shellcheck source=lib/airflow.sh
+source "$SERVICES_DIR/lib/airflow.sh"
 
 # service name -> function prefix
 prefix() {
@@ -47,6 +51,7 @@ prefix() {
     kafka) echo kafka ;;
     cassandra) echo cassandra ;;
     superset) echo superset ;;
+    airflow) echo airflow ;;
   esac
 }
 svc_pid() { "$(prefix "$1")_pid"; }
@@ -66,6 +71,7 @@ svc_timeout() {
     kafka) echo "$KAFKA_START_TIMEOUT" ;;
     cassandra) echo "$CASSANDRA_START_TIMEOUT" ;;
     superset) echo "$SUPERSET_START_TIMEOUT" ;;
+    airflow) echo "$AIRFLOW_START_TIMEOUT" ;;
   esac
 }
 # ports that must be free before starting
@@ -75,6 +81,7 @@ svc_ports() {
     kafka) echo "$KAFKA_PORT $KAFKA_CONTROLLER_PORT" ;;
     cassandra) echo "$CASSANDRA_PORT" ;;
     superset) echo "$SUPERSET_PORT" ;;
+    airflow) echo "$AIRFLOW_PORT" ;;
   esac
 }
 
@@ -104,6 +111,7 @@ resolve_services() {
       kafka) out+=(kafka) ;;
       cassandra | cass) out+=(cassandra) ;;
       superset) out+=(superset) ;;
+      airflow) out+=(airflow) ;;
       all) out+=("${ALL_SERVICES[@]}") ;;
       *) die services "unknown service '$s' (expected: ${ALL_SERVICES[*]})" ;;
     esac
@@ -304,7 +312,7 @@ cmd_reset() {
 
 cmd_logs() {
   local s n=${2:-60}
-  [[ -n "${1:-}" ]] || die services "usage: services.sh logs <postgres|kafka|cassandra|superset> [lines]"
+  [[ -n "${1:-}" ]] || die services "usage: services.sh logs <postgres|kafka|cassandra|superset|airflow> [lines]"
   resolve_services "$1"
   s=${SVCS[0]}
   say "== $(svc_log "$s")"
@@ -341,6 +349,10 @@ main() {
       cmd_reset "${SVCS[@]}"
       ;;
     logs) cmd_logs "$@" ;;
+    env)
+      [[ "${1:-}" == airflow ]] || die services "usage: services.sh env airflow"
+      airflow_env
+      ;;
     -h | --help | help) usage ;;
     *)
       usage >&2

@@ -1,69 +1,28 @@
-import { resolve } from "node:path";
-import pg from "pg";
-import { loadSettings, SettingsError, windowingOf } from "../config/settings.ts";
-import { CassandraMinuteStore, createCassandraClient } from "../projections/cassandra/cassandra-minute-store.ts";
-import { SqliteProjections } from "../projections/embedded/sqlite-projections.ts";
-import { PgStore } from "../projections/postgres/pg-store.ts";
-import type { MinuteStore, RawHistoryStore } from "../projections/ports.ts";
-import { reconcile } from "../reconcile/reconcile.ts";
-import { cassandraSettings } from "../runtime/cluster-adapters.ts";
+import { intArg, isoArg, runCli } from "../operations/cli-support.ts";
+import { runReconcile } from "../operations/reconcile.ts";
 
-const USAGE = `npm run reconcile -- [--from ISO] [--to ISO] [--json]
+const USAGE = `npm run reconcile -- [--from ISO] [--to ISO] [--lookback-minutes N] [--no-repair]
 
-Compares the served minute rows with a recomputation from raw history over [from, to)
-(default: the last hour). Exit code 0 when they agree, 1 when any window differs.
-Uses the same INTRADAY_* settings as the server (embedded data dir, or INTRADAY_MODE=cluster).`;
+Recomputes settled minutes (end + grace + idle slack + allowed lateness in the past) from
+PostgreSQL raw history, late events folded in; compares them with Cassandra (minutes_by_store,
+minutes_by_day, minutes_by_partition) and PostgreSQL minute_totals; rewrites differing rows whole
+at a winning version; records the run in reconciliation_runs and every mismatch in
+reconciliation_mismatches. Default window: INTRADAY_RECONCILE_LOOKBACK_MS back from the newest
+settled minute. Needs INTRADAY_MODE=cluster.
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
+Prints progress on stderr and one JSON summary on stdout.
+Exit: 0 no mismatch or all repaired, 1 mismatches left (unexpected rows, or --no-repair), 2 usage, 3 failure.`;
 
-async function main(): Promise<number> {
-  if (process.argv.includes("--help")) {
-    console.log(USAGE);
-    return 0;
-  }
-  const settings = loadSettings();
-  const to = arg("to") ? Date.parse(arg("to")!) : Date.now();
-  const from = arg("from") ? Date.parse(arg("from")!) : to - 3_600_000;
-  if (Number.isNaN(from) || Number.isNaN(to) || from >= to) throw new Error("--from and --to must be ISO date-times with from < to");
-  let minutes: MinuteStore;
-  let history: RawHistoryStore;
-  let close: () => Promise<void>;
-  if (settings.MODE === "cluster") {
-    const cass = createCassandraClient(cassandraSettings(settings), settings.CASSANDRA_KEYSPACE);
-    const pool = new pg.Pool({ connectionString: settings.PG_URL, max: 2 });
-    minutes = new CassandraMinuteStore(cass, settings.PARTITIONS);
-    history = new PgStore(pool);
-    close = async () => {
-      await cass.shutdown();
-      await pool.end();
-    };
-  } else {
-    const p = new SqliteProjections(resolve(settings.DATA_DIR));
-    minutes = p;
-    history = p;
-    close = () => p.close();
-  }
-  try {
-    const report = await reconcile(minutes, history, from, to, windowingOf(settings));
-    if (process.argv.includes("--json")) console.log(JSON.stringify(report, null, 2));
-    else {
-      console.log(`reconcile ${report.from} .. ${report.to}: ${report.rawEvents} raw events, ${report.expectedWindows} expected windows, ${report.storedWindows} stored, ${report.late} late`);
-      for (const d of report.diffs.slice(0, 50)) console.log(`  DIFF ${d.storeId} ${d.minute} ${d.currency} ${d.field}: expected ${d.expected} got ${d.actual}`);
-      console.log(report.diffs.length ? `${report.diffs.length} difference(s)` : "no differences");
-    }
-    return report.diffs.length ? 1 : 0;
-  } finally {
-    await close();
-  }
-}
-
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(err instanceof SettingsError ? err.message : `reconcile failed: ${(err as Error).message}`);
-    process.exit(2);
+await runCli(
+  "reconcile",
+  USAGE,
+  { from: { type: "string" }, to: { type: "string" }, "lookback-minutes": { type: "string" }, "no-repair": { type: "boolean" } },
+  async (v, ctx, settings) => {
+    const from = isoArg("--from", v.from);
+    const to = isoArg("--to", v.to);
+    const lookback = intArg("--lookback-minutes", v["lookback-minutes"], 1, 60 * 24 * 31);
+    const summary = await runReconcile(ctx, { from, to, lookbackMs: lookback !== undefined ? lookback * 60_000 : settings.RECONCILE_LOOKBACK_MS, repair: !v["no-repair"] });
+    ctx.progress(`run ${summary.runId}: ${summary.rawEvents} events, ${summary.expectedWindows} windows, ${summary.mismatches} mismatches, ${summary.repaired} repaired, ${summary.lateFolded} late events folded -> ${summary.status}`);
+    return { summary, exitCode: summary.status === "ok" || summary.status === "repaired" ? 0 : 1 };
   },
 );

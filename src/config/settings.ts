@@ -41,6 +41,10 @@ export const SETTINGS = {
     help: "What this process runs besides the API: all consumers; api (none); processor (windows + history); windows; history (raw history only); analytics (minute changelog -> PostgreSQL only)",
   },
   SHUTDOWN_TIMEOUT_MS: { schema: int(1000), default: "15000", help: "Graceful shutdown is forced after this long" },
+  RECONCILE_LOOKBACK_MS: { schema: int(60_000), default: "7200000", help: "npm run reconcile: how far back from the newest settled minute each run looks" },
+  RETENTION_RAW_DAYS: { schema: int(1).max(36_500), default: "90", help: "npm run retention: raw history older than this many days is deleted" },
+  RETENTION_LATE_DAYS: { schema: int(1).max(36_500), default: "180", help: "npm run retention: late events older than this (and already folded into the totals) are deleted" },
+  RETENTION_INGEST_ID_DAYS: { schema: int(1).max(36_500), default: "7", help: "npm run retention: ingest event ids (duplicate answers to retried POSTs) older than this are deleted" },
 } as const;
 
 /** INTRADAY_* variables read by scripts/services and the test setup, not by the app: allowed, ignored here. */
@@ -49,7 +53,8 @@ const TOOLING_VARIABLES = new Set(
     "KAFKA_HEAP KAFKA_PORT KAFKA_START_TIMEOUT KAFKA_VERSION MAVEN_REPO PG_DB PG_PASSWORD PG_PORT PG_START_TIMEOUT PG_USER " +
     "SERVICES_CACHE SERVICES_DIR SERVICES_PARALLEL STOP_TIMEOUT TEST_SERVICES " +
     "SUPERSET_ADMIN_USER SUPERSET_ADMIN_PASSWORD SUPERSET_PORT SUPERSET_PG_USER SUPERSET_PG_PASSWORD SUPERSET_PG_HOST SUPERSET_PG_ADMIN_DSN SUPERSET_WORKERS " +
-    "SUPERSET_THREADS SUPERSET_START_TIMEOUT SUPERSET_HOME SUPERSET_SECRET_KEY SUPERSET_METADATA_URL SUPERSET_URL ANALYTICS_OUTAGE_SERVICES_DIR ANALYTICS_OUTAGE_PG_PORT").split(" "),
+    "SUPERSET_THREADS SUPERSET_START_TIMEOUT SUPERSET_HOME SUPERSET_SECRET_KEY SUPERSET_METADATA_URL SUPERSET_URL ANALYTICS_OUTAGE_SERVICES_DIR ANALYTICS_OUTAGE_PG_PORT " +
+    "AIRFLOW_PORT AIRFLOW_ADMIN_USER AIRFLOW_ADMIN_PASSWORD AIRFLOW_PARALLELISM AIRFLOW_START_TIMEOUT AIRFLOW_DB REPO PYTHON").split(" "),
 );
 
 type Key = keyof typeof SETTINGS;

@@ -100,6 +100,9 @@ export function createMetrics() {
     consumerLag: registry.register(new Gauge("intraday_consumer_lag", "Records between the committed offset and the log end, per partition")),
     wsClients: registry.register(new Gauge("intraday_websocket_clients", "Connected websocket clients")),
     wsDropped: registry.register(new Counter("intraday_websocket_dropped_total", "Websocket clients dropped for not keeping up")),
+    reconcileDrift: registry.register(
+      new Gauge("intraday_reconcile_last_run", "Last reconciliation run (reconciliation_runs): mismatches found, left unrepaired, finished_at_seconds"),
+    ),
   };
 }
 

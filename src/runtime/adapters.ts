@@ -2,6 +2,7 @@ import type { DeadLetterSink, IngestLog, LogConsumer, PartitionHandler } from ".
 import type { StoreDirectory } from "../projections/analytics/store-directory.ts";
 import type { TickPublisher, TickSubscriber } from "../live/ports.ts";
 import type { LateEventStore, MinuteStore, RawHistoryStore } from "../projections/ports.ts";
+import type { ReconcileDrift } from "../operations/reconcile-drift.ts";
 
 /** What differs between the embedded default and the real stack; everything else is shared. */
 export interface Adapters {
@@ -19,6 +20,8 @@ export interface Adapters {
   analytics?: { consumer: LogConsumer; handler: PartitionHandler };
   /** Store reference data (name, region, time zone) behind PUT /v1/stores/{storeId}. */
   storeDirectory?: StoreDirectory;
+  /** The last reconciliation run's drift (cluster: reconciliation_runs), for /metrics. */
+  lastReconciliation?(): Promise<ReconcileDrift | null>;
   /** Named checks for /readyz. */
   health(): Promise<Record<string, string>>;
   close(): Promise<void>;

@@ -15,6 +15,7 @@ import { PgStoreDirectory } from "../projections/analytics/pg-store-directory.ts
 import { migratePostgres } from "../projections/postgres/pg-migrate.ts";
 import { PgStore } from "../projections/postgres/pg-store.ts";
 import type { Adapters } from "./adapters.ts";
+import { lastReconciliation } from "../operations/reconcile-drift.ts";
 
 export type ClusterSettings = Pick<
   Settings,
@@ -88,6 +89,7 @@ export async function clusterAdapters(s: ClusterSettings): Promise<Adapters> {
     rawHistory: pgStore,
     ticksOut: ticks,
     ticksIn: ticks,
+    lastReconciliation: () => lastReconciliation(pool),
     async health() {
       const check = async (f: () => Promise<unknown>) => f().then(() => "ok", (e: Error) => `error: ${e.message}`);
       return {

@@ -79,6 +79,16 @@ export async function createRuntime(settings: Settings, adapters: Adapters, now:
     metrics.openWindows.set(processor.openWindows());
     liveView.prune();
     try {
+      const drift = await adapters.lastReconciliation?.();
+      if (drift) {
+        metrics.reconcileDrift.set(drift.mismatches, { measure: "mismatches" });
+        metrics.reconcileDrift.set(drift.unrepaired, { measure: "unrepaired" });
+        metrics.reconcileDrift.set(drift.finishedAtSeconds, { measure: "finished_at_seconds" });
+      }
+    } catch {
+      /* drift is best effort (the table appears with migration 003) */
+    }
+    try {
       for (const l of await adapters.windowConsumer.lag()) metrics.consumerLag.set(Math.max(0, l.end - l.committed), { partition: l.partition });
     } catch {
       /* lag is best effort */
