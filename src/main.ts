@@ -13,6 +13,11 @@ and serves the live page at http://127.0.0.1:3000/. Logs are JSON lines (pino) o
 INTRADAY_LOG_LEVEL.
 `;
 
+/** Lifecycle lines for the person running the server (start, stop), printed whatever the log level. */
+function say(line: string): void {
+  process.stdout.write(line + "\n");
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { help: { type: "boolean", short: "h" } }, strict: true });
   if (values.help) {
@@ -31,21 +36,20 @@ async function main(): Promise<void> {
   const runtime = await createRuntime(settings, adapters);
   if (settings.ROLE !== "api") await runtime.startProcessing();
   const address = await runtime.app.listen({ host: settings.HOST, port: settings.PORT });
-  // The one line a person starting the server wants to see, whatever the log level.
-  process.stdout.write(`intraday-sales (${settings.MODE}) listening on ${address} — live page ${address}/, API docs ${address}/docs\n`);
+  say(`intraday-sales (${settings.MODE}) listening on ${address} — live page ${address}/, API docs ${address}/docs`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, "stopping ingest, flushing windows, committing offsets");
+    say(`${signal}: stopping ingest, flushing windows, committing offsets…`);
     const force = setTimeout(() => {
       logger.error(`shutdown took longer than ${settings.SHUTDOWN_TIMEOUT_MS} ms; exiting (uncommitted work replays on restart)`);
       process.exit(1);
     }, settings.SHUTDOWN_TIMEOUT_MS);
     force.unref();
     await runtime.stop();
-    logger.info("stopped cleanly");
+    say("stopped cleanly");
     process.exit(0);
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));

@@ -31,6 +31,7 @@ type AnyError = FastifyError & {
   moreInvalidEvents?: number;
   eventIds?: string[];
   retryAfterSeconds?: number;
+  allow?: string;
   validationContext?: string;
 };
 
@@ -50,8 +51,10 @@ function validationIssues(err: AnyError): Issue[] {
   }));
 }
 
+/** The client went away mid-request (not `req.raw.destroyed`: a fully read body is destroyed too). */
 function aborted(req: FastifyRequest, err: AnyError): boolean {
-  return req.raw.destroyed || err.code === "ECONNRESET" || err.code === "ECONNABORTED" || err.message === "aborted";
+  const socket = req.raw.socket as FastifyRequest["raw"]["socket"] | null;
+  return !socket || socket.destroyed || err.code === "ECONNRESET" || err.code === "ECONNABORTED" || err.code === "ERR_STREAM_PREMATURE_CLOSE";
 }
 
 export interface ErrorContext {
@@ -127,6 +130,7 @@ export function installErrorHandler(app: FastifyInstance, metrics: Metrics, maxB
     else req.log.info({ code: body.code, status }, body.error);
     metrics.httpErrors.inc({ status, code: body.code });
     if (error.retryAfterSeconds !== undefined) reply.header("Retry-After", String(error.retryAfterSeconds));
+    if (error.allow !== undefined) reply.header("Allow", error.allow);
     return sendError(reply, status, body);
   });
 }

@@ -16,7 +16,17 @@ export function charsetOf(contentType: string): string | undefined {
  * And a request for a known path with a method it does not serve: 405 with Allow.
  */
 export function installRequestGuards(app: FastifyInstance): void {
+  const notFound = (method: string, url: string): Error => {
+    const path = url.split("?")[0] ?? url;
+    const allowed = METHODS.filter((m) => app.findRoute({ method: m, url: path }) !== null);
+    if (allowed.length) {
+      return Object.assign(new Errors.MethodNotAllowed(`${method} is not allowed on ${path}; allowed: ${allowed.join(", ")}`), { allow: allowed.join(", ") });
+    }
+    return new Errors.NotFound(`no route ${method} ${path}`);
+  };
   app.addHook("onRequest", async (req) => {
+    // Decided before any body handling, so e.g. QUERY without a Content-Type is 405, not 400/415.
+    if (req.is404) throw notFound(req.method, req.url);
     const encoding = req.headers["content-encoding"]?.trim().toLowerCase();
     if (encoding && encoding !== "identity") {
       throw new Errors.UnsupportedMediaType(`Content-Encoding ${JSON.stringify(encoding)} is not supported; send the body uncompressed`);
@@ -27,13 +37,7 @@ export function installRequestGuards(app: FastifyInstance): void {
       throw new Errors.UnsupportedMediaType(`charset ${JSON.stringify(charset)} is not supported; JSON bodies must be UTF-8`);
     }
   });
-  app.setNotFoundHandler((req, reply) => {
-    const path = req.url.split("?")[0] ?? req.url;
-    const allowed = METHODS.filter((method) => app.findRoute({ method, url: path }) !== null);
-    if (allowed.length) {
-      reply.header("Allow", allowed.join(", "));
-      throw new Errors.MethodNotAllowed(`${req.method} is not allowed on ${path}; allowed: ${allowed.join(", ")}`);
-    }
-    throw new Errors.NotFound(`no route ${req.method} ${path}`);
+  app.setNotFoundHandler((req) => {
+    throw notFound(req.method, req.url);
   });
 }

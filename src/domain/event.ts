@@ -19,7 +19,9 @@ const CURRENCY_CODE = /^[A-Z]{3}$/;
  * U+007F–U+009F) and lone surrogates: what PostgreSQL jsonb/text, Cassandra text and JSON all hold.
  */
 // eslint-disable-next-line no-control-regex -- the pattern exists to exclude control characters
-export const SKU_PATTERN = /^[^\u0000-\u001F\u007F-\u009F\uD800-\uDFFF]{1,64}$/u;
+export const SKU_PATTERN = /^[^\u0000-\u001F\u007F-\u009F]{1,64}$/u;
+/** With the u flag a lone surrogate is one code point of category Cs (a valid pair is not). */
+const LONE_SURROGATE = /\p{Cs}/u;
 
 const OCCURRED_AT_FORMAT = "occurredAt must be an RFC 3339 date-time with an offset, e.g. 2026-11-27T10:15:00Z";
 const OCCURRED_AT_RANGE = "occurredAt must be a real calendar date-time from 2000-01-01T00:00:00Z to 9999-12-31T23:59:59Z (no leap second :60)";
@@ -29,7 +31,8 @@ const line = z
     sku: z
       .string()
       .min(1, { message: "sku must not be empty", abort: true })
-      .regex(SKU_PATTERN, `sku must be 1–${MAX_SKU_LENGTH} characters without control characters or lone surrogates`)
+      .regex(SKU_PATTERN, { message: `sku must be 1–${MAX_SKU_LENGTH} characters without control characters`, abort: true })
+      .refine((sku) => !LONE_SURROGATE.test(sku), "sku must be well-formed Unicode (no lone surrogates)")
       .describe("1–64 Unicode code points; no control characters (U+0000–U+001F, U+007F–U+009F), no lone surrogates"),
     quantity: z.int("quantity must be an integer").min(1, "quantity must be at least 1").max(MAX_QUANTITY, `quantity is at most ${MAX_QUANTITY}`),
     unitPriceMinor: z
@@ -179,7 +182,7 @@ export function fastPathDecode(v: unknown): SaleEvent | null {
     if (!isPlainObject(l)) return null;
     for (const k in l) if (k !== "sku" && k !== "quantity" && k !== "unitPriceMinor") return null;
     const { sku, quantity, unitPriceMinor } = l;
-    if (typeof sku !== "string" || !SKU_PATTERN.test(sku)) return null;
+    if (typeof sku !== "string" || !SKU_PATTERN.test(sku) || LONE_SURROGATE.test(sku)) return null;
     if (typeof quantity !== "number" || !Number.isSafeInteger(quantity) || quantity < 1 || quantity > MAX_QUANTITY) return null;
     if (typeof unitPriceMinor !== "number" || !Number.isSafeInteger(unitPriceMinor) || unitPriceMinor < 0 || unitPriceMinor > MAX_EVENT_TOTAL_MINOR) return null;
     out[i] = { sku, quantity, unitPriceMinor };

@@ -4,7 +4,8 @@
  * Leap seconds (`:60`) are refused: JavaScript, PostgreSQL and Cassandra timestamps cannot hold
  * them, so a client sends `:59.999` instead. Years 2000–9999 only (in UTC), a range every store holds.
  */
-export const RFC3339_PATTERN = /^(2\d{3}|[3-9]\d{3})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+export const RFC3339_PATTERN =
+  /^(2\d{3}|[3-9]\d{3})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt]([01]\d|2[0-3]):([0-5]\d):([0-5]\d)(\.\d{1,9})?([Zz]|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
 
 export const EARLIEST_EVENT_MS = Date.UTC(2000, 0, 1);
 /** Exclusive: the first instant of year 10000. */
