@@ -20,7 +20,7 @@ case "${1:-}" in
     shift
     install
     base="$1"; shift
-    exec "$VENV/bin/st" run "$base/openapi.json" --url "$base" --checks all --config-file "$ROOT/test/fuzz/schemathesis.toml" "$@"
+    exec "$VENV/bin/st" --config-file "$ROOT/test/fuzz/schemathesis.toml" run "$base/openapi.json" --url "$base" --checks all "$@"
     ;;
   *) echo "usage: $0 install | run <base-url> [st args...]" >&2; exit 2 ;;
 esac

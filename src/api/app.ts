@@ -33,7 +33,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     keepAliveTimeout: s.KEEP_ALIVE_TIMEOUT_MS,
     // An idle socket (no request bytes at all) is closed after the request timeout too.
     connectionTimeout: s.REQUEST_TIMEOUT_MS,
-    http: { headersTimeout: s.HEADERS_TIMEOUT_MS },
+    // Node checks the request/headers timeouts on this interval (30 s by default): check every second.
+    http: { headersTimeout: s.HEADERS_TIMEOUT_MS, connectionsCheckingInterval: 1000 },
   });
   app.server.maxConnections = s.MAX_CONNECTIONS;
   app.setValidatorCompiler(validatorCompiler);

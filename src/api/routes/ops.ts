@@ -28,7 +28,6 @@ export async function opsRoutes(root: FastifyInstance, deps: AppDeps): Promise<v
       schema: {
         summary: "Prometheus metrics (text exposition format)",
         ...(secured ? { security: [{ bearer: [] }] } : {}),
-        produces: ["text/plain"],
         response: {
           200: { description: "Prometheus text format", content: { "text/plain": { schema: z.string() } } },
           ...errorResponses(...(secured ? (["INTRADAY_UNAUTHORIZED"] as const) : [])),
