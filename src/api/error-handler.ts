@@ -25,7 +25,8 @@ const BY_STATUS: Record<number, ErrorCode> = {
   503: "INTRADAY_NOT_READY",
 };
 
-type AnyError = FastifyError & {
+type AnyError = Error &
+  Partial<Pick<FastifyError, "code" | "statusCode" | "validation">> & {
   issues?: unknown;
   moreIssues?: number;
   moreInvalidEvents?: number;
