@@ -8,9 +8,27 @@ import { errorResponses, Errors } from "../errors.ts";
 import { acceptedResponse } from "../schemas.ts";
 import { bearerToken, requireIngestKey } from "../security.ts";
 
-/** An ingest log may refuse a reused eventId whose payload differs (the idempotency-key rule). */
-interface ConflictResult {
-  conflicts?: readonly string[];
+/**
+ * What ingest answers: the events appended, or (the idempotency-key rule, decided by the ingest
+ * log's payload fingerprints) nothing appended because some eventIds were already accepted with a
+ * different payload.
+ */
+type IngestOutcome =
+  | { kind?: "appended"; accepted: number; duplicates: number }
+  | { kind: "conflict"; conflicts: readonly { index: number; eventId: string }[] };
+
+function eventIdConflict(conflicts: readonly { index: number; eventId: string }[]) {
+  const listed = conflicts.slice(0, MAX_LISTED_ISSUES);
+  return Object.assign(
+    new Errors.EventIdConflict(
+      `${conflicts.length} event id(s) were already accepted with a different payload; nothing was accepted. An eventId names one event: send a new id for a new event`,
+    ),
+    {
+      issues: listed.map((c) => ({ index: c.index, path: "eventId", message: `eventId ${c.eventId} was already accepted with a different payload` })),
+      eventIds: listed.map((c) => c.eventId),
+      moreIssues: conflicts.length - listed.length,
+    },
+  );
 }
 
 /**
@@ -75,15 +93,12 @@ export async function ingestRoutes(app: FastifyInstance, deps: AppDeps): Promise
     },
     async (req, reply) => {
       try {
-        const result: Awaited<ReturnType<typeof deps.ingest.ingest>> & ConflictResult = await deps.ingest.ingest(req.body);
-        if (result.conflicts?.length) {
-          throw Object.assign(new Errors.EventIdConflict(`${result.conflicts.length} eventId(s) were already accepted with a different payload; nothing was accepted`), {
-            eventIds: [...result.conflicts].slice(0, MAX_LISTED_ISSUES),
-          });
-        }
-        metrics.ingestEvents.inc({ result: "accepted" }, result.accepted);
-        if (result.duplicates) metrics.ingestEvents.inc({ result: "duplicate" }, result.duplicates);
-        return reply.code(202).send({ accepted: result.accepted, duplicates: result.duplicates });
+        // Widened on purpose: the ingest service returns the conflict case once the log keeps fingerprints.
+        const outcome = (await deps.ingest.ingest(req.body)) as IngestOutcome;
+        if (outcome.kind === "conflict") throw eventIdConflict(outcome.conflicts);
+        metrics.ingestEvents.inc({ result: "accepted" }, outcome.accepted);
+        if (outcome.duplicates) metrics.ingestEvents.inc({ result: "duplicate" }, outcome.duplicates);
+        return reply.code(202).send({ accepted: outcome.accepted, duplicates: outcome.duplicates });
       } catch (err) {
         if (err instanceof IngestValidationError) metrics.ingestRejected.inc(undefined, err.invalidEvents());
         throw err;
