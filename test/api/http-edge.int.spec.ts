@@ -242,3 +242,22 @@ describe("without keys the document declares no security", () => {
     expect(res.headers["content-type"]).toMatch(/text\/html/);
   });
 });
+
+describe("connection cap", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startEmbedded({ listen: true, env: { MAX_CONNECTIONS: "2" } });
+  });
+  afterAll(async () => t?.close());
+
+  it("a connection past INTRADAY_MAX_CONNECTIONS is refused; the held ones still work", async () => {
+    const held = [await rawSocket(t.url), await rawSocket(t.url)];
+    const extra = await rawSocket(t.url);
+    extra.socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    await waitFor(async () => extra.gone(), 10_000);
+    expect(extra.received()).toBe("");
+    held[0]!.socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    await waitFor(async () => held[0]!.received().includes('{"status":"ok"}'));
+    for (const h of held) h.socket.destroy();
+  });
+});
