@@ -3,7 +3,7 @@ import tseslint from "typescript-eslint";
 import globals from "globals";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "data/", ".services/", "coverage/", "dist/", "airflow/", "superset/", "bench/results/", ".cache/"] },
+  { ignores: ["node_modules/", "data/", ".services/", "coverage/", "dist/", "airflow/", "superset/", "bench/results/", ".cache/", ".schemathesis/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
