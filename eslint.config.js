@@ -3,7 +3,7 @@ import tseslint from "typescript-eslint";
 import globals from "globals";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "data/", ".services/", "coverage/", "dist/", "airflow/", "superset/", "bench/results/"] },
+  { ignores: ["node_modules/", "data/", ".services/", "coverage/", "dist/", "airflow/", "superset/", "bench/results/", ".cache/", ".schemathesis/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -13,6 +13,11 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": "error",
       "no-console": "off",
     },
+  },
+  {
+    // These log through the pino root logger (src/observability/logger.ts).
+    files: ["src/api/**/*.ts", "src/observability/**/*.ts", "src/config/**/*.ts", "src/main.ts", "src/cli/migrate.ts"],
+    rules: { "no-console": "error" },
   },
   {
     files: ["src/api/public/**/*.js"],

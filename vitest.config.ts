@@ -8,6 +8,16 @@ export default defineConfig({
       { test: { name: "e2e", include: ["test/**/*.e2e.spec.ts"], exclude: ["test/cluster/**"], testTimeout: 120_000, hookTimeout: 120_000, fileParallelism: false } },
       {
         test: {
+          name: "fuzz",
+          include: ["test/fuzz/**/*.fuzz.spec.ts"],
+          globalSetup: ["test/fuzz/global-setup.ts"],
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
           name: "cluster",
           include: ["test/cluster/**/*.spec.ts"],
           globalSetup: ["test/cluster/global-setup.ts"],

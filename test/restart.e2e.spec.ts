@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { PublicMinute } from "../src/domain/public-minute.ts";
 import { killAllSpawned, spawnServer, type ServerProcess } from "./support/process.ts";
 
 /**
@@ -24,16 +25,8 @@ interface Ev {
   totalMinor?: number;
 }
 
-interface Totals {
-  saleCount: number;
-  refundCount: number;
-  grossMinor: number;
-  refundMinor: number;
-  netMinor: number;
-  itemCount: number;
-}
-
-type Row = Totals & { minute: string; currency: string; provisional: boolean };
+type Totals = Omit<PublicMinute, "minute" | "currency" | "provisional">;
+type Row = PublicMinute;
 
 let dataDir: string;
 const tag = randomUUID().slice(0, 6);

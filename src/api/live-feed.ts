@@ -7,6 +7,9 @@ import { AbusePolicy } from "./live/abuse-policy.ts";
 import { AllStoresUpdates } from "./live/all-stores-updates.ts";
 import { decodeControlMessage, type ControlErrorCode, type Subscription } from "./live/control-message.ts";
 import { upgradeGuard, type UpgradeGuardOptions } from "./live/upgrade-guard.ts";
+import { componentLogger } from "../observability/logger.ts";
+
+const log = componentLogger("live-feed");
 
 export interface LiveFeedOptions {
   minIntervalMs: number;
@@ -68,7 +71,7 @@ export class LiveFeed {
     private readonly now: () => number = Date.now,
   ) {
     this.checkUpgrade = upgradeGuard(opts.access);
-    this.onError = opts.onError ?? ((err) => console.error("[live-feed]", err));
+    this.onError = opts.onError ?? ((err) => log.error({ err }, "live feed error"));
     this.allStores = new AllStoresUpdates(queries, (minutes) => this.broadcastAllStores(minutes), this.onError, opts.minIntervalMs, now);
     this.unsubscribe = ticks.subscribe((batch) => this.fanOut(batch));
   }

@@ -19,7 +19,18 @@ export const SETTINGS = {
   MAX_BATCH: { schema: int(1).max(100_000), default: "1000", help: "Most events in one POST /v1/sales" },
   MAX_BODY_BYTES: { schema: int(1024), default: "4194304", help: "Largest accepted request body (413 above)" },
   MAX_QUERY_RANGE_MS: { schema: int(60_000), default: "86400000", help: "Longest from..to range a minutes query may ask for" },
-  API_KEYS: { schema: z.string(), default: "", help: "Comma-separated keys; when set, POST requires Authorization: Bearer <key>" },
+  API_KEYS: { schema: z.string(), default: "", help: "Comma-separated ingest keys; when set, POST /v1/sales requires Authorization: Bearer <key> (checked before the body is read)" },
+  READ_API_KEYS: {
+    schema: z.string(),
+    default: "",
+    help: "Comma-separated read keys; when set, REST queries, /v1/live and /metrics require Authorization: Bearer <read or ingest key> (off by default; set it in production)",
+  },
+  INGEST_RATE_LIMIT: { schema: int(0), default: "0", help: "Most POST /v1/sales requests per key (or client address without keys) per INGEST_RATE_WINDOW_MS; 0 = no limit; above it 429 + Retry-After" },
+  INGEST_RATE_WINDOW_MS: { schema: int(1000), default: "1000", help: "Window of INGEST_RATE_LIMIT" },
+  REQUEST_TIMEOUT_MS: { schema: int(1000), default: "30000", help: "A request (headers and body) must be received within this time, else 408 and the connection is closed" },
+  HEADERS_TIMEOUT_MS: { schema: int(1000), default: "10000", help: "The request headers must be received within this time" },
+  KEEP_ALIVE_TIMEOUT_MS: { schema: int(1000), default: "5000", help: "An idle keep-alive connection is closed after this time" },
+  MAX_CONNECTIONS: { schema: int(1), default: "10000", help: "Most simultaneous HTTP connections; further ones are refused" },
   LIVE_MIN_INTERVAL_MS: { schema: int(0), default: "250", help: "Least time between two ticks of one store to one websocket client" },
   WS_MAX_BUFFERED_BYTES: { schema: int(1024), default: "1048576", help: "A websocket client further behind than this is dropped" },
   WS_MAX_MESSAGE_BYTES: { schema: int(256).max(16_777_216), default: "65536", help: "Largest websocket message a client may send; a bigger frame closes the connection (1009)" },
@@ -58,7 +69,7 @@ const TOOLING_VARIABLES = new Set(
 );
 
 type Key = keyof typeof SETTINGS;
-export type Settings = { [K in Key]: z.output<(typeof SETTINGS)[K]["schema"]> } & { apiKeys: string[] };
+export type Settings = { [K in Key]: z.output<(typeof SETTINGS)[K]["schema"]> } & { apiKeys: string[]; readApiKeys: string[] };
 
 export class SettingsError extends Error {
   readonly code = "INTRADAY_BAD_SETTING";
@@ -78,7 +89,12 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   }
   if (problems.length) throw new SettingsError(`invalid settings:\n  ${problems.join("\n  ")}`);
   const settings = out as Settings;
-  settings.apiKeys = settings.API_KEYS.split(",").map((k) => k.trim()).filter(Boolean);
+  const list = (v: string) => v.split(",").map((k) => k.trim()).filter(Boolean);
+  settings.apiKeys = list(settings.API_KEYS);
+  settings.readApiKeys = list(settings.READ_API_KEYS);
+  if (settings.HEADERS_TIMEOUT_MS > settings.REQUEST_TIMEOUT_MS) {
+    throw new SettingsError(`invalid settings:\n  INTRADAY_HEADERS_TIMEOUT_MS (${settings.HEADERS_TIMEOUT_MS}) must not exceed INTRADAY_REQUEST_TIMEOUT_MS (${settings.REQUEST_TIMEOUT_MS})`);
+  }
   return settings;
 }
 

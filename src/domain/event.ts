@@ -1,17 +1,46 @@
 import { z } from "zod";
 import { ISO_4217 } from "./currencies.ts";
+import { parseRfc3339, RFC3339_PATTERN } from "./rfc3339.ts";
 
-/** Upper bound of one event's amount, so that sums over many events stay exact safe integers. */
+/**
+ * Per-event money cap: |totalMinor| and every quantity × unitPriceMinor stay at or below 10^12
+ * minor units, so one event's sum is exact and ~9,000 of them still sum exactly in a double.
+ * (Window sums beyond 2^53 are guarded separately by the windows.)
+ */
 export const MAX_EVENT_TOTAL_MINOR = 1_000_000_000_000;
+export const MAX_LINES_PER_EVENT = 1000;
+export const MAX_QUANTITY = 1_000_000;
+export const MAX_SKU_LENGTH = 64;
 export const SCHEMA_VERSION = 1;
 const STORE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const CURRENCY_CODE = /^[A-Z]{3}$/;
+/**
+ * A sku is 1–64 Unicode code points of any text except control characters (U+0000–U+001F,
+ * U+007F–U+009F) and lone surrogates: what PostgreSQL jsonb/text, Cassandra text and JSON all hold.
+ */
+// eslint-disable-next-line no-control-regex -- the pattern exists to exclude control characters
+export const SKU_PATTERN = /^[^\u0000-\u001F\u007F-\u009F]{1,64}$/u;
+/** With the u flag a lone surrogate is one code point of category Cs (a valid pair is not). */
+const LONE_SURROGATE = /\p{Cs}/u;
 
-const line = z.strictObject({
-  sku: z.string().min(1, "sku must not be empty").max(64, "sku is at most 64 characters"),
-  quantity: z.int("quantity must be an integer").min(1, "quantity must be at least 1").max(1_000_000),
-  unitPriceMinor: z.int("unitPriceMinor must be an integer number of minor units").min(0, "unitPriceMinor must be ≥ 0"),
-});
+const OCCURRED_AT_FORMAT = "occurredAt must be an RFC 3339 date-time with an offset, e.g. 2026-11-27T10:15:00Z";
+const OCCURRED_AT_RANGE = "occurredAt must be a real calendar date-time from 2000-01-01T00:00:00Z to 9999-12-31T23:59:59Z (no leap second :60)";
+
+const line = z
+  .strictObject({
+    sku: z
+      .string()
+      .min(1, { message: "sku must not be empty", abort: true })
+      .regex(SKU_PATTERN, { message: `sku must be 1–${MAX_SKU_LENGTH} characters without control characters`, abort: true })
+      .refine((sku) => !LONE_SURROGATE.test(sku), "sku must be well-formed Unicode (no lone surrogates)")
+      .describe("1–64 Unicode code points; no control characters (U+0000–U+001F, U+007F–U+009F), no lone surrogates"),
+    quantity: z.int("quantity must be an integer").min(1, "quantity must be at least 1").max(MAX_QUANTITY, `quantity is at most ${MAX_QUANTITY}`),
+    unitPriceMinor: z
+      .int("unitPriceMinor must be an integer number of minor units")
+      .min(0, "unitPriceMinor must be ≥ 0")
+      .max(MAX_EVENT_TOTAL_MINOR, `unitPriceMinor is at most ${MAX_EVENT_TOTAL_MINOR}`),
+  })
+  .describe("One line: quantity × unitPriceMinor, in minor units of the event's currency");
 
 /**
  * Event v1, the public contract. Unknown fields are rejected (strict): a misspelt
@@ -20,16 +49,32 @@ const line = z.strictObject({
 export const saleEventV1 = z
   .strictObject({
     schemaVersion: z.literal(SCHEMA_VERSION).optional(),
-    eventId: z.uuid("eventId must be a UUID"),
+    eventId: z.uuid("eventId must be a UUID").describe("Chosen by the client; the idempotency key (case-insensitive). Resending it with a different payload is a 409"),
     storeId: z.string().regex(STORE_ID, "storeId must be 1–64 characters of A-Z a-z 0-9 _ -"),
-    occurredAt: z.iso.datetime({ offset: true, message: "occurredAt must be an RFC 3339 date-time with an offset, e.g. 2026-11-27T10:15:00Z" }),
-    type: z.enum(["sale", "refund"], "type must be \"sale\" or \"refund\""),
+    occurredAt: z
+      .string(OCCURRED_AT_FORMAT)
+      .regex(RFC3339_PATTERN, { message: OCCURRED_AT_FORMAT, abort: true })
+      .refine((s) => parseRfc3339(s) !== undefined, OCCURRED_AT_RANGE)
+      .describe(
+        "Event time, RFC 3339 with an offset (T/t, Z/z or ±hh:mm, up to 9 fraction digits, kept to the ms). Years 2000–9999 in UTC, no leap second (:60). " +
+          "At most INTRADAY_MAX_FUTURE_SKEW_MS ahead of the server clock",
+      ),
+    type: z.enum(["sale", "refund"], "type must be \"sale\" or \"refund\"").describe("A refund's amounts are positive and counted as refunds"),
     currency: z
       .string()
       .regex(CURRENCY_CODE, { message: "currency must be a 3-letter upper-case ISO 4217 code", abort: true })
-      .refine((c) => ISO_4217.has(c), "currency is not an ISO 4217 code"),
-    lines: z.array(line).min(1, "lines must not be empty").max(1000, "at most 1000 lines per event"),
-    totalMinor: z.int("totalMinor must be an integer number of minor units").min(0).optional(),
+      .refine((c) => ISO_4217.has(c), "currency is not an ISO 4217 code")
+      .meta({ enum: [...ISO_4217].sort(), description: "An active ISO 4217 alphabetic code" }),
+    lines: z
+      .array(line)
+      .min(1, "lines must not be empty")
+      .max(MAX_LINES_PER_EVENT, `at most ${MAX_LINES_PER_EVENT} lines per event`),
+    totalMinor: z
+      .int("totalMinor must be an integer number of minor units")
+      .min(0, "totalMinor must be ≥ 0")
+      .max(MAX_EVENT_TOTAL_MINOR, `totalMinor is at most ${MAX_EVENT_TOTAL_MINOR}`)
+      .optional()
+      .describe("Optional check: must equal Σ quantity × unitPriceMinor over the lines"),
   })
   .superRefine((e, ctx) => {
     let sum = 0;
@@ -39,7 +84,11 @@ export const saleEventV1 = z
     } else if (e.totalMinor !== undefined && e.totalMinor !== sum) {
       ctx.addIssue({ code: "custom", path: ["totalMinor"], message: `totalMinor ${e.totalMinor} does not equal the sum of lines ${sum}` });
     }
-  });
+  })
+  .describe(
+    `One sale or refund. Σ quantity × unitPriceMinor over the lines is at most ${MAX_EVENT_TOTAL_MINOR} minor units and equals totalMinor when given. ` +
+      `At most ${MAX_LINES_PER_EVENT} lines.`,
+  );
 
 export type SaleEventInput = z.infer<typeof saleEventV1>;
 export type SaleType = SaleEventInput["type"];
@@ -67,8 +116,8 @@ export function toSaleEvent(e: SaleEventInput): SaleEvent {
   return {
     eventId: e.eventId.toLowerCase(),
     storeId: e.storeId,
-    occurredAt: e.occurredAt,
-    occurredAtMs: Date.parse(e.occurredAt),
+    occurredAt: e.occurredAt.toUpperCase(),
+    occurredAtMs: parseRfc3339(e.occurredAt) ?? Date.parse(e.occurredAt),
     type: e.type,
     currency: e.currency,
     lines: e.lines,
@@ -100,7 +149,6 @@ function patternOf(schema: unknown, field: string): RegExp {
   return pattern;
 }
 const UUID_PATTERN = patternOf(saleEventV1.shape.eventId, "eventId");
-const DATETIME_PATTERN = patternOf(saleEventV1.shape.occurredAt, "occurredAt");
 const EVENT_KEYS = new Set(Object.keys(saleEventV1.shape));
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -123,10 +171,10 @@ export function fastPathDecode(v: unknown): SaleEvent | null {
   if (schemaVersion !== undefined && schemaVersion !== SCHEMA_VERSION) return null;
   if (typeof eventId !== "string" || !UUID_PATTERN.test(eventId)) return null;
   if (typeof storeId !== "string" || !STORE_ID.test(storeId)) return null;
-  if (typeof occurredAt !== "string" || !DATETIME_PATTERN.test(occurredAt)) return null;
+  if (typeof occurredAt !== "string" || parseRfc3339(occurredAt) === undefined) return null;
   if (type !== "sale" && type !== "refund") return null;
   if (typeof currency !== "string" || !CURRENCY_CODE.test(currency) || !ISO_4217.has(currency)) return null;
-  if (!Array.isArray(lines) || lines.length < 1 || lines.length > 1000) return null;
+  if (!Array.isArray(lines) || lines.length < 1 || lines.length > MAX_LINES_PER_EVENT) return null;
   const out: SaleEvent["lines"] = new Array(lines.length);
   let sum = 0;
   for (let i = 0; i < lines.length; i++) {
@@ -134,9 +182,9 @@ export function fastPathDecode(v: unknown): SaleEvent | null {
     if (!isPlainObject(l)) return null;
     for (const k in l) if (k !== "sku" && k !== "quantity" && k !== "unitPriceMinor") return null;
     const { sku, quantity, unitPriceMinor } = l;
-    if (typeof sku !== "string" || sku.length < 1 || sku.length > 64) return null;
-    if (typeof quantity !== "number" || !Number.isSafeInteger(quantity) || quantity < 1 || quantity > 1_000_000) return null;
-    if (typeof unitPriceMinor !== "number" || !Number.isSafeInteger(unitPriceMinor) || unitPriceMinor < 0) return null;
+    if (typeof sku !== "string" || !SKU_PATTERN.test(sku) || LONE_SURROGATE.test(sku)) return null;
+    if (typeof quantity !== "number" || !Number.isSafeInteger(quantity) || quantity < 1 || quantity > MAX_QUANTITY) return null;
+    if (typeof unitPriceMinor !== "number" || !Number.isSafeInteger(unitPriceMinor) || unitPriceMinor < 0 || unitPriceMinor > MAX_EVENT_TOTAL_MINOR) return null;
     out[i] = { sku, quantity, unitPriceMinor };
     sum += quantity * unitPriceMinor;
   }
@@ -149,6 +197,11 @@ export function fastPathDecode(v: unknown): SaleEvent | null {
 export function decodeEvent(value: unknown, index = 0): DecodeResult {
   const fast = fastPathDecode(value);
   if (fast) return { ok: true, event: fast };
+  // Bounded work: too many lines is one issue, without validating each line.
+  const lines = isPlainObject(value) ? value.lines : undefined;
+  if (Array.isArray(lines) && lines.length > MAX_LINES_PER_EVENT) {
+    return { ok: false, issues: [{ index, path: "lines", message: `at most ${MAX_LINES_PER_EVENT} lines per event (got ${lines.length})` }] };
+  }
   const r = saleEventV1.safeParse(value);
   if (!r.success) return { ok: false, issues: describeIssues(index, r.error) };
   return { ok: true, event: toSaleEvent(r.data) };

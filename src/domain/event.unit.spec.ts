@@ -247,9 +247,9 @@ describe("the hand-written fast path of decodeEvent", () => {
     fc.oneof({ weight: 5, arbitrary: fc.constant(first) }, { weight: 1, arbitrary: fc.constantFrom(first, ...rest) });
   const ABSENT = Symbol("absent");
   const line = fc.record({
-    sku: pick<unknown>("a", "", "x".repeat(64), "x".repeat(65), 7, ABSENT),
+    sku: pick<unknown>("a", "", "x".repeat(64), "x".repeat(65), "😀".repeat(64), "a\u0000", "a\u001f", "a\u0085", "a\uD800", "\uDC00b", "é", 7, ABSENT),
     quantity: pick<unknown>(1, 2, 0, -1, 1.5, 1_000_000, 1_000_001, "1", null, ABSENT),
-    unitPriceMinor: pick<unknown>(0, -0, 1, 99, -1, 0.5, 2 ** 53, MAX_EVENT_TOTAL_MINOR, "5", null, ABSENT),
+    unitPriceMinor: pick<unknown>(0, -0, 1, 99, -1, 0.5, 2 ** 53, MAX_EVENT_TOTAL_MINOR, MAX_EVENT_TOTAL_MINOR + 1, "5", null, ABSENT),
     extra: pick<unknown>(ABSENT, 1),
   });
   const candidate = fc.record({
@@ -281,6 +281,11 @@ describe("the hand-written fast path of decodeEvent", () => {
       "2026-11-27T10:15Z",
       "2026-11-27T10:15:30",
       "2026-11-27t10:15:30z",
+      "0000-01-01T00:00:00Z",
+      "1999-12-31T23:59:59Z",
+      "2000-01-01T00:30:00+01:00",
+      "9999-12-31T23:59:59Z",
+      "9999-12-31T23:00:00-05:00",
       "2026-11-27T10:15:30Z\n",
       "2026-11-27T10:15:30+24:00",
       "2026-11-27T10:15:30+02",
@@ -330,11 +335,59 @@ describe("the hand-written fast path of decodeEvent", () => {
       { numRuns: 5000 },
     );
     expect(fastHits).toBeGreaterThan(50); // the generator does reach the fast path
-  });
+  }, 60_000); // 5,000 runs through zod: ~2 s alone, several times that on a shared machine
 
   it("given a JSON object with a __proto__ key, then it is not taken as a valid event", () => {
     const value: unknown = JSON.parse(`{"__proto__": {"x": 1}, ${JSON.stringify(valid()).slice(1)}`);
     expect(fastPathDecode(value)).toBeNull();
     expect(decodeEvent(value).ok).toBe(false);
+  });
+});
+
+describe("what every store can hold (issue 7: a record that stalls a partition must not be accepted)", () => {
+  it.each([
+    ["a NUL in the sku (PostgreSQL jsonb refuses \\u0000)", { lines: [{ sku: "a\u0000b", quantity: 1, unitPriceMinor: 1 }] }, "lines.0.sku"],
+    ["a control character in the sku", { lines: [{ sku: "a\u0007", quantity: 1, unitPriceMinor: 1 }] }, "lines.0.sku"],
+    ["a C1 control character in the sku", { lines: [{ sku: "a\u009b", quantity: 1, unitPriceMinor: 1 }] }, "lines.0.sku"],
+    ["a lone high surrogate in the sku", { lines: [{ sku: "a\uD83D", quantity: 1, unitPriceMinor: 1 }] }, "lines.0.sku"],
+    ["a lone low surrogate in the sku", { lines: [{ sku: "\uDE00", quantity: 1, unitPriceMinor: 1 }] }, "lines.0.sku"],
+    ["65 code points of sku", { lines: [{ sku: "é".repeat(65), quantity: 1, unitPriceMinor: 1 }] }, "lines.0.sku"],
+    ["year 0000 (outside PostgreSQL timestamptz)", { occurredAt: "0000-01-01T00:00:00Z" }, "occurredAt"],
+    ["year 1999", { occurredAt: "1999-12-31T23:59:59Z" }, "occurredAt"],
+    ["2000-01-01 local that is 1999 in UTC", { occurredAt: "2000-01-01T00:30:00+01:00" }, "occurredAt"],
+    ["9999-12-31 local that is year 10000 in UTC", { occurredAt: "9999-12-31T23:00:00-05:00" }, "occurredAt"],
+    ["a leap second", { occurredAt: "2026-12-31T23:59:60Z" }, "occurredAt"],
+    ["an offset of 24 hours", { occurredAt: "2026-11-27T10:15:30+24:00" }, "occurredAt"],
+    ["unitPriceMinor over 10^12", { lines: [{ sku: "a", quantity: 1, unitPriceMinor: MAX_EVENT_TOTAL_MINOR + 1 }] }, "lines.0.unitPriceMinor"],
+    ["totalMinor over 10^12", { totalMinor: MAX_EVENT_TOTAL_MINOR + 1 }, "totalMinor"],
+    ["lines whose product passes 10^12", { lines: [{ sku: "a", quantity: 2, unitPriceMinor: MAX_EVENT_TOTAL_MINOR / 2 + 1 }] }, "lines"],
+  ])("rejects %s", (_name, over, path) => {
+    const r = decodeEvent(valid(over));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.issues.map((i) => i.path)).toContain(path);
+  });
+
+  it.each([
+    ["lower-case t and z (valid RFC 3339)", { occurredAt: "2026-11-27t10:15:30z" }],
+    ["the first instant of year 2000", { occurredAt: "2000-01-01T00:00:00Z" }],
+    ["the last second of year 9999", { occurredAt: "9999-12-31T23:59:59.999Z" }],
+    ["an emoji and accents in the sku (pairs are not lone surrogates)", { lines: [{ sku: "café-😀", quantity: 1, unitPriceMinor: 1 }] }],
+    ["exactly 10^12 in one line", { lines: [{ sku: "a", quantity: 1, unitPriceMinor: MAX_EVENT_TOTAL_MINOR }], totalMinor: MAX_EVENT_TOTAL_MINOR }],
+  ])("accepts %s", (_name, over) => {
+    const r = decodeEvent(valid(over));
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+  });
+
+  it("normalises lower-case t/z so every store gets the canonical form", () => {
+    const r = decodeEvent(valid({ occurredAt: "2026-11-27t10:15:30.5z" }));
+    expect(r.ok && r.event.occurredAt).toBe("2026-11-27T10:15:30.5Z");
+    expect(r.ok && r.event.occurredAtMs).toBe(Date.UTC(2026, 10, 27, 10, 15, 30, 500));
+  });
+
+  it("too many lines is one issue, without validating each line (bounded work)", () => {
+    const lines = Array.from({ length: 5000 }, () => ({}));
+    const r = decodeEvent(valid({ lines }));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.issues).toEqual([{ index: 0, path: "lines", message: "at most 1000 lines per event (got 5000)" }]);
   });
 });

@@ -1,11 +1,26 @@
-import { decodeEvent, type FieldIssue, type SaleEvent } from "../domain/event.ts";
+import { decodeEvent, fastPathDecode, type FieldIssue, type SaleEvent } from "../domain/event.ts";
 import { LogUnavailableError, type AppendResult, type IngestLog } from "../log/ports.ts";
+
+/** The most issues one 400 answer lists; past it the work and the answer stay bounded. */
+export const MAX_LISTED_ISSUES = 100;
 
 export class IngestValidationError extends Error {
   readonly code = "INTRADAY_INVALID_EVENTS";
   readonly statusCode = 400;
-  constructor(readonly issues: FieldIssue[], message = `${new Set(issues.map((i) => i.index)).size} invalid event(s); nothing was accepted`) {
-    super(message);
+  constructor(
+    readonly issues: FieldIssue[],
+    message?: string,
+    /** Issues found but not listed (the list is capped at MAX_LISTED_ISSUES). */
+    readonly moreIssues = 0,
+    /** Further invalid events found after the cap, not itemised. */
+    readonly moreInvalidEvents = 0,
+  ) {
+    super(message ?? `${new Set(issues.map((i) => i.index)).size + moreInvalidEvents} invalid event(s); nothing was accepted`);
+  }
+
+  /** How many events of the batch were invalid. */
+  invalidEvents(): number {
+    return new Set(this.issues.map((i) => i.index)).size + this.moreInvalidEvents;
   }
 }
 
@@ -35,20 +50,33 @@ export class IngestService {
       );
     }
     const issues: FieldIssue[] = [];
+    let moreIssues = 0;
+    let moreInvalidEvents = 0;
     const events: SaleEvent[] = [];
     const seen = new Set<string>();
     let duplicatesInRequest = 0;
     const latest = this.now() + this.limits.maxFutureSkewMs;
     items.forEach((item, index) => {
+      if (issues.length >= MAX_LISTED_ISSUES) {
+        // The answer is already full: only tell valid from invalid, with the cheap check, so a
+        // hostile batch costs O(size) and not one zod issue per bad field.
+        const e = fastPathDecode(item);
+        if (!e || e.occurredAtMs > latest) moreInvalidEvents += 1;
+        return;
+      }
       const r = decodeEvent(item, index);
-      if (!r.ok) {
-        issues.push(...r.issues);
+      const found: FieldIssue[] = !r.ok
+        ? r.issues
+        : r.event.occurredAtMs > latest
+          ? [{ index, path: "occurredAt", message: `occurredAt is more than ${this.limits.maxFutureSkewMs / 1000} s in the future; check the POS clock` }]
+          : [];
+      if (found.length) {
+        const room = MAX_LISTED_ISSUES - issues.length;
+        issues.push(...found.slice(0, room));
+        moreIssues += Math.max(0, found.length - room);
         return;
       }
-      if (r.event.occurredAtMs > latest) {
-        issues.push({ index, path: "occurredAt", message: `occurredAt is more than ${this.limits.maxFutureSkewMs / 1000} s in the future; check the POS clock` });
-        return;
-      }
+      if (!r.ok) return;
       if (seen.has(r.event.eventId)) {
         duplicatesInRequest += 1;
         return;
@@ -56,7 +84,7 @@ export class IngestService {
       seen.add(r.event.eventId);
       events.push(r.event);
     });
-    if (issues.length) throw new IngestValidationError(issues);
+    if (issues.length) throw new IngestValidationError(issues, undefined, moreIssues, moreInvalidEvents);
     return { events, duplicatesInRequest };
   }
 

@@ -1,108 +1,133 @@
-/** A small Prometheus text-format registry: counters, gauges and histograms with labels. */
+import client from "prom-client";
+
 type Labels = Record<string, string | number>;
 
 function labelKey(labels: Labels | undefined): string {
   if (!labels) return "";
-  const parts = Object.keys(labels)
+  return Object.keys(labels)
     .sort()
-    .map((k) => `${k}="${String(labels[k]).replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`);
-  return parts.length ? `{${parts.join(",")}}` : "";
+    .map((k) => `${k}=${String(labels[k])}`)
+    .join(",");
 }
 
-interface Metric {
-  render(): string;
-}
-
-export class Counter implements Metric {
-  private readonly values = new Map<string, number>();
-  constructor(readonly name: string, readonly help: string) {}
+/**
+ * A prom-client counter with the call shape the pipeline uses (`inc(labels?, by)`) and a
+ * synchronous `get` (prom-client's own is async) for tests and benchmarks.
+ */
+export class Counter {
+  private readonly totals = new Map<string, number>();
+  constructor(private readonly metric: client.Counter) {}
   inc(labels?: Labels, by = 1): void {
+    if (by === 0) return;
+    if (labels) this.metric.inc(labels, by);
+    else this.metric.inc(by);
     const k = labelKey(labels);
-    this.values.set(k, (this.values.get(k) ?? 0) + by);
+    this.totals.set(k, (this.totals.get(k) ?? 0) + by);
+  }
+  get(labels?: Labels): number {
+    return this.totals.get(labelKey(labels)) ?? 0;
+  }
+}
+
+export class Gauge {
+  private readonly values = new Map<string, number>();
+  constructor(private readonly metric: client.Gauge) {}
+  set(value: number, labels?: Labels): void {
+    if (labels) this.metric.set(labels, value);
+    else this.metric.set(value);
+    this.values.set(labelKey(labels), value);
+  }
+  inc(labels?: Labels, by = 1): void {
+    this.set(this.get(labels) + by, labels);
   }
   get(labels?: Labels): number {
     return this.values.get(labelKey(labels)) ?? 0;
   }
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    if (this.values.size === 0) lines.push(`${this.name} 0`);
-    for (const [k, v] of this.values) lines.push(`${this.name}${k} ${v}`);
-    return lines.join("\n");
+}
+
+export class Histogram {
+  constructor(private readonly metric: client.Histogram) {}
+  observe(v: number, labels?: Labels): void {
+    if (labels) this.metric.observe(labels, v);
+    else this.metric.observe(v);
   }
 }
 
-export class Gauge implements Metric {
-  private readonly values = new Map<string, number>();
-  constructor(readonly name: string, readonly help: string, private readonly collect?: () => { labels?: Labels; value: number }[]) {}
-  set(value: number, labels?: Labels): void {
-    this.values.set(labelKey(labels), value);
-  }
-  inc(labels?: Labels, by = 1): void {
-    const k = labelKey(labels);
-    this.values.set(k, (this.values.get(k) ?? 0) + by);
-  }
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`];
-    const entries = this.collect ? this.collect().map((c) => [labelKey(c.labels), c.value] as const) : [...this.values];
-    if (entries.length === 0) lines.push(`${this.name} 0`);
-    for (const [k, v] of entries) lines.push(`${this.name}${k} ${v}`);
-    return lines.join("\n");
-  }
+export interface MetricSpec {
+  name: string;
+  help: string;
+  labelNames?: readonly string[];
 }
 
-export class Histogram implements Metric {
-  private readonly counts: number[];
-  private sum = 0;
-  private count = 0;
-  constructor(readonly name: string, readonly help: string, private readonly buckets: number[]) {
-    this.counts = buckets.map(() => 0);
+/**
+ * Every metric of one process lives in its own prom-client registry (tests run several apps in
+ * one process), with Node's default process and GC metrics. Parts of the pipeline add theirs with
+ * `counter`, `gauge` (optionally computed at scrape time) and `histogram`.
+ */
+export class MetricsRegistry {
+  readonly prom = new client.Registry();
+  constructor() {
+    client.collectDefaultMetrics({ register: this.prom });
   }
-  observe(v: number): void {
-    this.sum += v;
-    this.count += 1;
-    for (let i = 0; i < this.buckets.length; i++) if (v <= this.buckets[i]!) this.counts[i]! += 1;
+  counter(spec: MetricSpec): Counter {
+    return new Counter(new client.Counter({ name: spec.name, help: spec.help, labelNames: spec.labelNames ?? [], registers: [this.prom] }));
   }
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
-    this.buckets.forEach((b, i) => lines.push(`${this.name}_bucket{le="${b}"} ${this.counts[i]}`));
-    lines.push(`${this.name}_bucket{le="+Inf"} ${this.count}`, `${this.name}_sum ${this.sum}`, `${this.name}_count ${this.count}`);
-    return lines.join("\n");
+  /** With `collect`, the value is computed at each scrape instead of set by the code. */
+  gauge(spec: MetricSpec & { collect?: () => number | { labels: Labels; value: number }[] }): Gauge {
+    const collect = spec.collect;
+    const metric: client.Gauge = new client.Gauge({
+      name: spec.name,
+      help: spec.help,
+      labelNames: spec.labelNames ?? [],
+      registers: [this.prom],
+      ...(collect
+        ? {
+            collect() {
+              const v = collect();
+              if (typeof v === "number") metric.set(v);
+              else {
+                metric.reset();
+                for (const s of v) metric.set(s.labels, s.value);
+              }
+            },
+          }
+        : {}),
+    });
+    return new Gauge(metric);
   }
-}
-
-export class Registry {
-  private readonly metrics: Metric[] = [];
-  register<M extends Metric>(m: M): M {
-    this.metrics.push(m);
-    return m;
+  histogram(spec: MetricSpec & { buckets: number[] }): Histogram {
+    return new Histogram(new client.Histogram({ name: spec.name, help: spec.help, labelNames: spec.labelNames ?? [], buckets: spec.buckets, registers: [this.prom] }));
   }
-  render(): string {
-    return this.metrics.map((m) => m.render()).join("\n") + "\n";
+  /** The Prometheus text exposition. */
+  render(): Promise<string> {
+    return this.prom.metrics();
+  }
+  get contentType(): string {
+    return this.prom.contentType;
   }
 }
 
 /** Every metric the app exposes, created once and passed to the parts that update them. */
 export function createMetrics() {
-  const registry = new Registry();
+  const registry = new MetricsRegistry();
   return {
     registry,
-    ingestEvents: registry.register(new Counter("intraday_ingest_events_total", "Events accepted by ingest, by result (accepted, duplicate)")),
-    ingestRequests: registry.register(new Counter("intraday_ingest_requests_total", "POST /v1/sales requests by status code")),
-    ingestRejected: registry.register(new Counter("intraday_ingest_rejected_events_total", "Events rejected by validation")),
-    processedEvents: registry.register(new Counter("intraday_processed_events_total", "Events handled by store actors, by outcome")),
-    lateEvents: registry.register(new Counter("intraday_late_events_total", "Events beyond the allowed lateness, recorded for reconciliation")),
-    amountOutOfRange: registry.register(new Counter("intraday_amount_out_of_range_total", "Events refused and aggregates not summable because an amount would leave the exact range (docs/money.md), by where")),
-    deadLetters: registry.register(new Counter("intraday_dead_letters_total", "Log records that could not be read, sent to the dead-letter sink")),
-    rowWrites: registry.register(new Counter("intraday_minute_row_writes_total", "Minute rows written to the projection")),
-    flushSeconds: registry.register(new Histogram("intraday_flush_seconds", "Latency of minute-row writes", [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5])),
-    openWindows: registry.register(new Gauge("intraday_open_windows", "Windows held in memory by store actors")),
-    storeActors: registry.register(new Gauge("intraday_store_actors", "Live store actors")),
-    consumerLag: registry.register(new Gauge("intraday_consumer_lag", "Records between the committed offset and the log end, per partition")),
-    wsClients: registry.register(new Gauge("intraday_websocket_clients", "Connected websocket clients")),
-    wsDropped: registry.register(new Counter("intraday_websocket_dropped_total", "Websocket clients dropped for not keeping up")),
-    reconcileDrift: registry.register(
-      new Gauge("intraday_reconcile_last_run", "Last reconciliation run (reconciliation_runs): mismatches found, left unrepaired, finished_at_seconds"),
-    ),
+    ingestEvents: registry.counter({ name: "intraday_ingest_events_total", help: "Events accepted by ingest, by result (accepted, duplicate)", labelNames: ["result"] }),
+    ingestRequests: registry.counter({ name: "intraday_ingest_requests_total", help: "POST /v1/sales requests by status code", labelNames: ["status"] }),
+    ingestRejected: registry.counter({ name: "intraday_ingest_rejected_events_total", help: "Events rejected by validation" }),
+    httpErrors: registry.counter({ name: "intraday_http_errors_total", help: "HTTP error answers by status and INTRADAY_* code", labelNames: ["status", "code"] }),
+    processedEvents: registry.counter({ name: "intraday_processed_events_total", help: "Events handled by store actors, by outcome", labelNames: ["outcome"] }),
+    lateEvents: registry.counter({ name: "intraday_late_events_total", help: "Events beyond the allowed lateness, recorded for reconciliation" }),
+    amountOutOfRange: registry.counter({ name: "intraday_amount_out_of_range_total", help: "Events refused and aggregates not summable because an amount would leave the exact range (docs/money.md), by where", labelNames: ["where"] }),
+    deadLetters: registry.counter({ name: "intraday_dead_letters_total", help: "Log records that could not be read, sent to the dead-letter sink" }),
+    rowWrites: registry.counter({ name: "intraday_minute_row_writes_total", help: "Minute rows written to the projection" }),
+    flushSeconds: registry.histogram({ name: "intraday_flush_seconds", help: "Latency of minute-row writes", buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5] }),
+    openWindows: registry.gauge({ name: "intraday_open_windows", help: "Windows held in memory by store actors" }),
+    storeActors: registry.gauge({ name: "intraday_store_actors", help: "Live store actors" }),
+    consumerLag: registry.gauge({ name: "intraday_consumer_lag", help: "Records between the committed offset and the log end, per partition", labelNames: ["partition"] }),
+    wsClients: registry.gauge({ name: "intraday_websocket_clients", help: "Connected websocket clients" }),
+    wsDropped: registry.counter({ name: "intraday_websocket_dropped_total", help: "Websocket clients dropped for not keeping up" }),
+    reconcileDrift: registry.gauge({ name: "intraday_reconcile_last_run", help: "Last reconciliation run (reconciliation_runs): mismatches found, left unrepaired, finished_at_seconds", labelNames: ["measure"] }),
   };
 }
 

@@ -1,8 +1,10 @@
+import { logger } from "./logger.ts";
+
 /**
  * An error reporter that says the same message at most once per interval, with how many times it
  * repeated meanwhile: an outage must be visible in the log without drowning it.
  */
-export function throttledErrors(prefix: string, intervalMs = 10_000, sink: (line: string) => void = (l) => console.error(l)): (err: unknown) => void {
+export function throttledErrors(prefix: string, intervalMs = 10_000, sink: (line: string) => void = (l) => logger.error(l)): (err: unknown) => void {
   const last = new Map<string, { at: number; repeats: number }>();
   return (err: unknown) => {
     const message = err instanceof Error ? err.message : String(err);

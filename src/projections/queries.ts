@@ -7,18 +7,9 @@ import type { Tick } from "../live/ports.ts";
 import { isOutOfRange, type PartitionTotalsRow } from "../domain/partition-totals.ts";
 import type { MinuteStore } from "./ports.ts";
 
-/** A minute row as the API returns it. */
-export interface PublicMinute {
-  minute: string;
-  currency: string;
-  saleCount: number;
-  refundCount: number;
-  grossMinor: number;
-  refundMinor: number;
-  netMinor: number;
-  itemCount: number;
-  provisional: boolean;
-}
+import type { PublicMinute } from "../domain/public-minute.ts";
+
+export type { PublicMinute };
 
 export function publicMinute(minute: number, currency: string, t: MinuteTotals, provisional: boolean): PublicMinute {
   return {

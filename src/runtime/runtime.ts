@@ -72,9 +72,7 @@ export async function createRuntime(settings: Settings, adapters: Adapters, now:
     },
   });
   if (adapters.storeDirectory) await app.register(storeDirectoryRoutes, { directory: adapters.storeDirectory, apiKeys: settings.apiKeys });
-  metrics.registry.register({
-    render: () => `# HELP intraday_live_view_rows Recent windows held for the still-open minute\n# TYPE intraday_live_view_rows gauge\nintraday_live_view_rows ${liveView.size()}`,
-  });
+  metrics.registry.gauge({ name: "intraday_live_view_rows", help: "Recent windows held for the still-open minute", collect: () => liveView.size() });
   const lagTimer = setInterval(async () => {
     metrics.openWindows.set(processor.openWindows());
     liveView.prune();

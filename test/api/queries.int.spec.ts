@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { saleEvent, startEmbedded, waitFor, type TestApp } from "../support/embedded-app.ts";
+import type { PublicMinute } from "../../src/domain/public-minute.ts";
 
 /** The read side: minutes per store and for all stores, top stores, stores, late events, and every 400 of a query. */
 
@@ -46,7 +47,7 @@ async function get<T = Record<string, unknown>>(url: string, status = 200): Prom
   return r.json<T>();
 }
 
-type Row = { minute: string; currency: string; saleCount: number; refundCount: number; grossMinor: number; refundMinor: number; netMinor: number; itemCount: number; provisional: boolean };
+type Row = PublicMinute;
 
 const range = (from: number, to: number) => `from=${encodeURIComponent(iso(from))}&to=${encodeURIComponent(iso(to))}`;
 const storeMinutes = async (storeId: string, from: number, to: number) => (await get<{ minutes: Row[] }>(`/v1/stores/${storeId}/minutes?${range(from, to)}`)).minutes;

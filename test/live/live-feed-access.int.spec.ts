@@ -15,11 +15,11 @@ interface Server {
   dir: string;
 }
 
-/** READ_KEYS arrives with the REST edge; until then the feed reads `settings.readKeys` when present. */
 async function serve(env: Record<string, string>, readKeys: string[] = []): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), "intraday-live-access-"));
   const prefixed = Object.fromEntries(Object.entries(env).map(([k, v]) => [`INTRADAY_${k}`, v]));
-  const settings = Object.assign(loadSettings({ INTRADAY_DATA_DIR: dir, INTRADAY_LOG_LEVEL: "silent", ...prefixed }), { readKeys });
+  const keys = readKeys.length ? { INTRADAY_READ_API_KEYS: readKeys.join(",") } : {};
+  const settings = loadSettings({ INTRADAY_DATA_DIR: dir, INTRADAY_LOG_LEVEL: "silent", ...prefixed, ...keys });
   const runtime = await createRuntime(settings, embeddedAdapters(settings));
   const url = await runtime.app.listen({ host: "127.0.0.1", port: 0 });
   return { url, runtime, dir };

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import type { AppDeps } from "../app.ts";
+import type { AppDeps } from "../deps.ts";
 
 /** GET /v1/live: Origin and read key are checked in preValidation, before the upgrade. */
 export async function liveRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
