@@ -1,5 +1,5 @@
 import { dispatch, query, spawn, stop, type Ref } from "nact";
-import { decodeLogRecord } from "../domain/event.ts";
+import { decodeConsumedRecord } from "../consumers/record-decoder.ts";
 import {
   absorbLive,
   absorbWritten,
@@ -103,7 +103,7 @@ async function updateTotals(s: PartitionState, replies: readonly StoreReply[], d
 async function decodeBatch(s: PartitionState, records: readonly LogRecord[], deps: ActorDeps): Promise<Map<string, LoggedEvent[]>> {
   const byStore = new Map<string, LoggedEvent[]>();
   for (const rec of records) {
-    const decoded = decodeLogRecord(rec.value);
+    const decoded = decodeConsumedRecord(rec.value);
     let reason = decoded.ok ? null : decoded.reason;
     if (decoded.ok && partitionFor(decoded.event.storeId, deps.partitions) !== s.partition) {
       reason = `store ${decoded.event.storeId} belongs to partition ${partitionFor(decoded.event.storeId, deps.partitions)}, not ${s.partition} (records must be keyed by storeId)`;

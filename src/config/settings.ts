@@ -35,6 +35,7 @@ export const SETTINGS = {
     default: "all",
     help: "What this process runs besides the API: all consumers; api (none); processor (windows + history); windows; history (raw history only)",
   },
+  STALL_AFTER_MS: { schema: int(1000), default: "60000", help: "A partition with lag whose committed offset has not moved for this long is stalled (/readyz not ready)" },
   SHUTDOWN_TIMEOUT_MS: { schema: int(1000), default: "15000", help: "Graceful shutdown is forced after this long" },
 } as const;
 

@@ -3,8 +3,9 @@ import { Processor } from "../actors/processor.ts";
 import { buildApp } from "../api/app.ts";
 import { LiveFeed } from "../api/live-feed.ts";
 import { windowingOf, type Settings } from "../config/settings.ts";
+import { rawHistoryHandler } from "../consumers/raw-history/raw-history-handler.ts";
+import { watchConsumers } from "../consumers/consumer-watch.ts";
 import { MINUTE_MS } from "../domain/time.ts";
-import { rawHistoryHandler } from "../history/raw-history-handler.ts";
 import { IngestService } from "../ingest/ingest-service.ts";
 import { LiveView } from "../live/live-view.ts";
 import { createMetrics, type Metrics } from "../observability/metrics.ts";
@@ -25,6 +26,8 @@ export interface Runtime {
 export async function createRuntime(settings: Settings, adapters: Adapters, now: () => number = Date.now): Promise<Runtime> {
   const metrics = createMetrics();
   const windowing = windowingOf(settings);
+  const runsWindows = ["all", "processor", "windows"].includes(settings.ROLE);
+  const runsHistory = ["all", "processor", "history"].includes(settings.ROLE);
   const processor = new Processor(
     {
       minutes: adapters.minutes,
@@ -40,14 +43,14 @@ export async function createRuntime(settings: Settings, adapters: Adapters, now:
     },
     () => adapters.windowConsumer,
   );
+  const watched = [...(runsWindows ? [adapters.windowConsumer] : []), ...(runsHistory ? [adapters.rawHistoryConsumer] : [])];
+  const watch = watchConsumers(watched, metrics, { stallAfterMs: settings.STALL_AFTER_MS, intervalMs: 2000 }, now);
   const horizon = windowing.graceMs + windowing.idleSlackMs + windowing.allowedLatenessMs + 2 * MINUTE_MS;
   const liveView = new LiveView(adapters.ticksIn, horizon, now);
   const queries = new MinuteQueries(adapters.minutes, liveView, windowing, now);
   const live = new LiveFeed(adapters.ticksIn, queries, metrics, { minIntervalMs: settings.LIVE_MIN_INTERVAL_MS, maxBufferedBytes: settings.WS_MAX_BUFFERED_BYTES, snapshotMinutes: 15 }, now);
   const ingest = new IngestService(adapters.ingestLog, { maxBatch: settings.MAX_BATCH, maxFutureSkewMs: settings.MAX_FUTURE_SKEW_MS }, now);
   let processing = false;
-  const runsWindows = ["all", "processor", "windows"].includes(settings.ROLE);
-  const runsHistory = ["all", "processor", "history"].includes(settings.ROLE);
   const app = await buildApp({
     settings,
     ingest,
@@ -61,6 +64,7 @@ export async function createRuntime(settings: Settings, adapters: Adapters, now:
         const checks: Record<string, string> = await adapters.health().catch((e: Error) => ({ adapters: `error: ${e.message}` }));
         const processes = runsWindows || runsHistory;
         checks.processing = processes ? (processing ? "running" : "stopped") : "not in this instance (INTRADAY_ROLE=api)";
+        if (processes) checks.stalledPartitions = watch.readiness();
         const ready = (processing || !processes) && Object.values(checks).every((v) => !v.startsWith("error") && v !== "closed" && v !== "down");
         return { ready, checks };
       },
@@ -69,14 +73,9 @@ export async function createRuntime(settings: Settings, adapters: Adapters, now:
   metrics.registry.register({
     render: () => `# HELP intraday_live_view_rows Recent windows held for the still-open minute\n# TYPE intraday_live_view_rows gauge\nintraday_live_view_rows ${liveView.size()}`,
   });
-  const lagTimer = setInterval(async () => {
+  const lagTimer = setInterval(() => {
     metrics.openWindows.set(processor.openWindows());
     liveView.prune();
-    try {
-      for (const l of await adapters.windowConsumer.lag()) metrics.consumerLag.set(Math.max(0, l.end - l.committed), { partition: l.partition });
-    } catch {
-      /* lag is best effort */
-    }
   }, 2000);
   lagTimer.unref();
 
@@ -90,11 +89,15 @@ export async function createRuntime(settings: Settings, adapters: Adapters, now:
         await adapters.windowConsumer.run(processor);
         processor.startTicker(settings.TICK_INTERVAL_MS);
       }
-      if (runsHistory) await adapters.rawHistoryConsumer.run(rawHistoryHandler(adapters.rawHistory));
+      if (runsHistory) {
+        const handler = rawHistoryHandler(adapters.rawHistory, { deadLetters: adapters.deadLetters, onDeadLetter: () => metrics.deadLetters.inc() });
+        await adapters.rawHistoryConsumer.run(handler);
+      }
       processing = runsWindows || runsHistory;
     },
     async stop() {
       clearInterval(lagTimer);
+      watch.stop();
       live.close();
       await app.close();
       processing = false;

@@ -11,6 +11,14 @@ function keyMatches(given: string, keys: readonly string[]): boolean {
   });
 }
 
+function eventIdConflict(conflicts: readonly { index: number; eventId: string }[]): ApiError {
+  return new ApiError(
+    "EVENT_ID_CONFLICT",
+    `${conflicts.length} event id(s) were already accepted with a different payload; nothing was accepted. An eventId names one event: send a new id for a new event`,
+    conflicts.map((c) => ({ index: c.index, path: "eventId", message: `eventId ${c.eventId} was already accepted with a different payload` })),
+  );
+}
+
 export async function ingestRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   const { metrics } = deps;
   app.addHook("onResponse", async (req, reply) => {
@@ -26,7 +34,9 @@ export async function ingestRoutes(app: FastifyInstance, deps: AppDeps): Promise
       }
     }
     try {
-      const result = await deps.ingest.ingest(req.body);
+      const outcome = await deps.ingest.ingest(req.body);
+      if (outcome.kind === "conflict") throw eventIdConflict(outcome.conflicts);
+      const result = { accepted: outcome.accepted, duplicates: outcome.duplicates };
       metrics.ingestEvents.inc({ result: "accepted" }, result.accepted);
       if (result.duplicates) metrics.ingestEvents.inc({ result: "duplicate" }, result.duplicates);
       return reply.code(202).send(result);

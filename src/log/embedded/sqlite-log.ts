@@ -3,6 +3,7 @@ import { EventEmitter } from "node:events";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { encodeForLog, type SaleEvent } from "../../domain/event.ts";
+import { fingerprintOf } from "../../ingest/fingerprint.ts";
 import { partitionFor } from "../partitioner.ts";
 import type { AppendResult, DeadLetterSink, IngestLog, LogRecord } from "../ports.ts";
 
@@ -10,6 +11,12 @@ interface PendingAppend {
   events: readonly SaleEvent[];
   resolve: (r: AppendResult) => void;
   reject: (e: Error) => void;
+}
+
+class ConflictingIds extends Error {
+  constructor(readonly indexes: number[]) {
+    super("event id(s) taken with another payload");
+  }
 }
 
 /**
@@ -26,6 +33,8 @@ export class SqliteLog implements IngestLog, DeadLetterSink {
   readonly appended = new EventEmitter();
 
   private readonly insertId: Database.Statement;
+  private readonly idFingerprint: Database.Statement;
+  private readonly appendRequest: (events: readonly SaleEvent[], at: number) => AppendResult;
   private readonly insertRecord: Database.Statement;
   private readonly readRange: Database.Statement;
   private readonly getCommitted: Database.Statement;
@@ -65,12 +74,18 @@ export class SqliteLog implements IngestLog, DeadLetterSink {
       );
     }
     if (!stored) this.db.prepare("INSERT INTO meta (key, value) VALUES ('partitions', ?)").run(String(partitions));
+    // Payload fingerprints of ingested ids (8 bytes each); null for ids recorded by an older version.
+    const idColumns = this.db.prepare("SELECT name FROM pragma_table_info('ingest_ids')").all() as { name: string }[];
+    if (!idColumns.some((c) => c.name === "fp")) this.db.exec("ALTER TABLE ingest_ids ADD COLUMN fp INTEGER");
     const maxStmt = this.db.prepare("SELECT MAX(offset) AS m FROM records WHERE partition = ?");
     for (let p = 0; p < partitions; p++) {
       const row = maxStmt.get(p) as { m: number | null };
       this.nextOffset.push(row.m === null ? 0 : row.m + 1);
     }
-    this.insertId = this.db.prepare("INSERT OR IGNORE INTO ingest_ids (event_id) VALUES (?)");
+    this.insertId = this.db.prepare("INSERT OR IGNORE INTO ingest_ids (event_id, fp) VALUES (?, ?)");
+    this.idFingerprint = this.db.prepare("SELECT fp FROM ingest_ids WHERE event_id = ?").safeIntegers(true);
+    // Nested in the flush transaction, so a savepoint: a request with a conflict leaves no trace.
+    this.appendRequest = this.db.transaction((events: readonly SaleEvent[], at: number) => this.appendOne(events, at));
     this.insertRecord = this.db.prepare("INSERT INTO records (partition, offset, key, value, append_time) VALUES (?, ?, ?, ?, ?)");
     this.readRange = this.db.prepare(
       "SELECT partition, offset, key, value, append_time AS appendTime FROM records WHERE partition = ? AND offset >= ? ORDER BY offset LIMIT ?",
@@ -129,20 +144,14 @@ export class SqliteLog implements IngestLog, DeadLetterSink {
       const at = this.now();
       this.db.transaction(() => {
         for (const req of batch) {
-          let accepted = 0;
-          let duplicates = 0;
-          for (const e of req.events) {
-            if (this.insertId.run(e.eventId).changes === 0) {
-              duplicates += 1;
-              continue;
-            }
-            const p = partitionFor(e.storeId, this.partitions);
-            const offset = this.nextOffset[p]!;
-            this.insertRecord.run(p, offset, e.storeId, encodeForLog(e), at);
-            this.nextOffset[p] = offset + 1;
-            accepted += 1;
+          const mark = this.nextOffset.slice();
+          try {
+            results.push(this.appendRequest(req.events, at));
+          } catch (err) {
+            if (!(err instanceof ConflictingIds)) throw err;
+            mark.forEach((o, p) => (this.nextOffset[p] = o));
+            results.push({ accepted: 0, duplicates: 0, conflicts: err.indexes });
           }
-          results.push({ accepted, duplicates });
         }
       })();
     } catch (err) {
@@ -152,6 +161,29 @@ export class SqliteLog implements IngestLog, DeadLetterSink {
     }
     batch.forEach((req, i) => req.resolve(results[i]!));
     this.appended.emit("append");
+  }
+
+  /** Appends one request's new events; throws ConflictingIds (rolling back its savepoint) when an id was taken with another payload. */
+  private appendOne(events: readonly SaleEvent[], at: number): AppendResult {
+    let accepted = 0;
+    let duplicates = 0;
+    const conflicts: number[] = [];
+    events.forEach((e, i) => {
+      const fp = fingerprintOf(e);
+      if (this.insertId.run(e.eventId, fp).changes === 0) {
+        const known = (this.idFingerprint.get(e.eventId) as { fp: bigint | null } | undefined)?.fp ?? null;
+        if (known !== null && known !== fp) conflicts.push(i);
+        else duplicates += 1;
+        return;
+      }
+      const p = partitionFor(e.storeId, this.partitions);
+      const offset = this.nextOffset[p]!;
+      this.insertRecord.run(p, offset, e.storeId, encodeForLog(e), at);
+      this.nextOffset[p] = offset + 1;
+      accepted += 1;
+    });
+    if (conflicts.length) throw new ConflictingIds(conflicts);
+    return { accepted, duplicates, conflicts: [] };
   }
 
   read(partition: number, fromOffset: number, max: number): LogRecord[] {

@@ -1,4 +1,6 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka } from "kafkajs";
+import { classifyFailure } from "../../consumers/failure-kind.ts";
+import { retryWithBackoff } from "../../consumers/retry.ts";
 import { throttledErrors } from "../../observability/throttled-log.ts";
 import type { LogConsumer, LogRecord, PartitionHandler } from "../ports.ts";
 
@@ -11,8 +13,6 @@ export interface KafkaConsumerOptions {
   maxWaitMs?: number;
   onError?: (err: unknown) => void;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * A consumer group member over Kafka with manual commits. Offsets are committed only as far as the
@@ -94,21 +94,29 @@ export class KafkaLogConsumer implements LogConsumer {
       value: m.value ? m.value.toString() : null,
       appendTime: Number(m.timestamp),
     }));
-    let backoff = 200;
-    for (;;) {
-      if (!isRunning() || isStale()) return;
-      try {
-        const safe = await this.handler.batch(batch.partition, records);
-        resolveOffset(batch.lastOffset());
-        await this.commit(batch.partition, safe);
-        await heartbeat();
-        return;
-      } catch (err) {
-        this.onError(err);
-        await sleep(backoff);
-        backoff = Math.min(backoff * 2, 5000);
-        await heartbeat();
-      }
+    const stopped = new Error("partition no longer owned");
+    try {
+      await retryWithBackoff(
+        async () => {
+          if (!isRunning() || isStale()) throw stopped;
+          const safe = await this.handler!.batch(batch.partition, records);
+          resolveOffset(batch.lastOffset());
+          await this.commit(batch.partition, safe);
+          await heartbeat();
+        },
+        {
+          shouldRetry: (err) => err !== stopped && isRunning() && !isStale(),
+          onRetry: async (err) => {
+            this.onError(classifyFailure(err) === "deterministic" ? new Error(`partition ${batch.partition} at ${records[0]!.offset}: a record cannot be handled and is retried (stalled): ${(err as Error).message}`) : err);
+            await heartbeat();
+          },
+        },
+      );
+    } catch (err) {
+      // Lost the partition or stopping: the next owner replays from the last commit. Otherwise (a
+      // heartbeat failed, e.g. a rebalance started) kafkajs gets the error and rejoins, as before.
+      if (err === stopped || !isRunning() || isStale()) return;
+      throw err;
     }
   }
 
