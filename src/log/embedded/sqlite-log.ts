@@ -4,14 +4,9 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { encodeForLog, type SaleEvent } from "../../domain/event.ts";
 import { fingerprintOf } from "../../ingest/fingerprint.ts";
+import { GroupCommit } from "../group-commit.ts";
 import { partitionFor } from "../partitioner.ts";
 import type { AppendResult, DeadLetterSink, IngestLog, LogRecord } from "../ports.ts";
-
-interface PendingAppend {
-  events: readonly SaleEvent[];
-  resolve: (r: AppendResult) => void;
-  reject: (e: Error) => void;
-}
 
 class ConflictingIds extends Error {
   constructor(readonly indexes: number[]) {
@@ -27,8 +22,7 @@ class ConflictingIds extends Error {
 export class SqliteLog implements IngestLog, DeadLetterSink {
   private readonly db: Database.Database;
   private readonly nextOffset: number[] = [];
-  private pending: PendingAppend[] = [];
-  private flushScheduled = false;
+  private readonly appends = new GroupCommit<readonly SaleEvent[], AppendResult>((requests) => this.commitAppends(requests));
   private closed = false;
   readonly appended = new EventEmitter();
 
@@ -107,13 +101,7 @@ export class SqliteLog implements IngestLog, DeadLetterSink {
 
   appendNew(events: readonly SaleEvent[]): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new Error("log is closed"));
-    return new Promise((resolve, reject) => {
-      this.pending.push({ events, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
+    return this.appends.submit(events);
   }
 
   /** Appends raw records as another producer would (tests, tools): no validation, no dedupe. */
@@ -133,20 +121,17 @@ export class SqliteLog implements IngestLog, DeadLetterSink {
     return offsets;
   }
 
-  private flush(): void {
-    this.flushScheduled = false;
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length === 0) return;
+  /** One transaction (one fsync) for every request of the group. */
+  private commitAppends(requests: readonly (readonly SaleEvent[])[]): AppendResult[] {
     const results: AppendResult[] = [];
     const before = this.nextOffset.slice();
     try {
       const at = this.now();
       this.db.transaction(() => {
-        for (const req of batch) {
+        for (const events of requests) {
           const mark = this.nextOffset.slice();
           try {
-            results.push(this.appendRequest(req.events, at));
+            results.push(this.appendRequest(events, at));
           } catch (err) {
             if (!(err instanceof ConflictingIds)) throw err;
             mark.forEach((o, p) => (this.nextOffset[p] = o));
@@ -156,11 +141,10 @@ export class SqliteLog implements IngestLog, DeadLetterSink {
       })();
     } catch (err) {
       before.forEach((o, p) => (this.nextOffset[p] = o));
-      for (const req of batch) req.reject(err as Error);
-      return;
+      throw err;
     }
-    batch.forEach((req, i) => req.resolve(results[i]!));
     this.appended.emit("append");
+    return results;
   }
 
   /** Appends one request's new events; throws ConflictingIds (rolling back its savepoint) when an id was taken with another payload. */
@@ -231,8 +215,8 @@ export class SqliteLog implements IngestLog, DeadLetterSink {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    if (this.pending.length) this.flush();
     this.closed = true;
+    await this.appends.settled();
     this.db.close();
   }
 }

@@ -1,6 +1,7 @@
 import { CompressionTypes, type Kafka, type Producer } from "kafkajs";
 import { encodeForLog, type SaleEvent } from "../../domain/event.ts";
 import { fingerprintOf } from "../../ingest/fingerprint.ts";
+import { GroupCommit } from "../group-commit.ts";
 import { partitionFor } from "../partitioner.ts";
 import { LogUnavailableError, type AppendResult, type IngestLog, type RecordedId, type SeenIds } from "../ports.ts";
 
@@ -8,8 +9,6 @@ interface Pending {
   events: readonly SaleEvent[];
   values: string[];
   bytes: number;
-  resolve: (r: AppendResult) => void;
-  reject: (err: unknown) => void;
 }
 
 /** Most record bytes per produce request: one record batch per partition must stay under the broker's message.max.bytes (1 MiB). */
@@ -25,8 +24,8 @@ export class KafkaIngestLog implements IngestLog {
   private lastSendOk = true;
   private broken = false;
   private closed = false;
-  private readonly queue: Pending[] = [];
-  private draining = false;
+  /** Requests that arrive while a send is in flight go out together in the next one. */
+  private readonly sends = new GroupCommit<Pending, AppendResult>((group) => this.appendGroup(group), { weight: (p) => p.bytes, maxWeight: MAX_GROUP_BYTES });
 
   constructor(
     private readonly kafka: Kafka,
@@ -69,34 +68,10 @@ export class KafkaIngestLog implements IngestLog {
   }
 
   appendNew(events: readonly SaleEvent[]): Promise<AppendResult> {
-    return new Promise<AppendResult>((resolve, reject) => {
-      const values = events.map(encodeForLog);
-      let bytes = 0;
-      for (const v of values) bytes += v.length;
-      this.queue.push({ events, values, bytes, resolve, reject });
-      if (!this.draining) void this.drain();
-    });
-  }
-
-  /** Group commit: requests that arrive while a send is in flight go out together in the next one. */
-  private async drain(): Promise<void> {
-    this.draining = true;
-    try {
-      while (this.queue.length) {
-        let n = 1;
-        let bytes = this.queue[0]!.bytes;
-        while (n < this.queue.length && bytes + this.queue[n]!.bytes <= MAX_GROUP_BYTES) bytes += this.queue[n++]!.bytes;
-        const group = this.queue.splice(0, n);
-        try {
-          const results = await this.appendGroup(group);
-          group.forEach((p, i) => p.resolve(results[i]!));
-        } catch (err) {
-          for (const p of group) p.reject(err);
-        }
-      }
-    } finally {
-      this.draining = false;
-    }
+    const values = events.map(encodeForLog);
+    let bytes = 0;
+    for (const v of values) bytes += v.length;
+    return this.sends.submit({ events, values, bytes });
   }
 
   private async appendGroup(group: readonly Pending[]): Promise<AppendResult[]> {
@@ -153,6 +128,7 @@ export class KafkaIngestLog implements IngestLog {
 
   async close(): Promise<void> {
     this.closed = true;
+    await this.sends.settled();
     await this.producer.disconnect();
   }
 }
