@@ -14,11 +14,19 @@ export interface KafkaConsumerOptions {
   onError?: (err: unknown) => void;
 }
 
+/** What a new assignment changes: partitions lost, gained, and the whole new set. */
+export function assignmentChange(before: ReadonlySet<number>, after: readonly number[]): { lost: number[]; gained: number[]; now: Set<number> } {
+  const now = new Set(after);
+  return { lost: [...before].filter((p) => !now.has(p)).sort((a, b) => a - b), gained: [...now].filter((p) => !before.has(p)).sort((a, b) => a - b), now };
+}
+
 /**
  * A consumer group member over Kafka with manual commits. Offsets are committed only as far as the
  * handler says is flushed. A failing batch (say, Cassandra down) is retried in place with backoff
- * while heartbeating, so the partition pauses instead of skipping. On rebalance the handler flushes
- * what it holds and the flushed offsets are committed before the partitions move.
+ * while heartbeating, so the partition pauses instead of skipping. On a rebalance the partitions this
+ * member keeps keep their state (actors, open windows); only the lost ones are flushed and stopped,
+ * and only the gained ones start. Kept partitions are fetched again from the committed offset;
+ * records the state already holds are skipped by their offsets.
  */
 export class KafkaLogConsumer implements LogConsumer {
   private readonly consumer: Consumer;
@@ -49,17 +57,13 @@ export class KafkaLogConsumer implements LogConsumer {
 
   async run(handler: PartitionHandler): Promise<void> {
     this.handler = handler;
-    const { GROUP_JOIN, REBALANCING, CRASH } = this.consumer.events;
-    this.consumer.on(REBALANCING, () => {
-      this.revoking = this.revoke([...this.assigned]);
-    });
+    const { GROUP_JOIN, CRASH } = this.consumer.events;
     this.consumer.on(GROUP_JOIN, (e) => {
-      const now = new Set(e.payload.memberAssignment[this.opts.topic] ?? []);
-      const lost = [...this.assigned].filter((p) => !now.has(p));
+      const { lost, gained, now } = assignmentChange(this.assigned, e.payload.memberAssignment[this.opts.topic] ?? []);
       this.assigned = now;
-      void this.revoking
-        .then(() => this.revoke(lost))
-        .then(() => handler.assigned([...now]))
+      this.revoking = this.revoking
+        .then(() => this.revoke(lost, { commit: false }))
+        .then(() => (gained.length ? handler.assigned(gained) : undefined))
         .catch(this.onError);
     });
     this.consumer.on(CRASH, (e) => this.onError(e.payload.error));
@@ -74,11 +78,16 @@ export class KafkaLogConsumer implements LogConsumer {
     });
   }
 
-  private async revoke(partitions: number[]): Promise<void> {
+  /**
+   * Flushes and stops the partitions' state. Commits only while this member still owns them
+   * (stopping): after a rebalance a lost partition may already be read and committed by its new
+   * owner, and a late commit from here could move its offset back.
+   */
+  private async revoke(partitions: number[], { commit }: { commit: boolean }): Promise<void> {
     if (!partitions.length || !this.handler) return;
     try {
       const safe = await this.handler.revoked(partitions);
-      for (const [p, o] of safe) await this.commit(p, o);
+      if (commit) for (const [p, o] of safe) await this.commit(p, o);
     } catch (err) {
       // The next owner replays from the last commit; row offsets make that exact.
       this.onError(err);
@@ -143,7 +152,8 @@ export class KafkaLogConsumer implements LogConsumer {
       } catch (err) {
         this.onError(err);
       }
-      await this.revoke([...this.assigned]);
+      await this.revoking;
+      await this.revoke([...this.assigned], { commit: true });
       await this.consumer.stop().catch(this.onError);
     }
     this.assigned.clear();
