@@ -14,7 +14,12 @@ export interface AppProcess {
 }
 
 /** Starts the real server (`tsx src/main.ts`) with these INTRADAY_* settings and waits until it listens. */
-export async function startApp(name: string, settings: Record<string, string>, timeoutMs = 120_000): Promise<AppProcess> {
+export async function startApp(
+  name: string,
+  settings: Record<string, string>,
+  onUnexpectedExit: (name: string, how: string, output: string) => void = () => undefined,
+  timeoutMs = 120_000,
+): Promise<AppProcess> {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("INTRADAY_")) env[k] = v;
   for (const [k, v] of Object.entries({ PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "warn", ...settings })) env[`INTRADAY_${k}`] = v;
@@ -22,9 +27,16 @@ export async function startApp(name: string, settings: Record<string, string>, t
   let out = "";
   child.stdout!.on("data", (d: Buffer) => (out = (out + d.toString()).slice(-200_000)));
   child.stderr!.on("data", (d: Buffer) => (out = (out + d.toString()).slice(-200_000)));
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  let stopping = false;
+  const exited = new Promise<void>((r) =>
+    child.once("exit", (code, signal) => {
+      if (!stopping) onUnexpectedExit(name, signal ? `signal ${signal}` : `exit code ${code}`, out.slice(-4000));
+      r();
+    }),
+  );
   const alive = () => child.exitCode === null && child.signalCode === null;
   const stop = async (signal: NodeJS.Signals) => {
+    stopping = true;
     if (alive()) child.kill(signal);
     await exited;
   };

@@ -108,8 +108,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const kafka = new Kafka({ clientId: "chaos", brokers: [conn.KAFKA_BROKERS!], logLevel: logLevel.NOTHING });
   const poison: { partition: number; offset: number; what: string }[] = [];
   let sending: Promise<void> = Promise.resolve();
+  const crashes: string[] = [];
+  const onExit = (name: string, how: string, output: string) => {
+    crashes.push(`${name} (${how})`);
+    o.log(`[chaos] instance ${name} exited unexpectedly (${how}); its last output:\n${output}`);
+    if (apps.a?.name === name) apps.a = null;
+    if (apps.b?.name === name) apps.b = null;
+  };
   try {
-    apps.a = await startApp("a", env);
+    apps.a = await startApp("a", env, onExit);
     note(`instance a started (${apps.a.url})`);
     sending = traffic.run({ batch: 20, workers: 3, pauseMs: 50 });
     await sleep(o.calmMs);
@@ -129,7 +136,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     apps.a = null;
     note("kill -9 of instance a while sending");
     await sleep(1000);
-    apps.a = await startApp("a", env);
+    apps.a = await startApp("a", env, onExit);
     note("instance a restarted");
     await sleep(o.calmMs);
 
@@ -142,7 +149,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       await sleep(o.calmMs);
     }
 
-    apps.b = await startApp("b", env);
+    apps.b = await startApp("b", env, onExit);
     note(`second instance b added (${apps.b.url})`);
     await sleep(o.secondInstanceMs);
     const b = apps.b;
@@ -206,6 +213,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
 
     const ready = await fetch(`${apps.a!.url}/readyz`).then((r) => r.json() as Promise<{ status: string; checks: Record<string, string> }>);
     checks.push({ name: "instance a ready, nothing stalled", ok: ready.status === "ready", detail: JSON.stringify(ready.checks) });
+    checks.push({ name: "no instance crashed", ok: crashes.length === 0, detail: crashes.length ? `exited unexpectedly: ${crashes.join(", ")}` : "only the injected kill -9 and the SIGTERM stopped an instance" });
   } catch (err) {
     checks.push({ name: "chaos run completed", ok: false, detail: (err as Error).message });
   } finally {

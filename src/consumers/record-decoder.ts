@@ -1,4 +1,6 @@
 import { decodeLogRecord, type SaleEvent } from "../domain/event.ts";
+import { partitionFor } from "../log/partitioner.ts";
+import type { LogRecord } from "../log/ports.ts";
 
 /** The instants every store can hold (PostgreSQL timestamptz written as ISO text, Cassandra timestamp, JS Date). */
 const EARLIEST_MS = Date.parse("0001-01-01T00:00:00.000Z");
@@ -34,4 +36,16 @@ export function decodeConsumedRecord(value: string | null): { ok: true; event: S
   if (!d.ok) return d;
   const problem = storableProblem(d.event);
   return problem ? { ok: false, reason: problem } : d;
+}
+
+/**
+ * `decodeConsumedRecord` plus the keying rule: a record on another partition than its store's is
+ * refused (the window group dead-letters it), so every group leaves out the same records.
+ */
+export function decodeRecordOnPartition(record: LogRecord, partitions: number): { ok: true; event: SaleEvent } | { ok: false; reason: string } {
+  const d = decodeConsumedRecord(record.value);
+  if (!d.ok) return d;
+  const home = partitionFor(d.event.storeId, partitions);
+  if (home !== record.partition) return { ok: false, reason: `store ${d.event.storeId} belongs to partition ${home}, not ${record.partition} (records must be keyed by storeId)` };
+  return d;
 }

@@ -90,7 +90,7 @@ export async function createRuntime(settings: Settings, adapters: Adapters, now:
         processor.startTicker(settings.TICK_INTERVAL_MS);
       }
       if (runsHistory) {
-        const handler = rawHistoryHandler(adapters.rawHistory, { deadLetters: adapters.deadLetters, onDeadLetter: () => metrics.deadLetters.inc() });
+        const handler = rawHistoryHandler(adapters.rawHistory, { partitions: settings.PARTITIONS, deadLetters: adapters.deadLetters, onDeadLetter: () => metrics.deadLetters.inc() });
         await adapters.rawHistoryConsumer.run(handler);
       }
       processing = runsWindows || runsHistory;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SqliteLog } from "../../src/log/embedded/sqlite-log.ts";
+import { partitionFor } from "../../src/log/partitioner.ts";
 import type { SqliteProjections } from "../../src/projections/embedded/sqlite-projections.ts";
 import { saleEvent, startEmbedded, waitFor, type TestApp } from "../support/embedded-app.ts";
 
@@ -23,18 +24,25 @@ describe("records no store can hold, written straight to the log (embedded)", ()
     const nul = record({ storeId, lines: [{ sku: "bad\u0000sku", quantity: 1, unitPriceMinor: 100 }] });
     const year0 = record({ storeId, occurredAt: "0000-01-01T00:00:00Z" });
     const good = saleEvent({ storeId, lines: [{ sku: "ok", quantity: 1, unitPriceMinor: 777 }] });
+    const home = partitionFor(storeId, t.settings.PARTITIONS);
     const [nulOffset, year0Offset, goodOffset] = log.appendRaw([
       { key: storeId, value: nul },
       { key: storeId, value: year0 },
       { key: storeId, value: JSON.stringify({ schemaVersion: 1, ...good }) },
     ]);
+    // Another store's event, keyed to this store's partition: neither counted nor kept in raw history.
+    const stranger = saleEvent({ storeId: "stranger-store", lines: [{ sku: "x", quantity: 1, unitPriceMinor: 5 }] });
+    const strangerPartition = (partitionFor("stranger-store", t.settings.PARTITIONS) + 1) % t.settings.PARTITIONS;
+    const [strangerOffset] = log.appendRaw([{ key: "stranger-store", value: JSON.stringify({ schemaVersion: 1, ...stranger }), partition: strangerPartition }]);
+    expect(home).toBeGreaterThanOrEqual(0);
     expect(goodOffset).toBe(year0Offset! + 1);
 
     const dead = await waitFor(async () => {
-      const d = log.deadLetters().filter((x) => x.offset === nulOffset || x.offset === year0Offset);
-      return d.length === 2 ? d : null;
+      const d = log.deadLetters().filter((x) => (x.partition === home && (x.offset === nulOffset || x.offset === year0Offset)) || (x.partition === strangerPartition && x.offset === strangerOffset));
+      return d.length === 3 ? d : null;
     });
-    const reasons = new Map(dead.map((d) => [d.offset, d.reason]));
+    const reasons = new Map(dead.filter((d) => d.partition === home).map((d) => [d.offset, d.reason]));
+    expect(dead.find((d) => d.partition === strangerPartition)!.reason).toMatch(/^store stranger-store belongs to partition \d+, not \d+ \(records must be keyed by storeId\)$/);
     expect(reasons.get(nulOffset!)).toBe("lines.0.sku contains U+0000, which PostgreSQL text and jsonb cannot store");
     expect(reasons.get(year0Offset!)).toMatch(/^occurredAt 0000-01-01T00:00:00Z is outside 0001-01-01/);
 
@@ -54,6 +62,9 @@ describe("records no store can hold, written straight to the log (embedded)", ()
       return lag.every((l) => l.committed === l.end) ? lag : null;
     });
     expect(committed.length).toBeGreaterThan(0);
+    // Raw history has read past the stranger record and left it out.
+    const after = await projections.eventsBetween(now - 120_000, now + 60_000);
+    expect(after.some((e) => e.event.eventId === stranger.eventId)).toBe(false);
     const ready = await t.runtime.app.inject({ url: "/readyz" });
     expect(ready.statusCode).toBe(200);
     expect(ready.json().checks.stalledPartitions).toBe("none");

@@ -1,20 +1,16 @@
 import type { LoggedEvent } from "../../domain/store-windows.ts";
 import type { DeadLetterSink, LogRecord, PartitionHandler } from "../../log/ports.ts";
 import type { RawHistoryStore, RawRecord, RawRecordSink } from "../../projections/ports.ts";
-import { failureReason } from "../failure-kind.ts";
-import { writeIsolatingFailures } from "../isolate-failures.ts";
-import { decodeConsumedRecord } from "../record-decoder.ts";
+import { batchWriterHandler } from "../batch-writer-handler.ts";
+import { decodeRecordOnPartition } from "../record-decoder.ts";
 
 export interface RawHistoryOptions {
+  /** Partitions of the log: a record on another partition than its store's is left out, as the window group leaves it out. */
+  partitions: number;
   /** Where records the store refuses for good go, with the reason. */
   deadLetters: DeadLetterSink;
   /** Counts each dead-lettered record (metrics). */
   onDeadLetter?: () => void;
-}
-
-interface Item<W> {
-  record: LogRecord;
-  row: W;
 }
 
 function hasRecordSink(store: RawHistoryStore): store is RawHistoryStore & RawRecordSink {
@@ -23,50 +19,32 @@ function hasRecordSink(store: RawHistoryStore): store is RawHistoryStore & RawRe
 
 /**
  * The raw-history consumer (its own consumer group): every readable event into raw history,
- * idempotent on eventId, committed after the insert. Unreadable or unstorable records are the
- * window consumer's to dead-letter; here they are skipped. A record the store refuses for a reason
- * of its own (a deterministic error) is isolated by splitting the batch, dead-lettered with the
- * store's reason, and the partition moves on; a transient failure fails the batch, which the
- * consumer retries with backoff.
+ * idempotent on eventId, committed after the insert. Unreadable, unstorable or wrongly keyed
+ * records are the window consumer's to dead-letter; here they are skipped (so raw history holds
+ * exactly what the totals count). A record the store refuses for a reason
+ * of its own is dead-lettered with the store's reason (see batchWriterHandler).
  */
 export function rawHistoryHandler(store: RawHistoryStore, opts: RawHistoryOptions): PartitionHandler {
-  const toItems = hasRecordSink(store) ? recordRows : eventRows;
-  const write = hasRecordSink(store)
-    ? async (items: readonly Item<RawRecord | LoggedEvent>[]) => void (await store.insertRecords(items.map((i) => i.row as RawRecord)))
-    : async (items: readonly Item<RawRecord | LoggedEvent>[]) => void (await store.insertEvents(items.map((i) => i.row as LoggedEvent)));
-  return {
-    async assigned() {},
-    async revoked() {
-      return new Map();
-    },
-    async batch(_partition: number, records: LogRecord[]): Promise<number> {
-      const refused = await writeIsolatingFailures<Item<RawRecord | LoggedEvent>>(toItems(records), write);
-      for (const { item, error } of refused) {
-        await opts.deadLetters.deadLetter(item.record, `raw history refused the record: ${failureReason(error)}`);
-        opts.onDeadLetter?.();
-      }
-      return records[records.length - 1]!.offset + 1;
-    },
-  };
-}
-
-function eventRows(records: readonly LogRecord[]): Item<LoggedEvent>[] {
-  const items: Item<LoggedEvent>[] = [];
-  for (const r of records) {
-    const d = decodeConsumedRecord(r.value);
-    if (d.ok) items.push({ record: r, row: { partition: r.partition, offset: r.offset, appendTime: r.appendTime, event: d.event } });
+  const common = { name: "raw history", deadLetters: opts.deadLetters, onDeadLetter: opts.onDeadLetter };
+  if (hasRecordSink(store)) {
+    // A store that keeps the log value as the body: no re-encoding.
+    return batchWriterHandler<RawRecord>({
+      ...common,
+      decode: (r: LogRecord) => {
+        const d = decodeRecordOnPartition(r, opts.partitions);
+        if (!d.ok) return null;
+        const e = d.event;
+        return { row: { eventId: e.eventId, storeId: e.storeId, occurredAtMs: e.occurredAtMs, partition: r.partition, offset: r.offset, appendTime: r.appendTime, body: r.value! } };
+      },
+      write: async (rows) => void (await store.insertRecords(rows)),
+    });
   }
-  return items;
-}
-
-/** For a store that keeps the log value as the body: no re-encoding. */
-function recordRows(records: readonly LogRecord[]): Item<RawRecord>[] {
-  const items: Item<RawRecord>[] = [];
-  for (const r of records) {
-    const d = decodeConsumedRecord(r.value);
-    if (!d.ok) continue;
-    const e = d.event;
-    items.push({ record: r, row: { eventId: e.eventId, storeId: e.storeId, occurredAtMs: e.occurredAtMs, partition: r.partition, offset: r.offset, appendTime: r.appendTime, body: r.value! } });
-  }
-  return items;
+  return batchWriterHandler<LoggedEvent>({
+    ...common,
+    decode: (r: LogRecord) => {
+      const d = decodeRecordOnPartition(r, opts.partitions);
+      return d.ok ? { row: { partition: r.partition, offset: r.offset, appendTime: r.appendTime, event: d.event } } : null;
+    },
+    write: async (rows) => void (await store.insertEvents(rows)),
+  });
 }
