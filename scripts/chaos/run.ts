@@ -1,11 +1,10 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { Kafka, logLevel, Partitioners } from "kafkajs";
 import pg from "pg";
-import { windowingOf } from "../../src/config/settings.ts";
+import { loadSettings, windowingOf } from "../../src/config/settings.ts";
 import { partitionFor } from "../../src/log/partitioner.ts";
 import { CassandraMinuteStore, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-store.ts";
 import { PgStore } from "../../src/projections/postgres/pg-store.ts";
-import { loadSettings } from "../../src/config/settings.ts";
 import { startApp, type AppProcess } from "./app-process.ts";
 import { checkCassandra, checkDeadLetters, checkPostgresMinutes, checkRawHistory, type Check } from "./checks.ts";
 import { connectionEnv, services, type ChaosStack } from "./stack.ts";
