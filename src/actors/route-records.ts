@@ -1,4 +1,4 @@
-import { decodeLogRecord } from "../domain/event.ts";
+import { decodeConsumedRecord } from "../consumers/record-decoder.ts";
 import type { LoggedEvent } from "../domain/store-windows.ts";
 import type { LogRecord } from "../log/ports.ts";
 
@@ -14,7 +14,7 @@ export function routeRecords(records: readonly LogRecord[], partition: number, p
   const byStore = new Map<string, LoggedEvent[]>();
   const rejected: RoutedRecords["rejected"] = [];
   for (const record of records) {
-    const decoded = decodeLogRecord(record.value);
+    const decoded = decodeConsumedRecord(record.value);
     if (!decoded.ok) {
       rejected.push({ record, reason: decoded.reason });
       continue;

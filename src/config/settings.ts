@@ -51,6 +51,7 @@ export const SETTINGS = {
     default: "all",
     help: "What this process runs besides the API: all consumers; api (none); processor (windows + history); windows; history (raw history only); analytics (minute changelog -> PostgreSQL only)",
   },
+  STALL_AFTER_MS: { schema: int(1000), default: "60000", help: "A partition with lag whose committed offset has not moved for this long is stalled (/readyz not ready)" },
   SHUTDOWN_TIMEOUT_MS: { schema: int(1000), default: "15000", help: "Graceful shutdown is forced after this long" },
   RECONCILE_LOOKBACK_MS: { schema: int(60_000), default: "7200000", help: "npm run reconcile: how far back from the newest settled minute each run looks" },
   RETENTION_RAW_DAYS: { schema: int(1).max(36_500), default: "90", help: "npm run retention: raw history older than this many days is deleted" },
@@ -65,7 +66,10 @@ const TOOLING_VARIABLES = new Set(
     "SERVICES_CACHE SERVICES_DIR SERVICES_PARALLEL STOP_TIMEOUT TEST_SERVICES " +
     "SUPERSET_ADMIN_USER SUPERSET_ADMIN_PASSWORD SUPERSET_PORT SUPERSET_PG_USER SUPERSET_PG_PASSWORD SUPERSET_PG_HOST SUPERSET_PG_ADMIN_DSN SUPERSET_WORKERS " +
     "SUPERSET_THREADS SUPERSET_START_TIMEOUT SUPERSET_HOME SUPERSET_SECRET_KEY SUPERSET_METADATA_URL SUPERSET_URL ANALYTICS_OUTAGE_SERVICES_DIR ANALYTICS_OUTAGE_PG_PORT " +
-    "AIRFLOW_PORT AIRFLOW_ADMIN_USER AIRFLOW_ADMIN_PASSWORD AIRFLOW_PARALLELISM AIRFLOW_START_TIMEOUT AIRFLOW_DB REPO PYTHON").split(" "),
+    "AIRFLOW_PORT AIRFLOW_ADMIN_USER AIRFLOW_ADMIN_PASSWORD AIRFLOW_PARALLELISM AIRFLOW_START_TIMEOUT AIRFLOW_DB REPO PYTHON " +
+    // the chaos run's own stack and the durations of its short test (scripts/chaos, test/cluster/chaos.spec.ts)
+    "CHAOS_SERVICES_DIR CHAOS_PG_PORT CHAOS_KAFKA_PORT CHAOS_KAFKA_CONTROLLER_PORT CHAOS_CASSANDRA_PORT CHAOS_CASSANDRA_STORAGE_PORT " +
+    "CHAOS_TEST CHAOS_CALM_S CHAOS_KAFKA_DOWN_S CHAOS_CASSANDRA_DOWN_S CHAOS_POSTGRES_DOWN_S CHAOS_SECOND_S CHAOS_CATCH_UP_S").split(" "),
 );
 
 type Key = keyof typeof SETTINGS;

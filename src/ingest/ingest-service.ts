@@ -1,5 +1,6 @@
 import { decodeEvent, fastPathDecode, type FieldIssue, type SaleEvent } from "../domain/event.ts";
-import { LogUnavailableError, type AppendResult, type IngestLog } from "../log/ports.ts";
+import { LogUnavailableError, type IngestLog } from "../log/ports.ts";
+import { fingerprintOf } from "./fingerprint.ts";
 
 /** The most issues one 400 answer lists; past it the work and the answer stay bounded. */
 export const MAX_LISTED_ISSUES = 100;
@@ -24,6 +25,26 @@ export class IngestValidationError extends Error {
   }
 }
 
+/**
+ * What became of a request: its new events appended (the others were duplicates: the same id with
+ * the same payload, i.e. a retry), or nothing appended because some event ids were already taken
+ * with a different payload (the idempotency-key rule).
+ */
+export type IngestResult =
+  | { kind: "appended"; accepted: number; duplicates: number }
+  | { kind: "conflict"; conflicts: { index: number; eventId: string }[] };
+
+interface Validated {
+  /** The events to append: one per event id. */
+  events: SaleEvent[];
+  /** For each of `events`, its index in the request. */
+  indexes: number[];
+  /** Per request index: the index in `events` of the first event with the same id. */
+  sameAs: (number | undefined)[];
+  /** Request indexes repeating an earlier event id of the request with another payload. */
+  conflictsInRequest: number[];
+}
+
 export interface IngestLimits {
   maxBatch: number;
   maxFutureSkewMs: number;
@@ -40,7 +61,7 @@ export class IngestService {
     private readonly now: () => number = Date.now,
   ) {}
 
-  validate(body: unknown): { events: SaleEvent[]; duplicatesInRequest: number } {
+  validate(body: unknown): Validated {
     const items = Array.isArray(body) ? body : [body];
     if (items.length === 0) throw new IngestValidationError([{ index: 0, path: "(body)", message: "the array of events is empty" }], "no events in the request");
     if (items.length > this.limits.maxBatch) {
@@ -52,9 +73,8 @@ export class IngestService {
     const issues: FieldIssue[] = [];
     let moreIssues = 0;
     let moreInvalidEvents = 0;
-    const events: SaleEvent[] = [];
-    const seen = new Set<string>();
-    let duplicatesInRequest = 0;
+    const out: Validated = { events: [], indexes: [], sameAs: [], conflictsInRequest: [] };
+    const first = new Map<string, { at: number; fingerprint: bigint | null }>();
     const latest = this.now() + this.limits.maxFutureSkewMs;
     items.forEach((item, index) => {
       if (issues.length >= MAX_LISTED_ISSUES) {
@@ -77,22 +97,40 @@ export class IngestService {
         return;
       }
       if (!r.ok) return;
-      if (seen.has(r.event.eventId)) {
-        duplicatesInRequest += 1;
+      const prior = first.get(r.event.eventId);
+      if (prior) {
+        // Fingerprints only when an id repeats within a request (rare): the log computes them anyway.
+        prior.fingerprint ??= fingerprintOf(out.events[prior.at]!);
+        if (fingerprintOf(r.event) !== prior.fingerprint) out.conflictsInRequest.push(index);
+        out.sameAs[index] = prior.at;
         return;
       }
-      seen.add(r.event.eventId);
-      events.push(r.event);
+      first.set(r.event.eventId, { at: out.events.length, fingerprint: null });
+      out.sameAs[index] = out.events.length;
+      out.events.push(r.event);
+      out.indexes.push(index);
     });
     if (issues.length) throw new IngestValidationError(issues, undefined, moreIssues, moreInvalidEvents);
-    return { events, duplicatesInRequest };
+    return out;
   }
 
-  async ingest(body: unknown): Promise<AppendResult> {
-    const { events, duplicatesInRequest } = this.validate(body);
+  /**
+   * Appends the request's new events. An event id seen before with the same payload is a duplicate
+   * (answered as success: a retry); with a different payload it is a conflict, and then nothing of
+   * the request is appended.
+   */
+  async ingest(body: unknown): Promise<IngestResult> {
+    const v = this.validate(body);
+    if (v.conflictsInRequest.length) return conflictResult(v.conflictsInRequest, v);
     // A closed log (e.g. during shutdown) is "unavailable" (503 + Retry-After), not an internal error.
     if (!this.log.isAvailable()) throw new LogUnavailableError("the event log is closed");
-    const r = await this.log.appendNew(events);
-    return { accepted: r.accepted, duplicates: r.duplicates + duplicatesInRequest };
+    const r = await this.log.appendNew(v.events);
+    if (r.conflicts.length) return conflictResult(r.conflicts.map((i) => v.indexes[i]!), v);
+    return { kind: "appended", accepted: r.accepted, duplicates: v.sameAs.length - r.accepted };
   }
+}
+
+function conflictResult(indexes: readonly number[], v: Validated): IngestResult {
+  const conflicts = [...new Set(indexes)].sort((a, b) => a - b).map((index) => ({ index, eventId: v.events[v.sameAs[index]!]!.eventId }));
+  return { kind: "conflict", conflicts };
 }

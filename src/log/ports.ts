@@ -13,9 +13,30 @@ export interface LogRecord {
 export interface AppendResult {
   accepted: number;
   duplicates: number;
+  /**
+   * Indexes (into the appended events) of event ids already accepted with a different payload. When
+   * there is any, nothing of that request was appended.
+   */
+  conflicts: number[];
 }
 
-/** The ingest side of the log: appends new events durably, skipping event ids it has already taken. */
+/** An event id and the fingerprint of its payload (see ingest/fingerprint.ts). */
+export interface RecordedId {
+  eventId: string;
+  fingerprint: bigint;
+}
+
+/** The ingest idempotency index: event ids already appended, with their payload fingerprints (PostgreSQL in the real stack). */
+export interface SeenIds {
+  /** The ids already appended before, with their fingerprint (null: recorded before fingerprints were kept). */
+  seen(ids: readonly string[]): Promise<Map<string, bigint | null>>;
+  remember(ids: readonly RecordedId[]): Promise<void>;
+}
+
+/**
+ * The ingest side of the log: appends new events durably, skipping event ids it has already taken
+ * with the same payload; a request with an id taken with another payload is not appended at all.
+ */
 export interface IngestLog {
   readonly partitions: number;
   appendNew(events: readonly SaleEvent[]): Promise<AppendResult>;

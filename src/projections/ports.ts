@@ -51,6 +51,24 @@ export interface RawHistoryStore {
   count(): Promise<number>;
 }
 
+/** A readable log record for raw history: the validated event's keys plus the record value as it is on the log. */
+export interface RawRecord {
+  eventId: string;
+  storeId: string;
+  occurredAtMs: number;
+  partition: number;
+  offset: number;
+  appendTime: number;
+  /** The log record's value, stored as-is (no re-encoding). */
+  body: string;
+}
+
+/** Optional capability of a raw-history store (the embedded one): insert records whose body is the log value. */
+export interface RawRecordSink {
+  /** Inserts, ignoring event ids already present; returns how many were new. */
+  insertRecords(records: readonly RawRecord[]): Promise<number>;
+}
+
 export function lateRecordOf(l: LateEvent): LateEventRecord {
   return {
     eventId: l.event.eventId,

@@ -5,9 +5,10 @@ import { storeDirectoryRoutes } from "../api/routes/store-directory.ts";
 import { LiveFeed } from "../api/live-feed.ts";
 import { liveFeedOptions } from "../api/live/live-feed-options.ts";
 import { windowingOf, type Settings } from "../config/settings.ts";
+import { rawHistoryHandler } from "../consumers/raw-history/raw-history-handler.ts";
+import { watchConsumers } from "../consumers/consumer-watch.ts";
 import { MINUTE_MS } from "../domain/time.ts";
 import { settledAt } from "../domain/windows.ts";
-import { rawHistoryHandler } from "../history/raw-history-handler.ts";
 import { IngestService } from "../ingest/ingest-service.ts";
 import { LiveView } from "../live/live-view.ts";
 import { createMetrics, type Metrics } from "../observability/metrics.ts";
@@ -28,6 +29,8 @@ export interface Runtime {
 export async function createRuntime(settings: Settings, adapters: Adapters, now: () => number = Date.now): Promise<Runtime> {
   const metrics = createMetrics();
   const windowing = windowingOf(settings);
+  const runsWindows = ["all", "processor", "windows"].includes(settings.ROLE);
+  const runsHistory = ["all", "processor", "history"].includes(settings.ROLE);
   const processor = new Processor(
     {
       minutes: adapters.minutes,
@@ -43,6 +46,9 @@ export async function createRuntime(settings: Settings, adapters: Adapters, now:
     },
     () => adapters.windowConsumer,
   );
+  const analytics = ["all", "analytics"].includes(settings.ROLE) ? adapters.analytics : undefined;
+  const watched = [...(runsWindows ? [adapters.windowConsumer] : []), ...(runsHistory ? [adapters.rawHistoryConsumer] : []), ...(analytics ? [analytics.consumer] : [])];
+  const watch = watchConsumers(watched, metrics, { stallAfterMs: settings.STALL_AFTER_MS, intervalMs: 2000 }, now);
   // The live view keeps a window a minute past the time it can still change.
   const horizon = settledAt(0, windowing) + MINUTE_MS;
   const liveView = new LiveView(adapters.ticksIn, horizon, now);
@@ -50,9 +56,6 @@ export async function createRuntime(settings: Settings, adapters: Adapters, now:
   const live = new LiveFeed(adapters.ticksIn, queries, metrics, liveFeedOptions(settings), now);
   const ingest = new IngestService(adapters.ingestLog, { maxBatch: settings.MAX_BATCH, maxFutureSkewMs: settings.MAX_FUTURE_SKEW_MS }, now);
   let processing = false;
-  const runsWindows = ["all", "processor", "windows"].includes(settings.ROLE);
-  const runsHistory = ["all", "processor", "history"].includes(settings.ROLE);
-  const analytics = ["all", "analytics"].includes(settings.ROLE) ? adapters.analytics : undefined;
   const app = await buildApp({
     settings,
     ingest,
@@ -66,6 +69,7 @@ export async function createRuntime(settings: Settings, adapters: Adapters, now:
         const checks: Record<string, string> = await adapters.health().catch((e: Error) => ({ adapters: `error: ${e.message}` }));
         const processes = runsWindows || runsHistory || analytics !== undefined;
         checks.processing = processes ? (processing ? "running" : "stopped") : "not in this instance (INTRADAY_ROLE=api)";
+        if (processes) checks.stalledPartitions = watch.readiness();
         const ready = (processing || !processes) && Object.values(checks).every((v) => !v.startsWith("error") && v !== "closed" && v !== "down");
         return { ready, checks };
       },
@@ -86,11 +90,6 @@ export async function createRuntime(settings: Settings, adapters: Adapters, now:
     } catch {
       /* drift is best effort (the table appears with migration 003) */
     }
-    try {
-      for (const l of await adapters.windowConsumer.lag()) metrics.consumerLag.set(Math.max(0, l.end - l.committed), { partition: l.partition });
-    } catch {
-      /* lag is best effort */
-    }
   }, 2000);
   lagTimer.unref();
 
@@ -104,12 +103,16 @@ export async function createRuntime(settings: Settings, adapters: Adapters, now:
         await adapters.windowConsumer.run(processor);
         processor.startTicker(settings.TICK_INTERVAL_MS);
       }
-      if (runsHistory) await adapters.rawHistoryConsumer.run(rawHistoryHandler(adapters.rawHistory));
+      if (runsHistory) {
+        const handler = rawHistoryHandler(adapters.rawHistory, { partitions: settings.PARTITIONS, deadLetters: adapters.deadLetters, onDeadLetter: () => metrics.deadLetters.inc() });
+        await adapters.rawHistoryConsumer.run(handler);
+      }
       if (analytics) await analytics.consumer.run(analytics.handler);
       processing = runsWindows || runsHistory || analytics !== undefined;
     },
     async stop() {
       clearInterval(lagTimer);
+      watch.stop();
       live.close();
       await app.close();
       processing = false;

@@ -93,8 +93,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: AppDeps): Promise
     },
     async (req, reply) => {
       try {
-        // Widened on purpose: the ingest service returns the conflict case once the log keeps fingerprints.
-        const outcome = (await deps.ingest.ingest(req.body)) as IngestOutcome;
+        const outcome: IngestOutcome = await deps.ingest.ingest(req.body);
         if (outcome.kind === "conflict") throw eventIdConflict(outcome.conflicts);
         metrics.ingestEvents.inc({ result: "accepted" }, outcome.accepted);
         if (outcome.duplicates) metrics.ingestEvents.inc({ result: "duplicate" }, outcome.duplicates);

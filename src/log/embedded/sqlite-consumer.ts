@@ -1,3 +1,4 @@
+import { retryWithBackoff } from "../../consumers/retry.ts";
 import type { LogConsumer, PartitionHandler } from "../ports.ts";
 import type { SqliteLog } from "./sqlite-log.ts";
 
@@ -25,32 +26,16 @@ export class SqliteConsumer implements LogConsumer {
     this.running = true;
     this.log.appended.on("append", this.onAppend);
     this.loop = (async () => {
-      let backoff = 0;
       while (this.running) {
-        let progressed = false;
-        // Every partition with records is handled concurrently, as a Kafka consumer hands over the
-        // partitions of one poll: their projection writes then share one group-committed transaction.
-        const outcomes = await Promise.allSettled(
-          partitions.map(async (p) => {
-            if (!this.running) return;
-            const records = this.log.read(p, position[p]!, this.maxBatch);
-            if (records.length === 0) return;
-            const safe = await handler.batch(p, records);
-            position[p] = records[records.length - 1]!.offset + 1;
-            this.log.commit(this.groupId, p, safe);
-            progressed = true;
-          }),
-        );
-        const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
-        if (failed) {
-          this.onError(failed.reason);
-          // Positions are not advanced past a failed batch: it is handed over again (replay-safe).
-          backoff = Math.min(backoff ? backoff * 2 : 200, 5000);
-          await new Promise((r) => setTimeout(r, backoff));
-          continue;
-        }
-        backoff = 0;
-        if (!progressed) await new Promise<void>((r) => {
+        // A failed batch keeps its position: it is handed over again after the backoff (replay-safe).
+        const progressed = await retryWithBackoff(() => this.pass(handler, partitions, position), {
+          shouldRetry: () => this.running,
+          onRetry: (err) => this.onError(err),
+        }).catch((err: unknown) => {
+          if (this.running) throw err;
+          return true;
+        });
+        if (!progressed && this.running) await new Promise<void>((r) => {
           const t = setTimeout(() => { this.wake = null; r(); }, 250);
           this.wake = () => { clearTimeout(t); this.wake = null; r(); };
         });
@@ -58,6 +43,29 @@ export class SqliteConsumer implements LogConsumer {
       const safe = await handler.revoked(partitions);
       for (const [p, o] of safe) this.log.commit(this.groupId, p, o);
     })();
+  }
+
+  /**
+   * Every partition with records is handled concurrently, as a Kafka consumer hands over the
+   * partitions of one poll: their projection writes then share one group-committed transaction.
+   * Throws the first failure after every partition has settled; says whether any made progress.
+   */
+  private async pass(handler: PartitionHandler, partitions: number[], position: number[]): Promise<boolean> {
+    let progressed = false;
+    const outcomes = await Promise.allSettled(
+      partitions.map(async (p) => {
+        if (!this.running) return;
+        const records = this.log.read(p, position[p]!, this.maxBatch);
+        if (records.length === 0) return;
+        const safe = await handler.batch(p, records);
+        position[p] = records[records.length - 1]!.offset + 1;
+        this.log.commit(this.groupId, p, safe);
+        progressed = true;
+      }),
+    );
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+    if (failed) throw failed.reason;
+    return progressed;
   }
 
   async commit(partition: number, offset: number): Promise<void> {

@@ -3,13 +3,15 @@ import { EventEmitter } from "node:events";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { encodeForLog, type SaleEvent } from "../../domain/event.ts";
+import { fingerprintOf } from "../../ingest/fingerprint.ts";
+import { GroupCommit } from "../group-commit.ts";
 import { partitionFor } from "../partitioner.ts";
 import type { AppendResult, DeadLetterSink, IngestLog, LogRecord } from "../ports.ts";
 
-interface PendingAppend {
-  events: readonly SaleEvent[];
-  resolve: (r: AppendResult) => void;
-  reject: (e: Error) => void;
+class ConflictingIds extends Error {
+  constructor(readonly indexes: number[]) {
+    super("event id(s) taken with another payload");
+  }
 }
 
 /**
@@ -20,12 +22,13 @@ interface PendingAppend {
 export class SqliteLog implements IngestLog, DeadLetterSink {
   private readonly db: Database.Database;
   private readonly nextOffset: number[] = [];
-  private pending: PendingAppend[] = [];
-  private flushScheduled = false;
+  private readonly appends = new GroupCommit<readonly SaleEvent[], AppendResult>((requests) => this.commitAppends(requests));
   private closed = false;
   readonly appended = new EventEmitter();
 
   private readonly insertId: Database.Statement;
+  private readonly idFingerprint: Database.Statement;
+  private readonly appendRequest: (events: readonly SaleEvent[], at: number) => AppendResult;
   private readonly insertRecord: Database.Statement;
   private readonly readRange: Database.Statement;
   private readonly getCommitted: Database.Statement;
@@ -65,12 +68,18 @@ export class SqliteLog implements IngestLog, DeadLetterSink {
       );
     }
     if (!stored) this.db.prepare("INSERT INTO meta (key, value) VALUES ('partitions', ?)").run(String(partitions));
+    // Payload fingerprints of ingested ids (8 bytes each); null for ids recorded by an older version.
+    const idColumns = this.db.prepare("SELECT name FROM pragma_table_info('ingest_ids')").all() as { name: string }[];
+    if (!idColumns.some((c) => c.name === "fp")) this.db.exec("ALTER TABLE ingest_ids ADD COLUMN fp INTEGER");
     const maxStmt = this.db.prepare("SELECT MAX(offset) AS m FROM records WHERE partition = ?");
     for (let p = 0; p < partitions; p++) {
       const row = maxStmt.get(p) as { m: number | null };
       this.nextOffset.push(row.m === null ? 0 : row.m + 1);
     }
-    this.insertId = this.db.prepare("INSERT OR IGNORE INTO ingest_ids (event_id) VALUES (?)");
+    this.insertId = this.db.prepare("INSERT OR IGNORE INTO ingest_ids (event_id, fp) VALUES (?, ?)");
+    this.idFingerprint = this.db.prepare("SELECT fp FROM ingest_ids WHERE event_id = ?").safeIntegers(true);
+    // Nested in the flush transaction, so a savepoint: a request with a conflict leaves no trace.
+    this.appendRequest = this.db.transaction((events: readonly SaleEvent[], at: number) => this.appendOne(events, at));
     this.insertRecord = this.db.prepare("INSERT INTO records (partition, offset, key, value, append_time) VALUES (?, ?, ?, ?, ?)");
     this.readRange = this.db.prepare(
       "SELECT partition, offset, key, value, append_time AS appendTime FROM records WHERE partition = ? AND offset >= ? ORDER BY offset LIMIT ?",
@@ -92,13 +101,7 @@ export class SqliteLog implements IngestLog, DeadLetterSink {
 
   appendNew(events: readonly SaleEvent[]): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new Error("log is closed"));
-    return new Promise((resolve, reject) => {
-      this.pending.push({ events, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
+    return this.appends.submit(events);
   }
 
   /** Appends raw records as another producer would (tests, tools): no validation, no dedupe. */
@@ -118,40 +121,53 @@ export class SqliteLog implements IngestLog, DeadLetterSink {
     return offsets;
   }
 
-  private flush(): void {
-    this.flushScheduled = false;
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length === 0) return;
+  /** One transaction (one fsync) for every request of the group. */
+  private commitAppends(requests: readonly (readonly SaleEvent[])[]): AppendResult[] {
     const results: AppendResult[] = [];
     const before = this.nextOffset.slice();
     try {
       const at = this.now();
       this.db.transaction(() => {
-        for (const req of batch) {
-          let accepted = 0;
-          let duplicates = 0;
-          for (const e of req.events) {
-            if (this.insertId.run(e.eventId).changes === 0) {
-              duplicates += 1;
-              continue;
-            }
-            const p = partitionFor(e.storeId, this.partitions);
-            const offset = this.nextOffset[p]!;
-            this.insertRecord.run(p, offset, e.storeId, encodeForLog(e), at);
-            this.nextOffset[p] = offset + 1;
-            accepted += 1;
+        for (const events of requests) {
+          const mark = this.nextOffset.slice();
+          try {
+            results.push(this.appendRequest(events, at));
+          } catch (err) {
+            if (!(err instanceof ConflictingIds)) throw err;
+            mark.forEach((o, p) => (this.nextOffset[p] = o));
+            results.push({ accepted: 0, duplicates: 0, conflicts: err.indexes });
           }
-          results.push({ accepted, duplicates });
         }
       })();
     } catch (err) {
       before.forEach((o, p) => (this.nextOffset[p] = o));
-      for (const req of batch) req.reject(err as Error);
-      return;
+      throw err;
     }
-    batch.forEach((req, i) => req.resolve(results[i]!));
     this.appended.emit("append");
+    return results;
+  }
+
+  /** Appends one request's new events; throws ConflictingIds (rolling back its savepoint) when an id was taken with another payload. */
+  private appendOne(events: readonly SaleEvent[], at: number): AppendResult {
+    let accepted = 0;
+    let duplicates = 0;
+    const conflicts: number[] = [];
+    events.forEach((e, i) => {
+      const fp = fingerprintOf(e);
+      if (this.insertId.run(e.eventId, fp).changes === 0) {
+        const known = (this.idFingerprint.get(e.eventId) as { fp: bigint | null } | undefined)?.fp ?? null;
+        if (known !== null && known !== fp) conflicts.push(i);
+        else duplicates += 1;
+        return;
+      }
+      const p = partitionFor(e.storeId, this.partitions);
+      const offset = this.nextOffset[p]!;
+      this.insertRecord.run(p, offset, e.storeId, encodeForLog(e), at);
+      this.nextOffset[p] = offset + 1;
+      accepted += 1;
+    });
+    if (conflicts.length) throw new ConflictingIds(conflicts);
+    return { accepted, duplicates, conflicts: [] };
   }
 
   read(partition: number, fromOffset: number, max: number): LogRecord[] {
@@ -199,8 +215,8 @@ export class SqliteLog implements IngestLog, DeadLetterSink {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    if (this.pending.length) this.flush();
     this.closed = true;
+    await this.appends.settled();
     this.db.close();
   }
 }

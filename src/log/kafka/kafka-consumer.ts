@@ -1,4 +1,6 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka } from "kafkajs";
+import { classifyFailure } from "../../consumers/failure-kind.ts";
+import { retryWithBackoff } from "../../consumers/retry.ts";
 import { throttledErrors } from "../../observability/throttled-log.ts";
 import type { LogConsumer, LogRecord, PartitionHandler } from "../ports.ts";
 
@@ -12,13 +14,19 @@ export interface KafkaConsumerOptions {
   onError?: (err: unknown) => void;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** What a new assignment changes: partitions lost, gained, and the whole new set. */
+export function assignmentChange(before: ReadonlySet<number>, after: readonly number[]): { lost: number[]; gained: number[]; now: Set<number> } {
+  const now = new Set(after);
+  return { lost: [...before].filter((p) => !now.has(p)).sort((a, b) => a - b), gained: [...now].filter((p) => !before.has(p)).sort((a, b) => a - b), now };
+}
 
 /**
  * A consumer group member over Kafka with manual commits. Offsets are committed only as far as the
  * handler says is flushed. A failing batch (say, Cassandra down) is retried in place with backoff
- * while heartbeating, so the partition pauses instead of skipping. On rebalance the handler flushes
- * what it holds and the flushed offsets are committed before the partitions move.
+ * while heartbeating, so the partition pauses instead of skipping. On a rebalance the partitions this
+ * member keeps keep their state (actors, open windows); only the lost ones are flushed and stopped,
+ * and only the gained ones start. Kept partitions are fetched again from the committed offset;
+ * records the state already holds are skipped by their offsets.
  */
 export class KafkaLogConsumer implements LogConsumer {
   private readonly consumer: Consumer;
@@ -49,17 +57,13 @@ export class KafkaLogConsumer implements LogConsumer {
 
   async run(handler: PartitionHandler): Promise<void> {
     this.handler = handler;
-    const { GROUP_JOIN, REBALANCING, CRASH } = this.consumer.events;
-    this.consumer.on(REBALANCING, () => {
-      this.revoking = this.revoke([...this.assigned]);
-    });
+    const { GROUP_JOIN, CRASH } = this.consumer.events;
     this.consumer.on(GROUP_JOIN, (e) => {
-      const now = new Set(e.payload.memberAssignment[this.opts.topic] ?? []);
-      const lost = [...this.assigned].filter((p) => !now.has(p));
+      const { lost, gained, now } = assignmentChange(this.assigned, e.payload.memberAssignment[this.opts.topic] ?? []);
       this.assigned = now;
-      void this.revoking
-        .then(() => this.revoke(lost))
-        .then(() => handler.assigned([...now]))
+      this.revoking = this.revoking
+        .then(() => this.revoke(lost, { commit: false }))
+        .then(() => (gained.length ? handler.assigned(gained) : undefined))
         .catch(this.onError);
     });
     this.consumer.on(CRASH, (e) => this.onError(e.payload.error));
@@ -74,11 +78,16 @@ export class KafkaLogConsumer implements LogConsumer {
     });
   }
 
-  private async revoke(partitions: number[]): Promise<void> {
+  /**
+   * Flushes and stops the partitions' state. Commits only while this member still owns them
+   * (stopping): after a rebalance a lost partition may already be read and committed by its new
+   * owner, and a late commit from here could move its offset back.
+   */
+  private async revoke(partitions: number[], { commit }: { commit: boolean }): Promise<void> {
     if (!partitions.length || !this.handler) return;
     try {
       const safe = await this.handler.revoked(partitions);
-      for (const [p, o] of safe) await this.commit(p, o);
+      if (commit) for (const [p, o] of safe) await this.commit(p, o);
     } catch (err) {
       // The next owner replays from the last commit; row offsets make that exact.
       this.onError(err);
@@ -94,21 +103,29 @@ export class KafkaLogConsumer implements LogConsumer {
       value: m.value ? m.value.toString() : null,
       appendTime: Number(m.timestamp),
     }));
-    let backoff = 200;
-    for (;;) {
-      if (!isRunning() || isStale()) return;
-      try {
-        const safe = await this.handler.batch(batch.partition, records);
-        resolveOffset(batch.lastOffset());
-        await this.commit(batch.partition, safe);
-        await heartbeat();
-        return;
-      } catch (err) {
-        this.onError(err);
-        await sleep(backoff);
-        backoff = Math.min(backoff * 2, 5000);
-        await heartbeat();
-      }
+    const stopped = new Error("partition no longer owned");
+    try {
+      await retryWithBackoff(
+        async () => {
+          if (!isRunning() || isStale()) throw stopped;
+          const safe = await this.handler!.batch(batch.partition, records);
+          resolveOffset(batch.lastOffset());
+          await this.commit(batch.partition, safe);
+          await heartbeat();
+        },
+        {
+          shouldRetry: (err) => err !== stopped && isRunning() && !isStale(),
+          onRetry: async (err) => {
+            this.onError(classifyFailure(err) === "deterministic" ? new Error(`partition ${batch.partition} at ${records[0]!.offset}: a record cannot be handled and is retried (stalled): ${(err as Error).message}`) : err);
+            await heartbeat();
+          },
+        },
+      );
+    } catch (err) {
+      // Lost the partition or stopping: the next owner replays from the last commit. Otherwise (a
+      // heartbeat failed, e.g. a rebalance started) kafkajs gets the error and rejoins, as before.
+      if (err === stopped || !isRunning() || isStale()) return;
+      throw err;
     }
   }
 
@@ -135,7 +152,8 @@ export class KafkaLogConsumer implements LogConsumer {
       } catch (err) {
         this.onError(err);
       }
-      await this.revoke([...this.assigned]);
+      await this.revoking;
+      await this.revoke([...this.assigned], { commit: true });
       await this.consumer.stop().catch(this.onError);
     }
     this.assigned.clear();

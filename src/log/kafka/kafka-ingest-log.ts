@@ -1,21 +1,14 @@
 import { CompressionTypes, type Kafka, type Producer } from "kafkajs";
 import { encodeForLog, type SaleEvent } from "../../domain/event.ts";
+import { fingerprintOf } from "../../ingest/fingerprint.ts";
+import { GroupCommit } from "../group-commit.ts";
 import { partitionFor } from "../partitioner.ts";
-import { LogUnavailableError, type AppendResult, type IngestLog } from "../ports.ts";
-
-/** Remembers which event ids ingest has already appended (PostgreSQL in the real stack). */
-export interface SeenIds {
-  /** The subset of ids already appended before. */
-  seen(ids: readonly string[]): Promise<Set<string>>;
-  remember(ids: readonly string[]): Promise<void>;
-}
+import { LogUnavailableError, type AppendResult, type IngestLog, type RecordedId, type SeenIds } from "../ports.ts";
 
 interface Pending {
   events: readonly SaleEvent[];
   values: string[];
   bytes: number;
-  resolve: (r: AppendResult) => void;
-  reject: (err: unknown) => void;
 }
 
 /** Most record bytes per produce request: one record batch per partition must stay under the broker's message.max.bytes (1 MiB). */
@@ -31,8 +24,8 @@ export class KafkaIngestLog implements IngestLog {
   private lastSendOk = true;
   private broken = false;
   private closed = false;
-  private readonly queue: Pending[] = [];
-  private draining = false;
+  /** Requests that arrive while a send is in flight go out together in the next one. */
+  private readonly sends = new GroupCommit<Pending, AppendResult>((group) => this.appendGroup(group), { weight: (p) => p.bytes, maxWeight: MAX_GROUP_BYTES });
 
   constructor(
     private readonly kafka: Kafka,
@@ -75,58 +68,44 @@ export class KafkaIngestLog implements IngestLog {
   }
 
   appendNew(events: readonly SaleEvent[]): Promise<AppendResult> {
-    return new Promise<AppendResult>((resolve, reject) => {
-      const values = events.map(encodeForLog);
-      let bytes = 0;
-      for (const v of values) bytes += v.length;
-      this.queue.push({ events, values, bytes, resolve, reject });
-      if (!this.draining) void this.drain();
-    });
-  }
-
-  /** Group commit: requests that arrive while a send is in flight go out together in the next one. */
-  private async drain(): Promise<void> {
-    this.draining = true;
-    try {
-      while (this.queue.length) {
-        let n = 1;
-        let bytes = this.queue[0]!.bytes;
-        while (n < this.queue.length && bytes + this.queue[n]!.bytes <= MAX_GROUP_BYTES) bytes += this.queue[n++]!.bytes;
-        const group = this.queue.splice(0, n);
-        try {
-          const results = await this.appendGroup(group);
-          group.forEach((p, i) => p.resolve(results[i]!));
-        } catch (err) {
-          for (const p of group) p.reject(err);
-        }
-      }
-    } finally {
-      this.draining = false;
-    }
+    const values = events.map(encodeForLog);
+    let bytes = 0;
+    for (const v of values) bytes += v.length;
+    return this.sends.submit({ events, values, bytes });
   }
 
   private async appendGroup(group: readonly Pending[]): Promise<AppendResult[]> {
-    let seen = new Set<string>();
+    let seen = new Map<string, bigint | null>();
     try {
       seen = await this.seenIds.seen(group.flatMap((p) => p.events.map((e) => e.eventId)));
     } catch (err) {
       this.onWarning(`ingest dedupe index unavailable, appending without it (processing still dedupes): ${(err as Error).message}`);
     }
     const results: AppendResult[] = [];
-    const freshIds: string[] = [];
+    const fresh: RecordedId[] = [];
     const messages: { key: string; value: string; partition: number; timestamp: string }[] = [];
     const timestamp = String(Date.now());
     for (const p of group) {
+      const fingerprints = p.events.map(fingerprintOf);
+      const conflicts: number[] = [];
+      p.events.forEach((e, i) => {
+        const known = seen.get(e.eventId);
+        if (known !== undefined && known !== null && known !== fingerprints[i]) conflicts.push(i);
+      });
+      if (conflicts.length) {
+        results.push({ accepted: 0, duplicates: 0, conflicts });
+        continue;
+      }
       let accepted = 0;
       p.events.forEach((e, i) => {
         // Seen before, or appended by an earlier request of this group: a duplicate, as if the requests had come one after the other.
         if (seen.has(e.eventId)) return;
-        seen.add(e.eventId);
-        freshIds.push(e.eventId);
+        seen.set(e.eventId, fingerprints[i]!);
+        fresh.push({ eventId: e.eventId, fingerprint: fingerprints[i]! });
         messages.push({ key: e.storeId, value: p.values[i]!, partition: partitionFor(e.storeId, this.partitions), timestamp });
         accepted++;
       });
-      results.push({ accepted, duplicates: p.events.length - accepted });
+      results.push({ accepted, duplicates: p.events.length - accepted, conflicts: [] });
     }
     if (messages.length) {
       try {
@@ -139,7 +118,7 @@ export class KafkaIngestLog implements IngestLog {
         throw new LogUnavailableError(`Kafka did not acknowledge the append: ${(err as Error).message}`, 5);
       }
       try {
-        await this.seenIds.remember(freshIds);
+        await this.seenIds.remember(fresh);
       } catch (err) {
         this.onWarning(`could not record ingested event ids (retries will be deduped by processing): ${(err as Error).message}`);
       }
@@ -149,6 +128,7 @@ export class KafkaIngestLog implements IngestLog {
 
   async close(): Promise<void> {
     this.closed = true;
+    await this.sends.settled();
     await this.producer.disconnect();
   }
 }

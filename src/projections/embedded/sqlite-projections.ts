@@ -5,8 +5,7 @@ import { decodeLogRecord, encodeForLog, type SaleEvent } from "../../domain/even
 import type { MinuteRow } from "../../domain/minute-row.ts";
 import type { PartitionTotalsRow } from "../../domain/partition-totals.ts";
 import type { LateEvent, LoggedEvent, WindowKey } from "../../domain/store-windows.ts";
-import type { RawRecord, RawRecordSink } from "../../history/raw-history-handler.ts";
-import { lateRecordOf, type LateEventRecord, type LateEventStore, type MinuteStore, type RawHistoryStore } from "../ports.ts";
+import { lateRecordOf, type LateEventRecord, type LateEventStore, type MinuteStore, type RawHistoryStore, type RawRecord, type RawRecordSink } from "../ports.ts";
 
 const ROW_COLUMNS =
   "store_id AS storeId, minute, currency, sale_count AS saleCount, refund_count AS refundCount, gross_minor AS grossMinor, " +

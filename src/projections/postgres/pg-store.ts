@@ -2,7 +2,7 @@ import type { Pool } from "pg";
 import type { SaleEvent } from "../../domain/event.ts";
 import { netMinor, type MinuteRow } from "../../domain/minute-row.ts";
 import type { LateEvent, LoggedEvent } from "../../domain/store-windows.ts";
-import type { SeenIds } from "../../log/kafka/kafka-ingest-log.ts";
+import type { RecordedId, SeenIds } from "../../log/ports.ts";
 import { lateRecordOf, type LateEventRecord, type LateEventStore, type RawHistoryStore } from "../ports.ts";
 
 /** PostgreSQL: raw history, late events, the ingest id index, and the minute mirror Superset reads. */
@@ -93,15 +93,21 @@ export class PgStore implements RawHistoryStore, LateEventStore, SeenIds {
     }));
   }
 
-  async seen(ids: readonly string[]): Promise<Set<string>> {
-    if (!ids.length) return new Set();
-    const r = await this.pool.query<{ event_id: string }>("SELECT event_id FROM ingest_event_ids WHERE event_id = ANY($1::uuid[])", [ids]);
-    return new Set(r.rows.map((x) => x.event_id));
+  async seen(ids: readonly string[]): Promise<Map<string, bigint | null>> {
+    if (!ids.length) return new Map();
+    const r = await this.pool.query<{ event_id: string; fingerprint: string | null }>(
+      "SELECT event_id, fingerprint FROM ingest_event_ids WHERE event_id = ANY($1::uuid[])",
+      [ids],
+    );
+    return new Map(r.rows.map((x) => [x.event_id, x.fingerprint === null ? null : BigInt(x.fingerprint)]));
   }
 
-  async remember(ids: readonly string[]): Promise<void> {
+  async remember(ids: readonly RecordedId[]): Promise<void> {
     if (!ids.length) return;
-    await this.pool.query("INSERT INTO ingest_event_ids (event_id) SELECT unnest($1::uuid[]) ON CONFLICT DO NOTHING", [ids]);
+    await this.pool.query("INSERT INTO ingest_event_ids (event_id, fingerprint) SELECT * FROM unnest($1::uuid[], $2::bigint[]) ON CONFLICT DO NOTHING", [
+      ids.map((i) => i.eventId),
+      ids.map((i) => i.fingerprint.toString()),
+    ]);
   }
 
   /** Mirrors minute rows for Superset; never moves a row backwards. */

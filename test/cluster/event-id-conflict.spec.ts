@@ -1,0 +1,42 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { saleEvent } from "../support/embedded-app.ts";
+import { isolatedEnv, startClusterApp } from "./support.ts";
+
+type App = Awaited<ReturnType<typeof startClusterApp>>;
+
+describe("the same eventId with a different payload, on the real stack (PostgreSQL fingerprints)", () => {
+  let app: App;
+  let env: Record<string, string>;
+  let drop: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ env, drop } = await isolatedEnv(2));
+    app = await startClusterApp(env);
+  });
+  afterAll(async () => {
+    await app?.runtime.stop();
+    await drop?.();
+  });
+
+  const post = (body: unknown) => app.runtime.app.inject({ method: "POST", url: "/v1/sales", payload: body as object });
+
+  it("is a 409 with a stable code; the same payload stays a duplicate; nothing of the refused request is appended", async () => {
+    const e = saleEvent({ storeId: "conflict-store" });
+    expect((await post(e)).json()).toEqual({ accepted: 1, duplicates: 0 });
+    expect((await post(e)).json()).toEqual({ accepted: 0, duplicates: 1 });
+    const fresh = saleEvent({ storeId: "conflict-store" });
+    const res = await post([fresh, { ...e, currency: "USD" }]);
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toMatchObject({ code: "INTRADAY_EVENT_ID_CONFLICT", issues: [{ index: 1, path: "eventId" }] });
+    expect((await post(fresh)).json()).toEqual({ accepted: 1, duplicates: 0 });
+
+    const pool = new pg.Pool({ connectionString: env.PG_URL, max: 1 });
+    try {
+      const r = await pool.query("SELECT fingerprint FROM ingest_event_ids WHERE event_id = $1", [e.eventId]);
+      expect(r.rows[0].fingerprint).toMatch(/^-?\d+$/);
+    } finally {
+      await pool.end();
+    }
+  });
+});

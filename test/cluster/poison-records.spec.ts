@@ -1,0 +1,107 @@
+import { Kafka, logLevel } from "kafkajs";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeLogRecord } from "../../src/domain/event.ts";
+import type { LoggedEvent } from "../../src/domain/store-windows.ts";
+import { classifyFailure } from "../../src/consumers/failure-kind.ts";
+import { writeIsolatingFailures } from "../../src/consumers/isolate-failures.ts";
+import { partitionFor } from "../../src/log/partitioner.ts";
+import { PgStore } from "../../src/projections/postgres/pg-store.ts";
+import { saleEvent, waitFor } from "../support/embedded-app.ts";
+import { isolatedEnv, startClusterApp } from "./support.ts";
+
+type App = Awaited<ReturnType<typeof startClusterApp>>;
+const PARTITIONS = 3;
+
+function poison(overrides: Record<string, unknown>): string {
+  return JSON.stringify({ schemaVersion: 1, ...saleEvent(overrides) });
+}
+
+/** The original bug: records the API now refuses, written straight to the topic, stalled both consumer groups for ever. */
+describe("records no store can hold, on the real stack", () => {
+  let app: App;
+  let env: Record<string, string>;
+  let drop: () => Promise<void>;
+  let pool: pg.Pool;
+
+  beforeAll(async () => {
+    ({ env, drop } = await isolatedEnv(PARTITIONS));
+    app = await startClusterApp(env, { listen: true });
+    pool = new pg.Pool({ connectionString: env.PG_URL, max: 2 });
+  });
+  afterAll(async () => {
+    await pool?.end();
+    await app?.runtime.stop();
+    await drop?.();
+  });
+
+  it("dead-letters them with their reason; the events behind them reach the totals and raw history", async () => {
+    const storeId = "poison-store";
+    const partition = partitionFor(storeId, PARTITIONS);
+    const good = saleEvent({ storeId, lines: [{ sku: "ok", quantity: 1, unitPriceMinor: 4321 }] });
+    const kafka = new Kafka({ clientId: "other-producer", brokers: env.KAFKA_BROKERS!.split(","), logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: env.KAFKA_TOPIC!,
+      messages: [
+        { key: storeId, partition, value: poison({ storeId, lines: [{ sku: "nul\u0000sku", quantity: 1, unitPriceMinor: 100 }] }) },
+        { key: storeId, partition, value: poison({ storeId, occurredAt: "0000-01-01T00:00:00Z" }) },
+        { key: storeId, partition, value: JSON.stringify({ schemaVersion: 1, ...good }) },
+      ],
+    });
+    await producer.disconnect();
+
+    const dlq = kafka.consumer({ groupId: `${env.KAFKA_GROUP}-dlq-reader` });
+    const dead: string[] = [];
+    await dlq.connect();
+    await dlq.subscribe({ topics: [`${env.KAFKA_TOPIC}.dlq`], fromBeginning: true });
+    await dlq.run({ eachMessage: async ({ message }) => void dead.push(String(message.headers?.["x-dead-letter-reason"])) });
+    await waitFor(async () => dead.length >= 2, 30_000);
+    await dlq.disconnect();
+    expect(dead.sort()).toEqual([
+      "lines.0.sku contains U+0000, which PostgreSQL text and jsonb cannot store",
+      expect.stringMatching(/^occurredAt 0000-01-01T00:00:00Z is outside 0001-01-01/),
+    ]);
+
+    const now = Date.now();
+    const q = `from=${new Date(now - 120_000).toISOString()}&to=${new Date(now + 60_000).toISOString()}`;
+    await waitFor(async () => {
+      const body = (await (await fetch(`${app.url}/v1/stores/${storeId}/minutes?${q}`)).json()) as { minutes: { netMinor: number }[] };
+      return body.minutes.some((m) => m.netMinor === 4321);
+    }, 30_000);
+    const history = await waitFor(async () => {
+      const r = await pool.query("SELECT event_id FROM raw_events WHERE store_id = $1", [storeId]);
+      return r.rows.length ? r.rows : null;
+    }, 30_000);
+    expect(history).toEqual([{ event_id: good.eventId }]);
+    // Both groups committed past the poison records: nothing is stalled.
+    await waitFor(async () => {
+      const [w, h] = await Promise.all([app.runtime.adapters.windowConsumer.lag(), app.runtime.adapters.rawHistoryConsumer.lag()]);
+      return [...w, ...h].every((l) => l.committed === l.end);
+    }, 30_000);
+    const ready = await (await fetch(`${app.url}/readyz`)).json();
+    expect(ready.checks.stalledPartitions).toBe("none");
+  });
+
+  it("PostgreSQL's own refusals are classified deterministic, and isolating them still writes the good rows", async () => {
+    const store = new PgStore(pool);
+    const logged = (overrides: Record<string, unknown>, offset: number): LoggedEvent => {
+      const d = decodeLogRecord(JSON.stringify({ schemaVersion: 1, ...saleEvent({ storeId: "direct", ...overrides }) }));
+      if (!d.ok) throw new Error(d.reason);
+      return { partition: 0, offset, appendTime: Date.now(), event: d.event };
+    };
+    const rows = [
+      logged({}, 1),
+      logged({ lines: [{ sku: "nul\u0000", quantity: 1, unitPriceMinor: 1 }] }, 2),
+      logged({}, 3),
+      logged({ occurredAt: "0000-01-01T00:00:00Z" }, 4),
+      logged({}, 5),
+    ];
+    const refused = await writeIsolatingFailures(rows, async (b) => void (await store.insertEvents(b)));
+    expect(refused.map((r) => r.item.offset)).toEqual([2, 4]);
+    for (const r of refused) expect(classifyFailure(r.error)).toBe("deterministic");
+    const stored = await pool.query("SELECT source_offset FROM raw_events WHERE store_id = 'direct' ORDER BY source_offset");
+    expect(stored.rows.map((r) => Number(r.source_offset))).toEqual([1, 3, 5]);
+  });
+});
