@@ -17,22 +17,21 @@ describe("decodeConsumedRecord", () => {
     expect(decode({}).ok).toBe(true);
   });
   it("refuses a sku with U+0000, naming the line", () => {
-    expect(decode({ lines: [{ sku: "a", quantity: 1, unitPriceMinor: 1 }, { sku: "es\u0000presso", quantity: 1, unitPriceMinor: 1 }] })).toEqual({
-      ok: false,
-      reason: "lines.1.sku contains U+0000, which PostgreSQL text and jsonb cannot store",
-    });
+    const r = decode({ lines: [{ sku: "a", quantity: 1, unitPriceMinor: 1 }, { sku: "es\u0000presso", quantity: 1, unitPriceMinor: 1 }] });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toMatch(/^lines\.1\.sku: .*control characters/);
   });
   it("refuses a lone surrogate", () => {
     const r = decode({ lines: [{ sku: "x\ud800", quantity: 1, unitPriceMinor: 1 }] });
     expect(r.ok).toBe(false);
   });
-  it("refuses occurredAt in year 0000, and the first instants of 0001 given with a positive offset", () => {
-    for (const occurredAt of ["0000-06-01T00:00:00Z", "0001-01-01T00:30:00+01:00"]) {
+  it("refuses occurredAt in year 0000 and before the contract's first instant (2000-01-01T00:00:00Z, offsets included)", () => {
+    for (const occurredAt of ["0000-06-01T00:00:00Z", "1999-12-31T23:59:59Z", "2000-01-01T00:30:00+01:00"]) {
       const r = decode({ occurredAt });
       expect(r.ok, occurredAt).toBe(false);
-      if (!r.ok) expect(r.reason).toContain("outside 0001-01-01T00:00:00Z..9999-12-31T23:59:59Z");
+      if (!r.ok) expect(r.reason).toMatch(/^occurredAt: /);
     }
-    expect(decode({ occurredAt: "0001-01-01T00:00:00Z" }).ok).toBe(true);
+    expect(decode({ occurredAt: "2000-01-01T00:00:00Z" }).ok).toBe(true);
     expect(decode({ occurredAt: "9999-12-31T23:59:59Z" }).ok).toBe(true);
   });
   it("keeps the decoder's own reasons", () => {

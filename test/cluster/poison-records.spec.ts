@@ -60,8 +60,8 @@ describe("records no store can hold, on the real stack", () => {
     await waitFor(async () => dead.length >= 2, 30_000);
     await dlq.disconnect();
     expect(dead.sort()).toEqual([
-      "lines.0.sku contains U+0000, which PostgreSQL text and jsonb cannot store",
-      expect.stringMatching(/^occurredAt 0000-01-01T00:00:00Z is outside 0001-01-01/),
+      expect.stringMatching(/^lines\.0\.sku: .*without control characters/),
+      expect.stringMatching(/^occurredAt: /),
     ]);
 
     const now = Date.now();

@@ -43,8 +43,8 @@ describe("records no store can hold, written straight to the log (embedded)", ()
     });
     const reasons = new Map(dead.filter((d) => d.partition === home).map((d) => [d.offset, d.reason]));
     expect(dead.find((d) => d.partition === strangerPartition)!.reason).toMatch(/^store stranger-store belongs to partition \d+, not \d+ \(records must be keyed by storeId\)$/);
-    expect(reasons.get(nulOffset!)).toBe("lines.0.sku contains U+0000, which PostgreSQL text and jsonb cannot store");
-    expect(reasons.get(year0Offset!)).toMatch(/^occurredAt 0000-01-01T00:00:00Z is outside 0001-01-01/);
+    expect(reasons.get(nulOffset!)).toMatch(/^lines\.0\.sku: .*without control characters/);
+    expect(reasons.get(year0Offset!)).toMatch(/^occurredAt: /);
 
     const now = Date.now();
     const q = `from=${new Date(now - 120_000).toISOString()}&to=${new Date(now + 60_000).toISOString()}`;
