@@ -44,7 +44,10 @@ function servicesEnv(s: ChaosStack): NodeJS.ProcessEnv {
   };
 }
 
-export function services(s: ChaosStack, action: "up" | "down", names: ServiceName[] = []): void {
+/** The services the chaos run needs (services.sh with no names would also start Superset and Airflow). */
+const CHAOS_SERVICES: ServiceName[] = ["postgres", "kafka", "cassandra"];
+
+export function services(s: ChaosStack, action: "up" | "down", names: ServiceName[] = CHAOS_SERVICES): void {
   const r = spawnSync("bash", [`${ROOT}scripts/services/services.sh`, action, ...names], { encoding: "utf8", env: servicesEnv(s) });
   if (r.status !== 0) throw new Error(`services.sh ${action} ${names.join(" ")} (chaos stack in ${s.dir}) failed:\n${r.stdout}\n${r.stderr}`);
 }

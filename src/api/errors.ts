@@ -13,10 +13,12 @@ interface ErrorSpec {
  */
 export const CATALOGUE = {
   INTRADAY_INVALID_EVENTS: { status: 400, retryable: false, description: "One or more events are invalid; nothing was accepted (issues list each problem)" },
+  INTRADAY_INVALID_STORES: { status: 400, retryable: false, description: "One or more stores are invalid; nothing was saved (issues list each problem)" },
   INTRADAY_BAD_QUERY: { status: 400, retryable: false, description: "Invalid path or query parameters" },
   INTRADAY_BAD_JSON: { status: 400, retryable: false, description: "The body is empty or not valid JSON" },
   INTRADAY_BAD_REQUEST: { status: 400, retryable: false, description: "The request is malformed" },
   INTRADAY_UNAUTHORIZED: { status: 401, retryable: false, description: "Missing or unknown API key" },
+  INTRADAY_WS_ORIGIN_FORBIDDEN: { status: 403, retryable: false, description: "The live feed refuses websocket connections from this page's Origin (INTRADAY_WS_ALLOWED_ORIGINS)" },
   INTRADAY_NOT_FOUND: { status: 404, retryable: false, description: "No such route" },
   INTRADAY_METHOD_NOT_ALLOWED: { status: 405, retryable: false, description: "The path exists but not for this method; see Allow" },
   INTRADAY_REQUEST_TIMEOUT: { status: 408, retryable: true, description: "The request was not received in time" },
@@ -24,6 +26,7 @@ export const CATALOGUE = {
   INTRADAY_BODY_TOO_LARGE: { status: 413, retryable: false, description: "The body is larger than INTRADAY_MAX_BODY_BYTES" },
   INTRADAY_UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, description: "Only application/json in UTF-8, without Content-Encoding, is accepted" },
   INTRADAY_AMOUNT_OUT_OF_RANGE: { status: 422, retryable: false, description: "A sum over the requested rows would exceed 2^53-1 minor units and cannot be served exactly; narrow the query (docs/money.md)" },
+  INTRADAY_UPGRADE_REQUIRED: { status: 426, retryable: false, description: "This path is a websocket: send Connection: Upgrade, Upgrade: websocket" },
   INTRADAY_RATE_LIMITED: { status: 429, retryable: true, description: "Too many requests for this key; see Retry-After" },
   INTRADAY_INTERNAL: { status: 500, retryable: true, description: "Unexpected server error" },
   INTRADAY_LOG_UNAVAILABLE: { status: 503, retryable: true, description: "The event log is unavailable, nothing was accepted; see Retry-After" },
@@ -40,6 +43,7 @@ function define<C extends ErrorCode>(code: C) {
 /** The error classes the API throws, built with the framework's error factory. */
 export const Errors = {
   BadQuery: define("INTRADAY_BAD_QUERY"),
+  InvalidStores: define("INTRADAY_INVALID_STORES"),
   BadJson: define("INTRADAY_BAD_JSON"),
   BadRequest: define("INTRADAY_BAD_REQUEST"),
   Unauthorized: define("INTRADAY_UNAUTHORIZED"),
@@ -50,6 +54,8 @@ export const Errors = {
   UnsupportedMediaType: define("INTRADAY_UNSUPPORTED_MEDIA_TYPE"),
   RateLimited: define("INTRADAY_RATE_LIMITED"),
   Internal: define("INTRADAY_INTERNAL"),
+  WsOriginForbidden: define("INTRADAY_WS_ORIGIN_FORBIDDEN"),
+  UpgradeRequired: define("INTRADAY_UPGRADE_REQUIRED"),
 };
 
 export const issueSchema = z.object({

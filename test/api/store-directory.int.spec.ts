@@ -42,12 +42,16 @@ describe("store directory API (embedded SQLite)", () => {
     expect(bad.json()).toEqual({
       error: "invalid store",
       code: "INTRADAY_INVALID_STORES",
-      issues: ["name: name must not be empty", 'timeZone: timeZone "Mars/Olympus" is not an IANA time zone (e.g. Europe/Paris)'],
+      retryable: false,
+      issues: [
+        { path: "name", message: "name must not be empty" },
+        { path: "timeZone", message: 'timeZone "Mars/Olympus" is not an IANA time zone (e.g. Europe/Paris)' },
+      ],
     });
     expect((await inject("PUT", "/v1/stores/bad%20id", { name: "x", region: "y", timeZone: "UTC" })).statusCode).toBe(400);
     const batch = await inject("POST", "/v1/store-directory", [{ storeId: "ok", name: "a", region: "b", timeZone: "UTC" }, { storeId: "x", name: "a", region: "b" }]);
     expect(batch.statusCode).toBe(400);
-    expect(batch.json().issues).toEqual(["1.timeZone: Invalid input: expected string, received undefined"]);
+    expect(batch.json().issues).toEqual([{ path: "1.timeZone", message: "Invalid input: expected string, received undefined" }]);
     expect((await inject("GET", "/v1/store-directory")).json()).toEqual({ stores: [] });
   });
 

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { Errors } from "../errors.ts";
 import { originAllowed, type OriginPolicy } from "./origin-policy.ts";
 
 /**
@@ -31,20 +32,13 @@ export function upgradeGuard(opts: UpgradeGuardOptions) {
   };
   return async function checkUpgrade(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     if (!originAllowed(opts.origins, req.headers.origin, req.headers.host)) {
-      await reply.code(403).send({
-        code: "INTRADAY_WS_ORIGIN_FORBIDDEN",
-        error: `websocket connections from origin ${JSON.stringify(req.headers.origin)} are not allowed (INTRADAY_WS_ALLOWED_ORIGINS)`,
-      });
-      return;
+      throw new Errors.WsOriginForbidden(`websocket connections from origin ${JSON.stringify(req.headers.origin)} are not allowed (INTRADAY_WS_ALLOWED_ORIGINS)`);
     }
     if (keys.length === 0) return;
     const key = presentedKey(req);
     if (key === undefined || !keyOk(key)) {
       reply.header("WWW-Authenticate", "Bearer");
-      await reply.code(401).send({
-        code: "INTRADAY_UNAUTHORIZED",
-        error: key === undefined ? "the live feed needs a read key: Authorization: Bearer <key> or ?access_token=<key>" : "unknown read key",
-      });
+      throw new Errors.Unauthorized(key === undefined ? "the live feed needs a read key: Authorization: Bearer <key> or ?access_token=<key>" : "unknown read key");
     }
   };
 }
