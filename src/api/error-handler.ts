@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { isUnavailable } from "../consumers/failure-kind.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import { CATALOGUE, type ErrorBody, type ErrorCode, type Issue } from "./errors.ts";
 
@@ -58,6 +59,9 @@ function aborted(req: FastifyRequest, err: AnyError): boolean {
   return !socket || socket.destroyed || err.code === "ECONNRESET" || err.code === "ECONNABORTED" || err.code === "ERR_STREAM_PREMATURE_CLOSE";
 }
 
+/** Stores come back from a restart or a blip within seconds; the consumers retry on the same scale. */
+const STORAGE_RETRY_AFTER_S = 5;
+
 export interface ErrorContext {
   maxBodyBytes: number;
   contentType: string | undefined;
@@ -94,8 +98,10 @@ export function toErrorBody(err: AnyError, ctx: ErrorContext): { status: number;
   } else if (err instanceof SyntaxError) {
     code = "INTRADAY_BAD_JSON";
     message = frameworkMessage(code, err, ctx);
-  }
-  else {
+  } else if (statusOf(err) === undefined && isUnavailable(err)) {
+    code = "INTRADAY_STORAGE_UNAVAILABLE";
+    message = "storage is unavailable; retry later";
+  } else {
     const status = statusOf(err);
     code = status !== undefined && status !== 500 ? (BY_STATUS[status] ?? (status < 500 ? "INTRADAY_BAD_REQUEST" : "INTRADAY_INTERNAL")) : "INTRADAY_INTERNAL";
     if (code === "INTRADAY_INTERNAL") message = "internal error";
@@ -128,9 +134,11 @@ export function installErrorHandler(app: FastifyInstance, metrics: Metrics, maxB
     }
     const { status, body } = toErrorBody(error, { maxBodyBytes, contentType: req.headers["content-type"] });
     if (body.code === "INTRADAY_INTERNAL") req.log.error(error);
+    else if (body.code === "INTRADAY_STORAGE_UNAVAILABLE") req.log.warn({ err: error }, body.error);
     else req.log.info({ code: body.code, status }, body.error);
     metrics.httpErrors.inc({ status, code: body.code });
-    if (error.retryAfterSeconds !== undefined) reply.header("Retry-After", String(error.retryAfterSeconds));
+    const retryAfter = error.retryAfterSeconds ?? (body.code === "INTRADAY_STORAGE_UNAVAILABLE" ? STORAGE_RETRY_AFTER_S : undefined);
+    if (retryAfter !== undefined) reply.header("Retry-After", String(retryAfter));
     if (error.allow !== undefined) reply.header("Allow", error.allow);
     return sendError(reply, status, body);
   });

@@ -60,4 +60,10 @@ describe("toErrorBody: everything that carries a status keeps it; only the unkno
     expect(toErrorBody(new Error("secret detail"), ctx)).toEqual({ status: 500, body: { error: "internal error", code: "INTRADAY_INTERNAL", retryable: true } });
     expect(toErrorBody(Object.assign(new Error("x"), { statusCode: 500 }), ctx).status).toBe(500);
   });
+
+  it("a store that is down or closed is a retryable 503 INTRADAY_STORAGE_UNAVAILABLE, without the driver's detail", () => {
+    for (const err of [Object.assign(new Error("connect ECONNREFUSED 10.0.0.7:5432"), { code: "ECONNREFUSED" }), new TypeError("The database connection is not open"), Object.assign(new Error("All host(s) tried"), { name: "NoHostAvailableError" })]) {
+      expect(toErrorBody(err, ctx), err.message).toEqual({ status: 503, body: { error: "storage is unavailable; retry later", code: "INTRADAY_STORAGE_UNAVAILABLE", retryable: true } });
+    }
+  });
 });

@@ -30,6 +30,7 @@ export const CATALOGUE = {
   INTRADAY_RATE_LIMITED: { status: 429, retryable: true, description: "Too many requests for this key; see Retry-After" },
   INTRADAY_INTERNAL: { status: 500, retryable: true, description: "Unexpected server error" },
   INTRADAY_LOG_UNAVAILABLE: { status: 503, retryable: true, description: "The event log is unavailable, nothing was accepted; see Retry-After" },
+  INTRADAY_STORAGE_UNAVAILABLE: { status: 503, retryable: true, description: "A store the answer is read from (or written to) is unavailable; see Retry-After" },
   INTRADAY_NOT_READY: { status: 503, retryable: true, description: "Not ready" },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -31,23 +31,35 @@ interface ErrorShape {
 }
 
 const SQLSTATE = /^[0-9A-Z]{5}$/;
+/** What the clients say when used after close: pg, pg-pool, better-sqlite3 (the embedded stores). */
+const CLOSED_CLIENT_MESSAGES = [/^Client was closed and is not queryable$/, /^Cannot use a pool after calling end on the pool$/, /^The database connection is not open$/];
+
+/**
+ * True only when the error positively says the store is unreachable, closed, restarting or busy
+ * (a network code, a PostgreSQL class of an unavailable server, a Cassandra host/timeout error, a
+ * closed client). Unlike classifyFailure, an unknown error is not assumed to be an outage: the
+ * HTTP edge answers 503 for these and keeps 500 for real bugs.
+ */
+export function isUnavailable(err: unknown): boolean {
+  if (typeof err !== "object" || err === null) return false;
+  const e = err as ErrorShape;
+  if (e.deterministic === true) return false;
+  if (e.retriable === true) return true;
+  if (typeof e.code === "string") {
+    if (NODE_NETWORK_CODES.has(e.code)) return true;
+    if (SQLSTATE.test(e.code) && PG_TRANSIENT_CLASSES.has(e.code.slice(0, 2))) return true;
+  }
+  if (typeof e.name === "string" && CASSANDRA_TRANSIENT_NAMES.has(e.name)) return true;
+  return typeof e.message === "string" && CLOSED_CLIENT_MESSAGES.some((m) => m.test(e.message as string));
+}
 
 export function classifyFailure(err: unknown): FailureKind {
   if (typeof err !== "object" || err === null) return "transient";
   const e = err as ErrorShape;
   if (e.deterministic === true) return "deterministic";
-  if (e.retriable === true) return "transient";
-  if (typeof e.code === "string") {
-    if (NODE_NETWORK_CODES.has(e.code)) return "transient";
-    if (SQLSTATE.test(e.code)) {
-      const cls = e.code.slice(0, 2);
-      if (PG_DETERMINISTIC_CLASSES.has(cls)) return "deterministic";
-      if (PG_TRANSIENT_CLASSES.has(cls)) return "transient";
-      return "transient";
-    }
-  }
+  if (isUnavailable(err)) return "transient";
+  if (typeof e.code === "string" && SQLSTATE.test(e.code) && PG_DETERMINISTIC_CLASSES.has(e.code.slice(0, 2))) return "deterministic";
   if (e.name === "ResponseError" && typeof e.code === "number") return CASSANDRA_DETERMINISTIC_CODES.has(e.code) ? "deterministic" : "transient";
-  if (typeof e.name === "string" && CASSANDRA_TRANSIENT_NAMES.has(e.name)) return "transient";
   return "transient";
 }
 

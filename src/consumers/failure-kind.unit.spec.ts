@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classifyFailure, failureReason, isUniqueViolation, RecordRejectedError } from "./failure-kind.ts";
+import { classifyFailure, failureReason, isUnavailable, isUniqueViolation, RecordRejectedError } from "./failure-kind.ts";
 
 const pg = (code: string) => Object.assign(new Error(`pg ${code}`), { code, severity: "ERROR" });
 const cassandra = (code: number) => Object.assign(new Error(`cassandra ${code}`), { name: "ResponseError", code });
@@ -31,5 +31,21 @@ describe("classifyFailure", () => {
     expect(isUniqueViolation(pg("23502"))).toBe(false);
     expect(failureReason(pg("22P05"))).toBe("pg 22P05 (22P05)");
     expect(failureReason(cassandra(0x2200))).toBe("cassandra 8704 (0x2200)");
+  });
+});
+
+describe("isUnavailable: only what positively says the store is down, closed or busy", () => {
+  it("network codes, unavailable PostgreSQL classes, Cassandra host errors and closed clients", () => {
+    expect(isUnavailable(Object.assign(new Error("refused"), { code: "ECONNREFUSED" }))).toBe(true);
+    for (const code of ["57P01", "08006", "53300"]) expect(isUnavailable(pg(code)), code).toBe(true);
+    expect(isUnavailable(named("NoHostAvailableError"))).toBe(true);
+    for (const m of ["Client was closed and is not queryable", "Cannot use a pool after calling end on the pool", "The database connection is not open"]) expect(isUnavailable(new Error(m)), m).toBe(true);
+  });
+  it("data errors and unknown errors (bugs) are not outages", () => {
+    expect(isUnavailable(pg("22P05"))).toBe(false);
+    expect(isUnavailable(cassandra(0x2200))).toBe(false);
+    expect(isUnavailable(new TypeError("x is undefined"))).toBe(false);
+    expect(isUnavailable(new RecordRejectedError("no"))).toBe(false);
+    expect(isUnavailable("down")).toBe(false);
   });
 });

@@ -14,7 +14,7 @@ export async function queryRoutes(root: FastifyInstance, deps: AppDeps): Promise
   const common = {
     ...(secured ? { security: [{ bearer: [] }] } : {}),
   };
-  const errors = errorResponses("INTRADAY_BAD_QUERY", ...(secured ? (["INTRADAY_UNAUTHORIZED"] as const) : []));
+  const errors = errorResponses("INTRADAY_BAD_QUERY", ...(secured ? (["INTRADAY_UNAUTHORIZED"] as const) : []), "INTRADAY_STORAGE_UNAVAILABLE");
   const ms = (iso: string) => Date.parse(iso);
 
   app.get(
@@ -29,7 +29,7 @@ export async function queryRoutes(root: FastifyInstance, deps: AppDeps): Promise
   );
   app.get(
     "/v1/stores",
-    { schema: { summary: "Stores seen today (UTC) with their net per currency", ...common, response: { 200: storesResponse, ...errorResponses(...(secured ? (["INTRADAY_UNAUTHORIZED"] as const) : [])) } } },
+    { schema: { summary: "Stores seen today (UTC) with their net per currency", ...common, response: { 200: storesResponse, ...errorResponses(...(secured ? (["INTRADAY_UNAUTHORIZED"] as const) : []), "INTRADAY_STORAGE_UNAVAILABLE") } } },
     async () => ({ stores: await deps.queries.stores() }),
   );
   app.get(

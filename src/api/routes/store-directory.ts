@@ -42,6 +42,7 @@ export async function storeDirectoryRoutes(root: FastifyInstance, deps: StoreDir
     ...(secured ? (["INTRADAY_UNAUTHORIZED"] as const) : []),
     "INTRADAY_BODY_TOO_LARGE",
     "INTRADAY_UNSUPPORTED_MEDIA_TYPE",
+    "INTRADAY_STORAGE_UNAVAILABLE",
   );
 
   app.put(
@@ -86,7 +87,7 @@ export async function storeDirectoryRoutes(root: FastifyInstance, deps: StoreDir
   );
   app.get(
     "/v1/store-directory",
-    { schema: { summary: "Every store's reference data", response: { 200: z.object({ stores: z.array(storeInfoSchema) }) } } },
+    { schema: { summary: "Every store's reference data", response: { 200: z.object({ stores: z.array(storeInfoSchema) }), ...errorResponses("INTRADAY_STORAGE_UNAVAILABLE") } } },
     async () => ({ stores: await deps.directory.list() }),
   );
 }
