@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Consumer, Kafka, Producer } from "kafkajs";
+import { componentLogger } from "../observability/logger.ts";
 import { InProcessTicks } from "./in-process-ticks.ts";
 import { isPartitionTick, type LiveTick, type TickPublisher, type TickSubscriber } from "./ports.ts";
 
@@ -56,7 +57,7 @@ export class KafkaTicks implements TickPublisher, TickSubscriber {
       else byStore.set(key, [t]);
     }
     const messages = [...byStore].map(([key, list]) => ({ key, value: JSON.stringify(list) }));
-    this.producer.send({ topic: this.topic, acks: 1, messages }).catch((err: Error) => console.warn(`[ticks] not published: ${err.message}`));
+    this.producer.send({ topic: this.topic, acks: 1, messages }).catch((err: Error) => componentLogger("ticks").warn({ err }, "ticks not published"));
   }
 
   subscribe(listener: (ticks: readonly LiveTick[]) => void): () => void {

@@ -5,6 +5,7 @@ import { KafkaLogConsumer } from "../log/kafka/kafka-consumer.ts";
 import { KafkaDeadLetters } from "../log/kafka/kafka-dead-letters.ts";
 import { KafkaIngestLog } from "../log/kafka/kafka-ingest-log.ts";
 import { KafkaTicks } from "../live/kafka-ticks.ts";
+import { componentLogger } from "../observability/logger.ts";
 import { migrateCassandra } from "../projections/cassandra/cassandra-migrate.ts";
 import { CassandraMinuteStore, createCassandraClient } from "../projections/cassandra/cassandra-minute-store.ts";
 import { analyticsProjectionHandler } from "../projections/analytics/analytics-projection.ts";
@@ -60,7 +61,7 @@ export async function clusterAdapters(s: ClusterSettings): Promise<Adapters> {
   });
   await reachable(`Cassandra/PostgreSQL`, hint, () => migrateAll(s));
   const pool = new pg.Pool({ connectionString: s.PG_URL, max: 10 });
-  pool.on("error", (err) => console.warn(`[postgres] ${err.message}`));
+  pool.on("error", (err) => componentLogger("postgres").warn({ err }, "idle PostgreSQL client error"));
   const pgStore = new PgStore(pool);
   const cass = createCassandraClient(cassandraSettings(s), s.CASSANDRA_KEYSPACE);
   await cass.connect();

@@ -1,6 +1,9 @@
 import { retryWithBackoff } from "../../consumers/retry.ts";
+import { componentLogger } from "../../observability/logger.ts";
 import type { LogConsumer, PartitionHandler } from "../ports.ts";
 import type { SqliteLog } from "./sqlite-log.ts";
+
+const consumerLog = componentLogger("embedded-consumer");
 
 /**
  * A consumer group member over the embedded log. In one process it owns every partition; it reads
@@ -16,7 +19,7 @@ export class SqliteConsumer implements LogConsumer {
     private readonly log: SqliteLog,
     readonly groupId: string,
     private readonly maxBatch = 5000,
-    private readonly onError: (err: unknown) => void = (e) => console.error(e),
+    private readonly onError: (err: unknown) => void = (err) => consumerLog.error({ err }, "embedded consumer error"),
   ) {}
 
   async run(handler: PartitionHandler): Promise<void> {

@@ -1,6 +1,7 @@
 import { CompressionTypes, type Kafka, type Producer } from "kafkajs";
 import { encodeForLog, type SaleEvent } from "../../domain/event.ts";
 import { fingerprintOf } from "../../ingest/fingerprint.ts";
+import { componentLogger } from "../../observability/logger.ts";
 import { GroupCommit } from "../group-commit.ts";
 import { partitionFor } from "../partitioner.ts";
 import { LogUnavailableError, type AppendResult, type IngestLog, type RecordedId, type SeenIds } from "../ports.ts";
@@ -32,7 +33,7 @@ export class KafkaIngestLog implements IngestLog {
     private readonly topic: string,
     readonly partitions: number,
     private readonly seenIds: SeenIds,
-    private readonly onWarning: (msg: string) => void = (m) => console.warn(m),
+    private readonly onWarning: (msg: string) => void = (m) => componentLogger("ingest-log").warn(m),
   ) {
     this.producer = this.newProducer();
   }
