@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MINUTE_MS } from "../../src/domain/time.ts";
@@ -14,6 +15,9 @@ import { SUPERSET_PASSWORD, SUPERSET_URL, SUPERSET_USER, SupersetClient, type Da
  * cent. Superset reads the default PostgreSQL database, so this run's stores carry a unique prefix
  * and every Superset query is filtered to them (as the dashboard's store filter does).
  */
+
+/** A tracked file changes only when asked: INTRADAY_UPDATE_SCREENSHOTS=1 refreshes the one in docs/. */
+const SCREENSHOT = process.env.INTRADAY_UPDATE_SCREENSHOTS === "1" ? "docs/superset-dashboard.png" : "test-output/superset-dashboard.png";
 
 const waitFor = async <T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> => {
   const until = Date.now() + timeoutMs;
@@ -273,8 +277,8 @@ describe("Superset dashboard on the real pipeline", () => {
           .toBeGreaterThan(0);
         expect(await h.getByText(/No results were returned|Unexpected error|error occurred/i).count(), `chart ${i} has no error/empty state`).toBe(0);
       }
-      mkdirSync("docs", { recursive: true });
-      await page.screenshot({ path: "docs/superset-dashboard.png", fullPage: true });
+      mkdirSync(dirname(SCREENSHOT), { recursive: true });
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
     } finally {
       await browser.close();
     }
