@@ -3,6 +3,7 @@ import type { FastifyInstance, InjectOptions } from "fastify";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { LogUnavailableError } from "../../src/log/ports.ts";
 import type { SqliteLog } from "../../src/log/embedded/sqlite-log.ts";
+import { partitionFor } from "../../src/log/partitioner.ts";
 import { saleEvent, startEmbedded, waitFor, type TestApp } from "../support/embedded-app.ts";
 
 /**
@@ -59,6 +60,19 @@ async function minutesOf(storeId: string) {
   const r = await app.inject({ method: "GET", url: `/v1/stores/${storeId}/minutes?${q}` });
   expect(r.statusCode).toBe(200);
   return r.json<{ minutes: Record<string, unknown>[] }>().minutes;
+}
+
+/**
+ * Waits until the pipeline has applied everything appended so far to storeId's partition: a marker
+ * sale of another store on the same partition is posted and waited for (a partition is applied in
+ * order), so "still nothing" / "still once" is a fact, not a guess after a pause.
+ */
+async function partitionSettled(storeId: string): Promise<void> {
+  const p = partitionFor(storeId, log.partitions);
+  let marker = store();
+  while (partitionFor(marker, log.partitions) !== p) marker = store();
+  expect((await post(saleEvent({ storeId: marker }))).statusCode).toBe(202);
+  await waitFor(async () => (await minutesOf(marker)).length > 0);
 }
 
 interface Issue {
@@ -185,8 +199,7 @@ describe("POST /v1/sales batches: all or nothing", () => {
     expectInvalid(res, [{ index: 2, path: "lines.0.quantity", message: /at least 1/ }]);
     expect(res.json<{ error: string }>().error).toMatch(/1 invalid event.*nothing was accepted/);
     expect(logSize()).toBe(before);
-    // Give the pipeline time to show anything it might have taken: still nothing for the store.
-    await new Promise((r) => setTimeout(r, 300));
+    await partitionSettled(storeId);
     expect(await minutesOf(storeId)).toEqual([]);
     // The good event ids were not remembered either: re-sending them is accepted, not "duplicate".
     const retry = await post(good);
@@ -297,8 +310,8 @@ describe("POST /v1/sales dedupe and the 202 shape", () => {
       return m.length === 1 && m[0]!.refundCount === 1 && m;
     });
     expect(rows[0]).toMatchObject({ minute: occurredAt, currency: "EUR", saleCount: 2, refundCount: 1, grossMinor: 1500, refundMinor: 300, netMinor: 1200, itemCount: 3 });
-    // Still once after the pipeline has had time to (re)apply anything.
-    await new Promise((r) => setTimeout(r, 300));
+    // Still once after the pipeline has applied everything on the partition.
+    await partitionSettled(storeId);
     expect((await minutesOf(storeId))[0]).toMatchObject({ saleCount: 2, refundCount: 1, netMinor: 1200 });
   });
 
