@@ -10,8 +10,6 @@ import { expectExactTotals } from "./reconcile-helpers.ts";
 import { isolatedEnv, prefixed } from "./support.ts";
 import { Sender } from "./traffic.ts";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 interface ApiMinute {
   minute: string;
   currency: string;
@@ -51,11 +49,12 @@ describe("all-stores totals (partition aggregates) with two instances and a kill
     let aAlive = true;
     const sender = new Sender(() => (aAlive && turn++ % 2 === 0 ? a.url : b.url), "alltotals");
     const traffic = sender.run({ size: 20, workers: 4, pauseMs: 20 });
-    await sleep(4000);
+    await sender.ackedAtLeast(200);
     aAlive = false;
     await a.kill9();
     await waitFor(async () => (await members()) === 1, 60_000, 500);
-    await sleep(3000);
+    // Traffic after the survivor took every partition over.
+    await sender.ackedAtLeast(sender.acked.size + 150);
     sender.stop();
     await traffic;
     await sender.retryUnacked();

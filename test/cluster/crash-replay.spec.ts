@@ -22,13 +22,13 @@ describe("crash and replay on the real stack", () => {
     server = await spawnServer({ env: prefixed(env) });
     const sender = new Sender(() => server!.url);
     const traffic = sender.run({ size: 25, workers: 4, pauseMs: 20 });
-    await new Promise((r) => setTimeout(r, 3000));
+    await sender.ackedAtLeast(100);
     const killed = await server.kill9();
     expect(killed.signal).toBe("SIGKILL");
     const ackedBeforeCrash = sender.acked.size;
     expect(ackedBeforeCrash).toBeGreaterThan(0);
     server = await spawnServer({ env: prefixed(env) });
-    await new Promise((r) => setTimeout(r, 3000));
+    await sender.ackedAtLeast(ackedBeforeCrash + 100);
     sender.stop();
     await traffic;
     await sender.retryUnacked();

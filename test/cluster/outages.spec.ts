@@ -28,7 +28,7 @@ describe("outages of the real services", () => {
     const from = Date.now() - 120_000;
     const sender = new Sender(() => app!.url, "kafka-outage");
     const traffic = sender.run({ size: 10, workers: 2, pauseMs: 50 });
-    await sleep(1500);
+    await sender.ackedAtLeast(50);
     service("down", "kafka");
     const unavailable = await waitFor(async () => {
       const r = await fetch(`${app!.url}/v1/sales`, {
@@ -41,7 +41,8 @@ describe("outages of the real services", () => {
     expect(unavailable.headers.get("retry-after")).toMatch(/^\d+$/);
     expect(((await unavailable.json()) as { code: string }).code).toBe("INTRADAY_LOG_UNAVAILABLE");
     const ackedWhileDown = sender.acked.size;
-    await sleep(3000);
+    // The simulator's own traffic meets the outage too (it keeps every unanswered event to retry).
+    await waitFor(async () => (sender.statuses.get(503) ?? 0) > 0, 60_000, 100);
     service("up", "kafka");
     await waitFor(async () => sender.statuses.get(202)! > 0 && sender.acked.size > ackedWhileDown, 90_000, 500);
     sender.stop();
@@ -64,7 +65,7 @@ describe("outages of the real services", () => {
 
     const sender = new Sender(() => app!.url, "cassandra-outage");
     const traffic = sender.run({ size: 10, workers: 2, pauseMs: 100 });
-    await sleep(1500);
+    await sender.ackedAtLeast(30);
     service("down", "cassandra");
     const endsAtOutage = await ends();
     await sleep(30_000);

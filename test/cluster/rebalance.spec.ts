@@ -6,7 +6,6 @@ import { expectExactTotals } from "./reconcile-helpers.ts";
 import { isolatedEnv, prefixed } from "./support.ts";
 import { Sender } from "./traffic.ts";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("two app instances in one consumer group", () => {
   let env: Record<string, string>;
@@ -36,13 +35,12 @@ describe("two app instances in one consumer group", () => {
     let aAlive = true;
     const sender = new Sender(() => (aAlive && turn++ % 2 === 0 ? a.url : b.url), "rebalance");
     const traffic = sender.run({ size: 20, workers: 4, pauseMs: 20 });
-    await sleep(4000);
+    await sender.ackedAtLeast(300);
     aAlive = false;
     await a.kill9();
-    await sleep(2000);
     // The survivor gets all partitions once the dead member's session expires.
     await waitFor(async () => (await members()) === 1, 60_000, 500);
-    await sleep(3000);
+    await sender.ackedAtLeast(sender.acked.size + 250);
     sender.stop();
     await traffic;
     await sender.retryUnacked();

@@ -80,6 +80,15 @@ export class Sender {
     }
   }
 
+  /** Waits until at least n events are acknowledged: traffic really flowed, whatever the machine's speed. */
+  async ackedAtLeast(n: number, timeoutMs = 120_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (this.acked.size < n) {
+      if (Date.now() > until) throw new Error(`only ${this.acked.size} of ${n} events acknowledged in ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   stop(): void {
     this.stopped = true;
   }
