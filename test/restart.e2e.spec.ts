@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PublicMinute } from "../src/domain/public-minute.ts";
+import { partitionFor } from "../src/log/partitioner.ts";
 import { killAllSpawned, spawnServer, type ServerProcess } from "./support/process.ts";
 
 /**
@@ -153,21 +154,36 @@ function diff(expected: Map<string, Totals>, actual: Map<string, Row>): string[]
   return problems;
 }
 
-/** Waits until the served rows equal the recomputation, then checks they stay equal (no late double count). */
-async function expectExactly(server: ServerProcess, from: number, events: Iterable<Ev>, timeoutMs = 60_000): Promise<Map<string, Row>> {
+async function rowsMatch(server: ServerProcess, from: number, events: Iterable<Ev>, timeoutMs: number): Promise<Map<string, Row>> {
   const expected = recompute(events);
   const deadline = Date.now() + timeoutMs;
-  let problems: string[] = [];
   for (;;) {
-    problems = diff(expected, await actualRows(server, from));
-    if (problems.length === 0) break;
+    const actual = await actualRows(server, from);
+    const problems = diff(expected, actual);
+    if (problems.length === 0) return actual;
     if (Date.now() > deadline) throw new Error(`rows never matched the recomputation:\n  ${problems.slice(0, 20).join("\n  ")}\n--- server output:\n${server.output().slice(-3000)}`);
     await sleep(200);
   }
-  await sleep(1000);
-  const again = await actualRows(server, from);
-  expect(diff(expected, again)).toEqual([]);
-  return again;
+}
+
+/** One sale now for one test store of each partition the test stores use. */
+function partitionMarkers(): Ev[] {
+  const byPartition = new Map(STORES.map((s) => [partitionFor(s, Number(env().INTRADAY_PARTITIONS)), s]));
+  return [...byPartition.values()].map((storeId) => ({ eventId: randomUUID(), storeId, occurredAt: new Date().toISOString(), type: "sale", currency: "EUR", lines: [{ sku: "marker", quantity: 1, unitPriceMinor: 1 }] }));
+}
+
+/**
+ * Waits until the served rows equal the recomputation, then checks they stay equal (no late double
+ * count) without a pause: a marker sale is sent on every partition of the test stores and appended
+ * to `events`; partitions are applied in order, so once the rows equal the recomputation with the
+ * markers, everything before them has been applied, and applied once.
+ */
+async function expectExactly(server: ServerProcess, from: number, events: Ev[], timeoutMs = 60_000): Promise<Map<string, Row>> {
+  await rowsMatch(server, from, events, timeoutMs);
+  const markers = partitionMarkers();
+  expect(await postBatch(server, markers)).toMatchObject({ status: "acked", accepted: markers.length });
+  events.push(...markers);
+  return rowsMatch(server, from, events, timeoutMs);
 }
 
 type Outcome = { status: "acked"; accepted: number; duplicates: number } | { status: "failed" | "unsent" };
