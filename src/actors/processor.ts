@@ -16,7 +16,7 @@ export class Processor implements PartitionHandler {
   private readonly system = start();
   private readonly partitions = new Map<number, Ref<PartitionMsg>>();
   private readonly windows = new Map<number, number>();
-  /** Partitions this member owns now; others may still have an actor (a straggler batch) but never commit. */
+  /** Partitions this member owns now: only these take batches (and commit). */
   private readonly assignedPartitions = new Set<number>();
   private ticker: NodeJS.Timeout | null = null;
   private ticking = false;
@@ -41,10 +41,17 @@ export class Processor implements PartitionHandler {
     return reply;
   }
 
+  /**
+   * A gained partition starts with a new, empty actor; its rows load lazily. An actor left from an
+   * earlier ownership may hold windows (a revocation whose flush failed) that predate another
+   * owner's writes: continuing from them would overwrite that owner's rows with fewer events.
+   */
   async assigned(partitions: number[]): Promise<void> {
     for (const p of partitions) {
       this.assignedPartitions.add(p);
-      if (!this.partitions.has(p)) this.partitions.set(p, spawnPartitionActor(this.system, p, this.deps));
+      const earlier = this.partitions.get(p);
+      if (earlier) stop(earlier);
+      this.partitions.set(p, spawnPartitionActor(this.system, p, this.deps));
     }
   }
 
@@ -61,8 +68,13 @@ export class Processor implements PartitionHandler {
     return safe;
   }
 
+  /**
+   * Refuses a partition this member does not own (a straggler fetched before a rebalance, or a batch
+   * before `assigned` ran): applied here it would write rows over the owner's, from an older view.
+   * The consumer retries it until the partition is assigned or its fetch is stale.
+   */
   async batch(partition: number, records: LogRecord[]): Promise<number> {
-    if (!this.partitions.has(partition)) this.partitions.set(partition, spawnPartitionActor(this.system, partition, this.deps));
+    if (!this.assignedPartitions.has(partition) || !this.partitions.has(partition)) throw new Error(`partition ${partition} is not assigned to this member`);
     const reply = await this.ask(partition, (replyTo) => ({ kind: "batch", records, replyTo }));
     if (!reply.ok) throw new Error(`partition ${partition}: ${reply.error}`);
     return reply.commitOffset ?? records[0]!.offset;
