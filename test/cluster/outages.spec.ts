@@ -68,6 +68,15 @@ describe("outages of the real services", () => {
     await sender.ackedAtLeast(30);
     service("down", "cassandra");
     const endsAtOutage = await ends();
+    // Queries meanwhile: 503 INTRADAY_STORAGE_UNAVAILABLE with Retry-After, never a 500.
+    const range = `from=${new Date(from).toISOString()}&to=${new Date(from + 3 * 3600_000 - 1).toISOString()}`;
+    const refused = await waitFor(async () => {
+      const r = await fetch(`${app!.url}/v1/minutes?${range}`);
+      expect(r.status, "a query while Cassandra is down").not.toBe(500);
+      return r.status === 503 ? r : null;
+    }, 30_000, 200);
+    expect(refused.headers.get("retry-after")).toBe("5");
+    expect(((await refused.json()) as { code: string }).code).toBe("INTRADAY_STORAGE_UNAVAILABLE");
     await sleep(30_000);
     // Ingest keeps accepting (Kafka is up) while nothing past the outage can be committed.
     const committedDuringOutage = await committed();
