@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import type { ActorDeps } from "../../src/actors/deps.ts";
+import { Processor } from "../../src/actors/processor.ts";
+import { loadSettings, windowingOf } from "../../src/config/settings.ts";
+import { decodeEvent, encodeForLog } from "../../src/domain/event.ts";
+import type { LogConsumer, LogRecord } from "../../src/log/ports.ts";
+import { createMetrics } from "../../src/observability/metrics.ts";
+import { MemoryProjections } from "../../src/projections/memory/memory-projections.ts";
+
+/**
+ * Two members hand one partition back and forth over one store (as a rebalance does). Found by the
+ * chaos run: a batch fetched before a revocation, applied anyway, left windows in the old member's
+ * actor; when the partition came back, they were reused under the other member's newer rows, which
+ * were then overwritten with fewer events.
+ */
+const MINUTE = 60_000;
+const now = Math.floor(Date.now() / MINUTE) * MINUTE + 10_000;
+const store = new MemoryProjections();
+const consumer: LogConsumer = { groupId: "g", run: async () => {}, commit: async () => {}, lag: async () => [], stop: async () => {} } as unknown as LogConsumer;
+
+function member(): Processor {
+  const deps: ActorDeps = {
+    minutes: store,
+    late: store,
+    ticks: { publish() {} },
+    deadLetters: { deadLetter: async () => {} },
+    metrics: createMetrics(),
+    windowing: windowingOf(loadSettings({})),
+    partitions: 1,
+    passivateAfterMs: 60_000,
+    askTimeoutMs: 10_000,
+    now: () => now,
+  };
+  return new Processor(deps, () => consumer, () => undefined);
+}
+
+const log: LogRecord[] = Array.from({ length: 8 }, (_, offset) => {
+  const r = decodeEvent({ eventId: `00000000-0000-4000-8000-${String(offset).padStart(12, "0")}`, storeId: "s-1", occurredAt: new Date(now - 1000).toISOString(), type: "sale", currency: "EUR", lines: [{ sku: "a", quantity: 1, unitPriceMinor: 100 }] });
+  if (!r.ok) throw new Error("bad event");
+  return { partition: 0, offset, key: "s-1", value: encodeForLog(r.event), appendTime: now - 500 };
+});
+
+describe("a partition handed between members", () => {
+  it("refuses a straggler batch after revocation, and a regained partition continues from the other member's rows", async () => {
+    const a = member();
+    const b = member();
+    await a.assigned([0]);
+    await a.batch(0, log.slice(0, 3));
+    await a.revoked([0]);
+    await b.assigned([0]);
+    await expect(a.batch(0, log.slice(0, 3)), "a straggler fetched before the rebalance").rejects.toThrow(/not assigned/);
+    await b.batch(0, log.slice(3, 6));
+    await b.revoked([0]);
+    await a.assigned([0]);
+    await a.batch(0, log.slice(6, 8));
+    await a.revoked([0]);
+    const rows = await store.storeRows("s-1", now - 2 * MINUTE, now + MINUTE);
+    expect(rows.map((r) => r.saleCount)).toEqual([8]);
+    await Promise.all([a.stop(), b.stop()]);
+  });
+});
