@@ -1,12 +1,12 @@
 import { loadSettings, settingsHelp, SettingsError } from "./config/settings.ts";
-import { embeddedAdapters } from "./runtime/embedded-adapters.ts";
-import { createRuntime } from "./runtime/runtime.ts";
+import { startInstance } from "./runtime/topology.ts";
 
 const USAGE = `Intraday Sales: real-time minute-level sales per store.
 
 Usage: npm start [-- --help]
 
-With no settings it runs everything in one process on the embedded log and stores under ./data
+With no settings it runs everything in one process (ingest/API on the main thread, the consumers in a
+worker thread) on the embedded log and stores under ./data
 and serves the live page at http://127.0.0.1:3000/.
 `;
 
@@ -16,15 +16,8 @@ async function main(): Promise<void> {
     return;
   }
   const settings = loadSettings();
-  let adapters;
-  if (settings.MODE === "cluster") {
-    const { clusterAdapters } = await import("./runtime/cluster-adapters.ts");
-    adapters = await clusterAdapters(settings);
-  } else {
-    adapters = embeddedAdapters(settings);
-  }
-  const runtime = await createRuntime(settings, adapters);
-  if (settings.ROLE !== "api") await runtime.startProcessing();
+  const instance = await startInstance(settings);
+  const { runtime } = instance;
   const address = await runtime.app.listen({ host: settings.HOST, port: settings.PORT });
   console.log(`intraday-sales (${settings.MODE}) listening on ${address} — live page ${address}/, API docs ${address}/docs`);
 
@@ -38,7 +31,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, settings.SHUTDOWN_TIMEOUT_MS);
     force.unref();
-    await runtime.stop();
+    await instance.stop();
     console.log("stopped cleanly");
     process.exit(0);
   };

@@ -35,6 +35,11 @@ export const SETTINGS = {
     default: "all",
     help: "What this process runs besides the API: all consumers; api (none); processor (windows + history); windows; history (raw history only)",
   },
+  TOPOLOGY: {
+    schema: z.enum(["threads", "single"]),
+    default: "threads",
+    help: "threads: the consumers (window processing, raw history) run in a worker thread, ingest/API on the main thread (both cores); single: one event loop for everything",
+  },
   SHUTDOWN_TIMEOUT_MS: { schema: int(1000), default: "15000", help: "Graceful shutdown is forced after this long" },
 } as const;
 

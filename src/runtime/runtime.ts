@@ -21,8 +21,14 @@ export interface Runtime {
   stop(): Promise<void>;
 }
 
+/** Consumers run elsewhere (a worker thread, see topology.ts): what readiness reports for them. */
+export interface ExternalProcessing {
+  /** "running" when its consumers run; anything else is reported as not ready. */
+  state(): string;
+}
+
 /** Wires one process: ingest, processors, read side and live feed over the given adapters. */
-export async function createRuntime(settings: Settings, adapters: Adapters, now: () => number = Date.now): Promise<Runtime> {
+export async function createRuntime(settings: Settings, adapters: Adapters, now: () => number = Date.now, external?: ExternalProcessing): Promise<Runtime> {
   const metrics = createMetrics();
   const windowing = windowingOf(settings);
   const processor = new Processor(
@@ -59,6 +65,11 @@ export async function createRuntime(settings: Settings, adapters: Adapters, now:
     readiness: {
       async check() {
         const checks: Record<string, string> = await adapters.health().catch((e: Error) => ({ adapters: `error: ${e.message}` }));
+        if (external) {
+          checks.processing = external.state();
+          const ready = checks.processing === "running" && Object.values(checks).every((v) => !v.startsWith("error") && v !== "closed" && v !== "down");
+          return { ready, checks };
+        }
         const processes = runsWindows || runsHistory;
         checks.processing = processes ? (processing ? "running" : "stopped") : "not in this instance (INTRADAY_ROLE=api)";
         const ready = (processing || !processes) && Object.values(checks).every((v) => !v.startsWith("error") && v !== "closed" && v !== "down");

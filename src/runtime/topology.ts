@@ -1,0 +1,138 @@
+import { Worker } from "node:worker_threads";
+import type { Settings } from "../config/settings.ts";
+import { isTicksMessage } from "../live/thread-ticks.ts";
+import { mergeExposition } from "../observability/merge-exposition.ts";
+import type { Adapters } from "./adapters.ts";
+import { createRuntime, type ExternalProcessing, type Runtime } from "./runtime.ts";
+import type { FromWorker, ToWorker } from "./worker-protocol.ts";
+
+/**
+ * How one instance uses the machine's cores. With TOPOLOGY=threads (default) and a ROLE that
+ * consumes, ingest and the API keep the main thread and the consumers (window processing, raw
+ * history) run in a worker thread with their own adapters: the two never share an event loop.
+ * Everything between them goes through the log and the stores as between processes, plus three
+ * messages: embedded log appends (wake the consumers), live ticks (embedded mode; in a cluster they
+ * travel through Kafka anyway) and the worker's metrics. A worker thread dies with its process,
+ * so a kill -9 leaves nothing running (child processes would be orphaned).
+ */
+export interface Instance {
+  runtime: Runtime;
+  stop(): Promise<void>;
+}
+
+export async function startInstance(settings: Settings): Promise<Instance> {
+  const adapters = await adaptersFor(settings);
+  if (settings.TOPOLOGY === "single" || settings.ROLE === "api") {
+    const runtime = await createRuntime(settings, adapters);
+    if (settings.ROLE !== "api") await runtime.startProcessing();
+    return { runtime, stop: () => runtime.stop() };
+  }
+  const worker = new ProcessingWorker(settings, adapters);
+  await worker.started;
+  const runtime = await createRuntime({ ...settings, ROLE: "api" }, adapters, Date.now, worker);
+  worker.mergeMetricsInto(runtime);
+  return {
+    runtime,
+    async stop() {
+      // Ingest stops at once (app.close); the worker flushes and commits what it holds meanwhile.
+      await Promise.all([runtime.stop(), worker.stop()]);
+    },
+  };
+}
+
+async function adaptersFor(settings: Settings): Promise<Adapters & { log?: { appended: NodeJS.EventEmitter } }> {
+  if (settings.MODE === "cluster") {
+    const { clusterAdapters } = await import("./cluster-adapters.ts");
+    return clusterAdapters(settings);
+  }
+  const { embeddedAdapters } = await import("./embedded-adapters.ts");
+  return embeddedAdapters(settings);
+}
+
+class ProcessingWorker implements ExternalProcessing {
+  readonly started: Promise<void>;
+  private status = "starting";
+  private metricsText = "";
+  private readonly worker: Worker;
+  private stopping: Promise<void> | null = null;
+
+  constructor(settings: Settings, adapters: Adapters & { log?: { appended: NodeJS.EventEmitter } }) {
+    this.worker = tsWorker(new URL("./processing-worker.ts", import.meta.url), { settings });
+    const appended = adapters.log?.appended;
+    if (appended) {
+      let queued = false;
+      const wake = () => {
+        if (queued) return;
+        queued = true;
+        setImmediate(() => {
+          queued = false;
+          this.post({ type: "append" });
+        });
+      };
+      appended.on("append", wake);
+    }
+    this.started = new Promise<void>((resolve, reject) => {
+      this.worker.on("message", (m: FromWorker) => {
+        if (isTicksMessage(m)) adapters.ticksOut.publish(m.ticks);
+        else if (m.type === "metrics") this.metricsText = m.text;
+        else if (m.type === "started") {
+          this.status = "running";
+          resolve();
+        } else if (m.type === "failed") reject(new Error(`processing worker: ${m.message}`));
+      });
+      this.worker.once("error", (err) => {
+        reject(err);
+        this.fail(err.message);
+      });
+      this.worker.once("exit", (code) => {
+        reject(new Error(`processing worker exited with ${code} before it started`));
+        if (!this.stopping) this.fail(`exited with ${code}`);
+        else this.status = "stopped";
+      });
+    });
+  }
+
+  state(): string {
+    return this.status;
+  }
+
+  /** /metrics of the instance: the main thread's registry merged with the worker's latest. */
+  mergeMetricsInto(runtime: Runtime): void {
+    const registry = runtime.metrics.registry as unknown as { render(): string | Promise<string> };
+    const own = registry.render.bind(registry);
+    registry.render = () => {
+      const r = own();
+      return typeof r === "string" ? mergeExposition(r, this.metricsText) : r.then((t) => mergeExposition(t, this.metricsText));
+    };
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= new Promise<void>((resolve) => {
+      this.status = "stopping";
+      this.worker.once("exit", () => resolve());
+      this.post({ type: "stop" });
+    });
+    return this.stopping;
+  }
+
+  private post(m: ToWorker): void {
+    this.worker.postMessage(m);
+  }
+
+  /** A crashed worker is a crashed instance: exit, and the log replays what was not committed. */
+  private fail(reason: string): void {
+    this.status = `failed: ${reason}`;
+    console.error(`processing worker failed (${reason}); exiting (uncommitted work replays on restart)`);
+    process.exit(1);
+  }
+}
+
+/**
+ * A worker thread running a TypeScript module. On Node 20 the tsx loader hooks of the main thread do
+ * not reach worker threads, so the worker registers tsx itself before importing the module.
+ */
+function tsWorker(module: URL, workerData: unknown): Worker {
+  const tsx = import.meta.resolve("tsx/esm/api");
+  const bootstrap = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(module.href)}); })`;
+  return new Worker(bootstrap, { eval: true, workerData });
+}
