@@ -28,6 +28,8 @@ if (flags.help) {
   process.exit(0);
 }
 const quick = flags.quick;
+/** Extra V8/Node flags for the in-process cases (A/B of e.g. --max-semi-space-size), from BENCH_NODE_FLAGS. */
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean);
 const only = flags.only ? new Set(flags.only.split(",")) : null;
 const want = (k: string) => !only || only.has(k);
 const HTTP_SECONDS = quick ? 3 : 10;
@@ -56,7 +58,7 @@ const details: Record<string, unknown> = {};
 /** Runs a bench/inproc.ts case in a fresh node (own heap, own JIT, --expose-gc). */
 function inproc<T>(name: string, opts: Record<string, unknown>): Promise<T> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ["--expose-gc", "--import", "tsx", "bench/inproc.ts", name, JSON.stringify(opts)], { stdio: ["ignore", "pipe", "inherit"] });
+    const p = spawn(process.execPath, ["--expose-gc", ...NODE_FLAGS, "--import", "tsx", "bench/inproc.ts", name, JSON.stringify(opts)], { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     p.stdout.on("data", (c: Buffer) => (out += c.toString()));
     p.on("exit", (code) => {

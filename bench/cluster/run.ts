@@ -31,6 +31,7 @@ const { values: flags } = parseArgs({
     only: { type: "string" },
     "ingest-role": { type: "string", default: "api" },
     "spark-max-offsets": { type: "string", default: "250000" },
+    topology: { type: "string", default: "threads" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -42,6 +43,7 @@ if (flags.help) {
   --keep      do not drop the run's topic, keyspace and database
   --ingest-role api|all  server role for the HTTP cases (b)(c): api (default; consumers in another process) or all
   --only      some cases: e2e,spark,query,http,tick (default all; without e2e nothing is pre-filled; spark needs e2e)
+  --topology threads|single  the server's INTRADAY_TOPOLOGY (A/B of the worker thread)
   --spark-max-offsets N  the Spark peer's maxOffsetsPerTrigger (default 250,000; 0 = all in one micro-batch)
   BENCH_SERVER_ROOT=<dir>  run the server from another checkout (to compare a change)`);
   process.exit(0);
@@ -154,7 +156,7 @@ async function main(): Promise<void> {
     })();
 
     log("(a) starting the server (INTRADAY_MODE=cluster, ROLE=all) as a child process");
-    server = await startServer({ ...iso.env, ROLE: "all" }, { inspect: flags.profile });
+    server = await startServer({ ...iso.env, ROLE: "all", TOPOLOGY: flags.topology }, { inspect: flags.profile });
     url = server.url;
     const srv = server;
     log(`(a) server ready at ${url} after ${((Date.now() - spawnedAt) / 1000).toFixed(1)} s; consuming the backlog`);
@@ -348,7 +350,7 @@ async function main(): Promise<void> {
   const pidsAtEnd = servicePids();
   const restarted = Object.keys(pidsAtStart).filter((k) => pidsAtStart[k] !== pidsAtEnd[k]);
   if (restarted.length) log(`WARNING: ${restarted.join(", ")} restarted during the run (shared services): numbers after that are not valid`);
-  const out = { at: new Date().toISOString(), quick, only: flags.only ?? "all", ingestRole: INGEST_ROLE, serverRoot: process.env.BENCH_SERVER_ROOT ?? ".", servicesRestartedDuringRun: restarted, loadavgAtEnd: loadavg(), machine, seconds: (Date.now() - started) / 1000, servicesUpMs: servicesMs, rows, details, profiles };
+  const out = { at: new Date().toISOString(), quick, topology: flags.topology, only: flags.only ?? "all", ingestRole: INGEST_ROLE, serverRoot: process.env.BENCH_SERVER_ROOT ?? ".", servicesRestartedDuringRun: restarted, loadavgAtEnd: loadavg(), machine, seconds: (Date.now() - started) / 1000, servicesUpMs: servicesMs, rows, details, profiles };
   const stamp = out.at.replace(/[:.]/g, "-");
   writeFileSync(join(RESULTS, `cluster-${stamp}.json`), JSON.stringify(out, null, 2));
   writeFileSync(join(RESULTS, "cluster-latest.json"), JSON.stringify(out, null, 2));
