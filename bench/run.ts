@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { BodyFactory } from "./fixtures.ts";
 import { load, metricSum, startIntraday, startTrivial, type LoadResult } from "./http.ts";
+import { tickLatency } from "./cluster/latency.ts";
 import { summarise } from "./profile-summary.ts";
 
 const { values: flags } = parseArgs({
@@ -21,7 +22,7 @@ const { values: flags } = parseArgs({
   },
 });
 if (flags.help) {
-  console.log(`npm run bench [-- --quick] [-- --only ingest-single,ingest-batch,process,decode,apply,heap,fastify] [-- --profile]
+  console.log(`npm run bench [-- --quick] [-- --only ingest-single,ingest-batch,latency,process,decode,apply,heap,fastify] [-- --profile]
   --quick    shorter runs (3 s HTTP, 100k events in process)
   --only     run some cases only
   --profile  also CPU-profile the server (ingest cases) and the processor, summarised in the JSON`);
@@ -117,6 +118,24 @@ async function ingestCase(id: string, batch: number, connections: number, pipeli
   }
 }
 
+/** Single-event POSTs at a steady 300/s (each to a store of its own) with a websocket client on "*": POST ack and POST → tick latency. */
+async function latencyCase(port: number): Promise<void> {
+  const seconds = quick ? 5 : 15;
+  log(`latency: 300 single-event POSTs/s for ${seconds} s, websocket subscribed to "*" (npm start, embedded default) on :${port}`);
+  const server = await startIntraday(port);
+  try {
+    const r = await tickLatency(server.url, { rate: 300, seconds, tag: `lat${Date.now().toString(36)}` });
+    details.latency = r;
+    rows.push(
+      { id: "post-latency", what: "single-event POST latency at 300 events/s, embedded, p99", value: r.postAckMs.p99, unit: "ms", target: "p50 < 5, p99 < 25", met: r.postAckMs.p50 < 5 && r.postAckMs.p99 < 25, detail: `p50 ${r.postAckMs.p50} ms, p99 ${r.postAckMs.p99} ms, max ${r.postAckMs.max} ms; ${r.accepted}/${r.posts} accepted` },
+      { id: "post-to-tick", what: "POST → websocket tick at 300 events/s, embedded, p99", value: r.tickMs.p99, unit: "ms", target: "p50 < 25, p99 < 250", met: r.tickMs.p50 < 25 && r.tickMs.p99 < 250, detail: `p50 ${r.tickMs.p50} ms, p99 ${r.tickMs.p99} ms; ${r.ticksMatched}/${r.posts} ticks matched` },
+    );
+    log(`latency: POST p50 ${r.postAckMs.p50} ms p99 ${r.postAckMs.p99} ms; tick p50 ${r.tickMs.p50} ms p99 ${r.tickMs.p99} ms`);
+  } finally {
+    await server.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const machine = {
     cpus: cpus().length,
@@ -130,6 +149,7 @@ async function main(): Promise<void> {
 
   if (want("ingest-single")) await ingestCase("ingest-single", 1, 50, 10, 3151);
   if (want("ingest-batch")) await ingestCase("ingest-batch", 500, 8, 1, 3152);
+  if (want("latency")) await latencyCase(3153);
 
   if (want("process")) {
     log(`process: Processor.batch over ${IN_PROC_EVENTS} pre-encoded log records, ${STORES} stores, 6 partitions (fresh node)`);

@@ -112,7 +112,8 @@ async function main(): Promise<void> {
   const growth = (rssLate - rssEarly) / rssEarly;
   const maxLagSeconds = Math.max(0, ...samples.map((s) => s.lagEvents / RATE));
   const tick = percentiles(probes.flatMap((p) => p.tickMs.n ? [p.tickMs.p50, p.tickMs.p99] : []));
-  const tickP99 = Math.max(NaN, ...probes.map((p) => p.tickMs.p99));
+  const p99s = probes.map((p) => p.tickMs.p99).filter((x) => Number.isFinite(x));
+  const tickP99 = p99s.length ? Math.max(...p99s) : NaN;
   const rows = [
     { id: "soak-rss", what: "RSS growth after warm-up (last third vs first third)", value: growth * 100, unit: "%", target: "flat (< 10 %)", met: growth < 0.1, detail: `${rssEarly.toFixed(0)} → ${rssLate.toFixed(0)} MiB` },
     { id: "soak-tick", what: "POST → tick p99 (worst probe window)", value: tickP99, unit: "ms", target: "< 250", met: tickP99 < 250, detail: `${probes.length} probe windows of ${PROBE_SECONDS} s; p50 of probe p50s ${tick.p50} ms` },
