@@ -27,16 +27,39 @@ export async function startInstance(settings: Settings): Promise<Instance> {
     if (settings.ROLE !== "api") await runtime.startProcessing();
     return { runtime, stop: () => runtime.stop() };
   }
-  const worker = new ProcessingWorker(settings, adapters);
-  await worker.started;
-  const runtime = await createRuntime({ ...settings, ROLE: "api" }, adapters, Date.now, worker);
-  worker.mergeMetricsInto(runtime);
+  const workers = workerRoles(settings).map((ROLE) => new ProcessingWorker({ ...settings, ROLE }, adapters));
+  await Promise.all(workers.map((w) => w.started));
+  const processing: ExternalProcessing = { state: () => workers.map((w) => w.state()).find((s) => s !== "running") ?? "running" };
+  const runtime = await createRuntime({ ...settings, ROLE: "api" }, adapters, Date.now, processing);
+  mergeMetricsInto(runtime, workers);
   return {
     runtime,
     async stop() {
-      // Ingest stops at once (app.close); the worker flushes and commits what it holds meanwhile.
-      await Promise.all([runtime.stop(), worker.stop()]);
+      // Ingest stops at once (app.close); the workers flush and commit what they hold meanwhile.
+      await Promise.all([runtime.stop(), ...workers.map((w) => w.stop())]);
     },
+  };
+}
+
+/**
+ * One worker for all the consumers of the ROLE, except on the real stack with both consumer groups:
+ * there the window group and the raw-history group get a worker each (they share nothing, and raw
+ * history would otherwise take turns with window processing on one event loop). Embedded, one
+ * worker keeps both groups' projection writes in one group-committed SQLite transaction.
+ */
+function workerRoles(settings: Settings): Settings["ROLE"][] {
+  const both = settings.ROLE === "all" || settings.ROLE === "processor";
+  return settings.MODE === "cluster" && both ? ["windows", "history"] : [settings.ROLE];
+}
+
+/** /metrics of the instance: the main thread's registry merged with each worker's latest. */
+function mergeMetricsInto(runtime: Runtime, workers: readonly ProcessingWorker[]): void {
+  const registry = runtime.metrics.registry as unknown as { render(): string | Promise<string> };
+  const own = registry.render.bind(registry);
+  const merged = (text: string) => workers.reduce((acc, w) => mergeExposition(acc, w.metrics()), text);
+  registry.render = () => {
+    const r = own();
+    return typeof r === "string" ? merged(r) : r.then(merged);
   };
 }
 
@@ -96,14 +119,9 @@ class ProcessingWorker implements ExternalProcessing {
     return this.status;
   }
 
-  /** /metrics of the instance: the main thread's registry merged with the worker's latest. */
-  mergeMetricsInto(runtime: Runtime): void {
-    const registry = runtime.metrics.registry as unknown as { render(): string | Promise<string> };
-    const own = registry.render.bind(registry);
-    registry.render = () => {
-      const r = own();
-      return typeof r === "string" ? mergeExposition(r, this.metricsText) : r.then((t) => mergeExposition(t, this.metricsText));
-    };
+  /** The worker's latest metrics text. */
+  metrics(): string {
+    return this.metricsText;
   }
 
   stop(): Promise<void> {
