@@ -52,6 +52,11 @@ export const SETTINGS = {
     help: "What this process runs besides the API: all consumers; api (none); processor (windows + history); windows; history (raw history only); analytics (minute changelog -> PostgreSQL only)",
   },
   STALL_AFTER_MS: { schema: int(1000), default: "60000", help: "A partition with lag whose committed offset has not moved for this long is stalled (/readyz not ready)" },
+  TOPOLOGY: {
+    schema: z.enum(["threads", "single"]),
+    default: "threads",
+    help: "threads: the consumers (window processing, raw history) run in a worker thread, ingest/API on the main thread (both cores); single: one event loop for everything",
+  },
   SHUTDOWN_TIMEOUT_MS: { schema: int(1000), default: "15000", help: "Graceful shutdown is forced after this long" },
   RECONCILE_LOOKBACK_MS: { schema: int(60_000), default: "7200000", help: "npm run reconcile: how far back from the newest settled minute each run looks" },
   RETENTION_RAW_DAYS: { schema: int(1).max(36_500), default: "90", help: "npm run retention: raw history older than this many days is deleted" },
