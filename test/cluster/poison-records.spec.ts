@@ -1,7 +1,7 @@
 import { Kafka, logLevel } from "kafkajs";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeLogRecord } from "../../src/domain/event.ts";
+import { decodeLogRecord, type SaleEvent } from "../../src/domain/event.ts";
 import type { LoggedEvent } from "../../src/domain/store-windows.ts";
 import { classifyFailure } from "../../src/consumers/failure-kind.ts";
 import { writeIsolatingFailures } from "../../src/consumers/isolate-failures.ts";
@@ -86,17 +86,19 @@ describe("records no store can hold, on the real stack", () => {
 
   it("PostgreSQL's own refusals are classified deterministic, and isolating them still writes the good rows", async () => {
     const store = new PgStore(pool);
-    const logged = (overrides: Record<string, unknown>, offset: number): LoggedEvent => {
-      const d = decodeLogRecord(JSON.stringify({ schemaVersion: 1, ...saleEvent({ storeId: "direct", ...overrides }) }));
+    // Events the contract refuses, built past it: what PostgreSQL itself says about them is under test.
+    const logged = (offset: number, unstorable?: (e: SaleEvent) => SaleEvent): LoggedEvent => {
+      const d = decodeLogRecord(JSON.stringify({ schemaVersion: 1, ...saleEvent({ storeId: "direct" }) }));
       if (!d.ok) throw new Error(d.reason);
-      return { partition: 0, offset, appendTime: Date.now(), event: d.event };
+      return { partition: 0, offset, appendTime: Date.now(), event: unstorable ? unstorable(d.event) : d.event };
     };
+    const year0 = "0000-01-01T00:00:00Z";
     const rows = [
-      logged({}, 1),
-      logged({ lines: [{ sku: "nul\u0000", quantity: 1, unitPriceMinor: 1 }] }, 2),
-      logged({}, 3),
-      logged({ occurredAt: "0000-01-01T00:00:00Z" }, 4),
-      logged({}, 5),
+      logged(1),
+      logged(2, (e) => ({ ...e, lines: [{ sku: "nul\u0000", quantity: 1, unitPriceMinor: 1 }] })),
+      logged(3),
+      logged(4, (e) => ({ ...e, occurredAt: year0, occurredAtMs: Date.parse(year0) })),
+      logged(5),
     ];
     const refused = await writeIsolatingFailures(rows, async (b) => void (await store.insertEvents(b)));
     expect(refused.map((r) => r.item.offset)).toEqual([2, 4]);
