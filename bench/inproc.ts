@@ -16,7 +16,7 @@ import { MINUTE_MS } from "../src/domain/time.ts";
 import type { WindowingConfig } from "../src/domain/windowing-config.ts";
 import { InProcessTicks } from "../src/live/in-process-ticks.ts";
 import { LiveView } from "../src/live/live-view.ts";
-import type { LogConsumer } from "../src/log/ports.ts";
+import type { LogConsumer } from "../src/event-log/ports.ts";
 import { createMetrics } from "../src/observability/metrics.ts";
 import { SqliteProjections } from "../src/projections/embedded/sqlite-projections.ts";
 import { BENCH_PARTITIONS, consumerOrder, consumerTurns, logRecords } from "./fixtures.ts";

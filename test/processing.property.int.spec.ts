@@ -28,11 +28,11 @@ import { recomputeWindows } from "../src/domain/recompute.ts";
 import type { LoggedEvent } from "../src/domain/store-windows.ts";
 import { minuteOf } from "../src/domain/time.ts";
 import type { WindowingConfig } from "../src/domain/windowing-config.ts";
-import { partitionFor } from "../src/log/partitioner.ts";
-import type { LogConsumer, LogRecord } from "../src/log/ports.ts";
+import { partitionFor } from "../src/event-log/partitioner.ts";
+import type { LogConsumer, LogRecord } from "../src/event-log/ports.ts";
 import { createMetrics } from "../src/observability/metrics.ts";
 import { SqliteProjections } from "../src/projections/embedded/sqlite-projections.ts";
-import { MemoryProjections } from "../src/projections/memory/memory-projections.ts";
+import { MemoryProjections } from "./support/memory-projections.ts";
 import type { LateEventStore, MinuteStore } from "../src/projections/ports.ts";
 
 const PARTITIONS = 3;

@@ -2,7 +2,7 @@ import type { Pool } from "pg";
 import type { WindowingConfig } from "../../src/domain/windowing-config.ts";
 import { recomputeKey, recomputeWindows } from "../../src/domain/recompute.ts";
 import type { MinuteStore, RawHistoryStore } from "../../src/projections/ports.ts";
-import { reconcile } from "../../src/reconcile/reconcile.ts";
+import { reconcile } from "../../src/operations/reconcile-report.ts";
 
 export interface Check {
   name: string;

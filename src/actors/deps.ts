@@ -1,5 +1,5 @@
 import type { WindowingConfig } from "../domain/windowing-config.ts";
-import type { DeadLetterSink } from "../log/ports.ts";
+import type { DeadLetterSink } from "../event-log/ports.ts";
 import type { TickPublisher } from "../live/ports.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import type { LateEventStore, MinuteStore } from "../projections/ports.ts";

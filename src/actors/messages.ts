@@ -3,7 +3,7 @@ import type { PartitionClock } from "../domain/windows.ts";
 import type { LogEndObservation } from "../domain/partition-progress.ts";
 import type { LoggedEvent, WindowKey } from "../domain/store-windows.ts";
 import type { Tick } from "../live/ports.ts";
-import type { LogRecord } from "../log/ports.ts";
+import type { LogRecord } from "../event-log/ports.ts";
 
 export interface StoreStatus {
   /** Lowest offset this store holds only in memory, or null. */

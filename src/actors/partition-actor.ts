@@ -27,7 +27,7 @@ import { MINUTE_MS, minuteOf } from "../domain/time.ts";
 import { oldestUnsettledMinute } from "../domain/windows.ts";
 import type { Tick } from "../live/ports.ts";
 import { throttledErrors } from "../observability/throttled-log.ts";
-import { partitionFor } from "../log/partitioner.ts";
+import { partitionFor } from "../event-log/partitioner.ts";
 import type { ActorDeps } from "./deps.ts";
 import type { PartitionMsg, PartitionReply, StoreMsg, StoreReply, StoreStatus } from "./messages.ts";
 import { routeRecords } from "./route-records.ts";

@@ -1,6 +1,6 @@
 import { query, start, stop, type Ref } from "nact";
 import type { LogEndObservation } from "../domain/partition-progress.ts";
-import type { LogConsumer, LogRecord, PartitionHandler } from "../log/ports.ts";
+import type { LogConsumer, LogRecord, PartitionHandler } from "../event-log/ports.ts";
 import { throttledErrors } from "../observability/throttled-log.ts";
 import type { ActorDeps } from "./deps.ts";
 import type { PartitionMsg, PartitionReply } from "./messages.ts";

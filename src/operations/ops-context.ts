@@ -2,7 +2,7 @@ import type { Client } from "cassandra-driver";
 import pg from "pg";
 import { windowingOf, type Settings } from "../config/settings.ts";
 import type { WindowingConfig } from "../domain/windowing-config.ts";
-import { CassandraMinuteStore, createCassandraClient } from "../projections/cassandra/cassandra-minute-store.ts";
+import { CassandraMinuteStore, createCassandraClient } from "../projections/cassandra/cassandra-minute-projection.ts";
 import { PgStore } from "../projections/postgres/pg-store.ts";
 import { cassandraSettings, migrateAll } from "../runtime/cluster-adapters.ts";
 

@@ -1,4 +1,4 @@
-import type { DeadLetterSink, IngestLog, LogConsumer, PartitionHandler } from "../log/ports.ts";
+import type { DeadLetterSink, IngestLog, LogConsumer, PartitionHandler } from "../event-log/ports.ts";
 import type { StoreDirectory } from "../projections/analytics/store-directory.ts";
 import type { TickPublisher, TickSubscriber } from "../live/ports.ts";
 import type { LateEventStore, MinuteStore, RawHistoryStore } from "../projections/ports.ts";

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SqliteLog } from "../../src/log/embedded/sqlite-log.ts";
+import type { SqliteLog } from "../../src/event-log/embedded/sqlite-log.ts";
 import { saleEvent, startEmbedded, waitFor, type TestApp } from "../support/embedded-app.ts";
 
 /** API keys on POST, and the operational endpoints: healthz, readyz, metrics, openapi.json, pages. */

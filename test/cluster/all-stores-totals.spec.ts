@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { netMinor } from "../../src/domain/minute-row.ts";
 import { partitionTotalsOfRows, type PartitionTotalsRow } from "../../src/domain/partition-totals.ts";
-import { CassandraMinuteStore, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-store.ts";
+import { CassandraMinuteStore, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
 import { waitFor } from "../support/embedded-app.ts";
 import { spawnServer, type ServerProcess } from "../support/process.ts";
 import { expectExactTotals } from "./reconcile-helpers.ts";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MinuteRow } from "../../src/domain/minute-row.ts";
 import { migrateCassandra } from "../../src/projections/cassandra/cassandra-migrate.ts";
-import { CassandraMinuteStore, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-store.ts";
+import { CassandraMinuteStore, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
 import { isolatedEnv } from "./support.ts";
 
 describe("Cassandra minute rows never move backwards", () => {

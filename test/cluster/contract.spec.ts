@@ -1,9 +1,9 @@
 import pg from "pg";
 import { migrateCassandra } from "../../src/projections/cassandra/cassandra-migrate.ts";
-import { CassandraMinuteStore, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-store.ts";
+import { CassandraMinuteStore, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
 import { migratePostgres } from "../../src/projections/postgres/pg-migrate.ts";
 import { PgStore } from "../../src/projections/postgres/pg-store.ts";
-import { projectionContract } from "../contract/minute-store.contract.ts";
+import { projectionContract } from "../contract/minute-projection.contract.ts";
 import { isolatedEnv } from "./support.ts";
 
 // The same contract the embedded stand-ins pass, against Cassandra (minute rows) and PostgreSQL

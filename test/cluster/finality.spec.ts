@@ -1,7 +1,7 @@
 import { Kafka, logLevel } from "kafkajs";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CassandraMinuteStore, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-store.ts";
+import { CassandraMinuteStore, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
 import { spawnServer, type ServerProcess } from "../support/process.ts";
 import { waitFor } from "../support/embedded-app.ts";
 import { expectExactTotals } from "./reconcile-helpers.ts";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { MinuteRow } from "../../src/domain/minute-row.ts";
 import { partitionTotalsOfRows } from "../../src/domain/partition-totals.ts";
 import { migrateCassandra } from "../../src/projections/cassandra/cassandra-migrate.ts";
-import { CassandraMinuteStore, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-store.ts";
+import { CassandraMinuteStore, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
 import { isolatedEnv } from "./support.ts";
 
 describe("Cassandra migration 002 (minutes_by_partition)", () => {

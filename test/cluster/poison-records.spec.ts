@@ -5,7 +5,7 @@ import { decodeLogRecord } from "../../src/domain/event.ts";
 import type { LoggedEvent } from "../../src/domain/store-windows.ts";
 import { classifyFailure } from "../../src/consumers/failure-kind.ts";
 import { writeIsolatingFailures } from "../../src/consumers/isolate-failures.ts";
-import { partitionFor } from "../../src/log/partitioner.ts";
+import { partitionFor } from "../../src/event-log/partitioner.ts";
 import { PgStore } from "../../src/projections/postgres/pg-store.ts";
 import { saleEvent, waitFor } from "../support/embedded-app.ts";
 import { isolatedEnv, startClusterApp } from "./support.ts";

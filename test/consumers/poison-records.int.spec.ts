@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SqliteLog } from "../../src/log/embedded/sqlite-log.ts";
-import { partitionFor } from "../../src/log/partitioner.ts";
+import type { SqliteLog } from "../../src/event-log/embedded/sqlite-log.ts";
+import { partitionFor } from "../../src/event-log/partitioner.ts";
 import type { SqliteProjections } from "../../src/projections/embedded/sqlite-projections.ts";
 import { saleEvent, startEmbedded, waitFor, type TestApp } from "../support/embedded-app.ts";
 

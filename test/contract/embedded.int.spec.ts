@@ -7,8 +7,8 @@ import type { MinuteRow } from "../../src/domain/minute-row.ts";
 import { partitionTotalsOfRows, type PartitionTotalsRow } from "../../src/domain/partition-totals.ts";
 import { MINUTE_MS } from "../../src/domain/time.ts";
 import { SqliteProjections } from "../../src/projections/embedded/sqlite-projections.ts";
-import { MemoryProjections } from "../../src/projections/memory/memory-projections.ts";
-import { projectionContract } from "./minute-store.contract.ts";
+import { MemoryProjections } from "../support/memory-projections.ts";
+import { projectionContract } from "./minute-projection.contract.ts";
 
 projectionContract("in-memory", async () => {
   const m = new MemoryProjections();

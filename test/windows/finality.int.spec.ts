@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadSettings } from "../../src/config/settings.ts";
-import type { LogConsumer, PartitionHandler } from "../../src/log/ports.ts";
+import type { LogConsumer, PartitionHandler } from "../../src/event-log/ports.ts";
 import { embeddedAdapters } from "../../src/runtime/embedded-adapters.ts";
 import { createRuntime, type Runtime } from "../../src/runtime/runtime.ts";
 import { saleEvent, waitFor } from "../support/embedded-app.ts";

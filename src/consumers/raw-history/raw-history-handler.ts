@@ -1,5 +1,5 @@
 import type { LoggedEvent } from "../../domain/store-windows.ts";
-import type { DeadLetterSink, LogRecord, PartitionHandler } from "../../log/ports.ts";
+import type { DeadLetterSink, LogRecord, PartitionHandler } from "../../event-log/ports.ts";
 import type { RawHistoryStore, RawRecord, RawRecordSink } from "../../projections/ports.ts";
 import { batchWriterHandler } from "../batch-writer-handler.ts";
 import { decodeRecordOnPartition } from "../record-decoder.ts";

@@ -2,7 +2,7 @@ import type { Pool } from "pg";
 import type { SaleEvent } from "../../domain/event.ts";
 import { netMinor, type MinuteRow } from "../../domain/minute-row.ts";
 import type { LateEvent, LoggedEvent } from "../../domain/store-windows.ts";
-import type { RecordedId, SeenIds } from "../../log/ports.ts";
+import type { RecordedId, SeenIds } from "../../event-log/ports.ts";
 import { lateRecordOf, type LateEventRecord, type LateEventStore, type RawHistoryStore } from "../ports.ts";
 
 /** PostgreSQL: raw history, late events, the ingest id index, and the minute mirror Superset reads. */

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { netMinor, type MinuteRow } from "../../../src/domain/minute-row.ts";
 import { MINUTE_MS, minuteOf, utcDay } from "../../../src/domain/time.ts";
 import { settledBefore } from "../../../src/operations/closed-window.ts";
-import { CassandraMinuteStore, createCassandraClient } from "../../../src/projections/cassandra/cassandra-minute-store.ts";
+import { CassandraMinuteStore, createCassandraClient } from "../../../src/projections/cassandra/cassandra-minute-projection.ts";
 import type { Runtime } from "../../../src/runtime/runtime.ts";
 import { waitFor } from "../../support/embedded-app.ts";
 import { isolatedEnv, prefixed, startClusterApp } from "../support.ts";

@@ -1,7 +1,7 @@
-import type { MinuteRow } from "../../domain/minute-row.ts";
-import type { PartitionTotalsRow } from "../../domain/partition-totals.ts";
-import type { LateEvent, LoggedEvent, WindowKey } from "../../domain/store-windows.ts";
-import { lateRecordOf, type LateEventRecord, type LateEventStore, type MinuteStore, type RawHistoryStore } from "../ports.ts";
+import type { MinuteRow } from "../../src/domain/minute-row.ts";
+import type { PartitionTotalsRow } from "../../src/domain/partition-totals.ts";
+import type { LateEvent, LoggedEvent, WindowKey } from "../../src/domain/store-windows.ts";
+import { lateRecordOf, type LateEventRecord, type LateEventStore, type MinuteStore, type RawHistoryStore } from "../../src/projections/ports.ts";
 
 function rowKey(storeId: string, minute: number, currency: string): string {
   return `${storeId}\u0000${minute}\u0000${currency}`;
