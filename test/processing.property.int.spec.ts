@@ -33,7 +33,7 @@ import type { LogConsumer, LogRecord } from "../src/event-log/ports.ts";
 import { createMetrics } from "../src/observability/metrics.ts";
 import { SqliteProjections } from "../src/projections/embedded/sqlite-projections.ts";
 import { MemoryProjections } from "./support/memory-projections.ts";
-import type { LateEventStore, MinuteStore } from "../src/projections/ports.ts";
+import type { LateEvents, MinuteProjection } from "../src/projections/ports.ts";
 
 const PARTITIONS = 3;
 const STORES = ["store-a", "store-b", "store-c", "store-d", "store-e"];
@@ -105,8 +105,8 @@ const cfgArb: fc.Arbitrary<WindowingConfig & { passivateAfterMs: number }> = fc.
 });
 
 interface Stores {
-  minutes: MinuteStore;
-  late: LateEventStore;
+  minutes: MinuteProjection;
+  late: LateEvents;
   close(): Promise<void>;
 }
 
@@ -118,7 +118,7 @@ class InjectedFault extends Error {}
  * same partition, lower revision; strictly higher revision when acks are never lost), and injects
  * the scripted faults.
  */
-function guarded(inner: Stores, violations: string[], faults: readonly Fault[]): { minutes: MinuteStore; late: LateEventStore } {
+function guarded(inner: Stores, violations: string[], faults: readonly Fault[]): { minutes: MinuteProjection; late: LateEvents } {
   let next = 0;
   const fault = () => faults[next++] ?? "ok";
   const strictRevisions = !faults.includes("fail-after");
@@ -129,7 +129,7 @@ function guarded(inner: Stores, violations: string[], faults: readonly Fault[]):
     if (f === "fail-after") throw new InjectedFault("injected: write done, ack lost");
     return r;
   }
-  const minutes: MinuteStore = {
+  const minutes: MinuteProjection = {
     loadRows: (storeId, keys) => withFault(() => inner.minutes.loadRows(storeId, keys)),
     writeRows: (rows) =>
       withFault(async () => {
@@ -157,7 +157,7 @@ function guarded(inner: Stores, violations: string[], faults: readonly Fault[]):
     partitionTotals: (from, to) => inner.minutes.partitionTotals(from, to),
     close: async () => {},
   };
-  const late: LateEventStore = {
+  const late: LateEvents = {
     recordLate: (events) => withFault(() => inner.late.recordLate(events)),
     listLate: (opts) => inner.late.listLate(opts),
   };
@@ -181,7 +181,7 @@ class Scenario {
   readonly deadLettered = new Set<string>();
   readonly errors: unknown[] = [];
   readonly violations: string[] = [];
-  private readonly through: { minutes: MinuteStore; late: LateEventStore };
+  private readonly through: { minutes: MinuteProjection; late: LateEvents };
   now = T0;
   private nextId = 1;
   private processor!: Processor;

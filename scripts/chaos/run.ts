@@ -3,7 +3,7 @@ import { Kafka, logLevel, Partitioners } from "kafkajs";
 import pg from "pg";
 import { loadSettings, windowingOf } from "../../src/config/settings.ts";
 import { partitionFor } from "../../src/event-log/partitioner.ts";
-import { CassandraMinuteStore, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
+import { CassandraMinuteProjection, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
 import { PgStore } from "../../src/projections/postgres/pg-store.ts";
 import { startApp, type AppProcess } from "./app-process.ts";
 import { checkCassandra, checkDeadLetters, checkPostgresMinutes, checkRawHistory, type Check } from "./checks.ts";
@@ -182,7 +182,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     checks.push({ name: "both consumer groups caught up (lag 0)", ok: true, detail: "windows and raw-history groups committed to the log end" });
 
     const history = new PgStore(pool);
-    const minutes = new CassandraMinuteStore(cass, o.partitions);
+    const minutes = new CassandraMinuteProjection(cass, o.partitions);
     const cfg = windowingOf(settings);
     const from = started - 20 * 60_000;
     const to = Date.now() + 2 * 60_000;

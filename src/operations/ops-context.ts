@@ -2,7 +2,7 @@ import type { Client } from "cassandra-driver";
 import pg from "pg";
 import { windowingOf, type Settings } from "../config/settings.ts";
 import type { WindowingConfig } from "../domain/windowing-config.ts";
-import { CassandraMinuteStore, createCassandraClient } from "../projections/cassandra/cassandra-minute-projection.ts";
+import { CassandraMinuteProjection, createCassandraClient } from "../projections/cassandra/cassandra-minute-projection.ts";
 import { PgStore } from "../projections/postgres/pg-store.ts";
 import { cassandraSettings, migrateAll } from "../runtime/cluster-adapters.ts";
 
@@ -12,7 +12,7 @@ export interface OpsContext {
   cfg: WindowingConfig;
   pool: pg.Pool;
   cassandra: Client;
-  minutes: CassandraMinuteStore;
+  minutes: CassandraMinuteProjection;
   history: PgStore;
   now: () => number;
   progress: (message: string) => void;
@@ -40,7 +40,7 @@ export async function openOpsContext(settings: Settings, progress: (message: str
     cfg: windowingOf(settings),
     pool,
     cassandra,
-    minutes: new CassandraMinuteStore(cassandra, settings.PARTITIONS),
+    minutes: new CassandraMinuteProjection(cassandra, settings.PARTITIONS),
     history: new PgStore(pool),
     now: Date.now,
     progress,

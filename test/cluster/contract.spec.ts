@@ -1,6 +1,6 @@
 import pg from "pg";
 import { migrateCassandra } from "../../src/projections/cassandra/cassandra-migrate.ts";
-import { CassandraMinuteStore, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
+import { CassandraMinuteProjection, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
 import { migratePostgres } from "../../src/projections/postgres/pg-migrate.ts";
 import { PgStore } from "../../src/projections/postgres/pg-store.ts";
 import { projectionContract } from "../contract/minute-projection.contract.ts";
@@ -19,7 +19,7 @@ projectionContract("Cassandra + PostgreSQL", async () => {
   await migratePostgres(pool);
   const history = new PgStore(pool);
   return {
-    minutes: new CassandraMinuteStore(cassandra, 16),
+    minutes: new CassandraMinuteProjection(cassandra, 16),
     late: history,
     history,
     async close() {

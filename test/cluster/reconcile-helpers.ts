@@ -2,7 +2,7 @@ import pg from "pg";
 import { expect } from "vitest";
 import { windowingOf } from "../../src/config/settings.ts";
 import { netMinor } from "../../src/domain/minute-row.ts";
-import { CassandraMinuteStore, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
+import { CassandraMinuteProjection, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
 import { PgStore } from "../../src/projections/postgres/pg-store.ts";
 import { reconcile } from "../../src/operations/reconcile-report.ts";
 import { waitFor } from "../support/embedded-app.ts";
@@ -18,7 +18,7 @@ export async function expectExactTotals(env: Record<string, string>, acked: Map<
   const settings = settingsFrom(env);
   const pool = new pg.Pool({ connectionString: env.PG_URL, max: 2 });
   const cass = createCassandraClient({ contactPoints: env.CASSANDRA_CONTACT_POINTS!.split(","), localDataCenter: "datacenter1", keyspace: env.CASSANDRA_KEYSPACE! }, env.CASSANDRA_KEYSPACE);
-  const minutes = new CassandraMinuteStore(cass, settings.PARTITIONS);
+  const minutes = new CassandraMinuteProjection(cass, settings.PARTITIONS);
   const history = new PgStore(pool);
   try {
     await waitFor(async () => (await history.eventsBetween(from, to)).filter((e) => mine(e.event.storeId)).length >= acked.size, 90_000, 500);

@@ -5,7 +5,7 @@ import { decodeLogRecord, encodeForLog, type SaleEvent } from "../../domain/even
 import type { MinuteRow } from "../../domain/minute-row.ts";
 import type { PartitionTotalsRow } from "../../domain/partition-totals.ts";
 import type { LateEvent, LoggedEvent, WindowKey } from "../../domain/store-windows.ts";
-import { lateRecordOf, type LateEventRecord, type LateEventStore, type MinuteStore, type RawHistoryStore, type RawRecord, type RawRecordSink } from "../ports.ts";
+import { lateRecordOf, type LateEventRecord, type LateEvents, type MinuteProjection, type RawHistory, type RawRecord, type RawRecordSink } from "../ports.ts";
 
 const ROW_COLUMNS =
   "store_id AS storeId, minute, currency, sale_count AS saleCount, refund_count AS refundCount, gross_minor AS grossMinor, " +
@@ -63,7 +63,7 @@ function eventOfBody(body: string): SaleEvent {
  * position of their first id): a window written again with the same ids plus new ones appends one
  * chunk of only the new ones instead of rewriting them all.
  */
-export class SqliteProjections implements MinuteStore, LateEventStore, RawHistoryStore, RawRecordSink {
+export class SqliteProjections implements MinuteProjection, LateEvents, RawHistory, RawRecordSink {
   private readonly db: Database.Database;
   private readonly upsert: Database.Statement;
   private readonly idState: Database.Statement;

@@ -3,10 +3,10 @@ import type { SaleEvent } from "../../domain/event.ts";
 import { netMinor, type MinuteRow } from "../../domain/minute-row.ts";
 import type { LateEvent, LoggedEvent } from "../../domain/store-windows.ts";
 import type { RecordedId, SeenIds } from "../../event-log/ports.ts";
-import { lateRecordOf, type LateEventRecord, type LateEventStore, type RawHistoryStore } from "../ports.ts";
+import { lateRecordOf, type LateEventRecord, type LateEvents, type RawHistory } from "../ports.ts";
 
 /** PostgreSQL: raw history, late events, the ingest id index, and the minute mirror Superset reads. */
-export class PgStore implements RawHistoryStore, LateEventStore, SeenIds {
+export class PgStore implements RawHistory, LateEvents, SeenIds {
   constructor(private readonly pool: Pool) {}
 
   async insertEvents(events: readonly LoggedEvent[]): Promise<number> {
