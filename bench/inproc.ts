@@ -105,8 +105,8 @@ async function processCase(o: { events: number; stores: number; eventsPerSecond:
     perBatchMs.push(performance.now() - t0);
     for (const b of turn) done += b.length;
     if (clock.now - lastTickAt >= 1000) {
-      // the runtime's wall-clock ticker (every 1 s of virtual time)
-      await processor.tick();
+      // the runtime's wall-clock sweep (every 1 s of virtual time)
+      await processor.sweep();
       lastTickAt = clock.now;
     }
   }
@@ -254,7 +254,7 @@ async function heapProcessorCase(o: { events: number; stores: number; eventsPerS
     clock.now = b[b.length - 1]!.appendTime + 50;
     await processor.batch(b[0]!.partition, b);
   }
-  await processor.tick();
+  await processor.sweep();
   const after = heapUsed(); // the fixtures are still referenced (below), so the growth is the processor's
   const fixtureRecords = batches.reduce((n, b) => n + b.length, 0) + byPartition.length;
   const windows = processor.openWindows();

@@ -54,7 +54,7 @@ type Op =
   | { kind: "dup"; dt: number; pick: number; clockBehind: number }
   | { kind: "garbage"; dt: number; flavor: "not-json" | "no-version" | "invalid" | "wrong-partition" | "tombstone" }
   | { kind: "poll"; partition: number; max: number }
-  | { kind: "tick"; dt: number }
+  | { kind: "sweep"; dt: number }
   | { kind: "crash"; withUncommittedBatch: boolean; partition: number };
 
 const lagArb = fc.oneof(
@@ -91,7 +91,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 6, arbitrary: fc.record({ kind: fc.constant("poll" as const), partition: fc.nat({ max: PARTITIONS - 1 }), max: fc.integer({ min: 1, max: 6 }) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant("tick" as const), dt: fc.integer({ min: 0, max: 150_000 }) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant("sweep" as const), dt: fc.integer({ min: 0, max: 150_000 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("crash" as const), withUncommittedBatch: fc.boolean(), partition: fc.nat({ max: PARTITIONS - 1 }) }) },
 );
 
@@ -328,9 +328,9 @@ class Scenario {
       case "poll":
         await this.poll(op.partition, op.max);
         return;
-      case "tick":
+      case "sweep":
         this.now += op.dt;
-        await this.processor.tick();
+        await this.processor.sweep();
         return;
       case "crash":
         if (op.withUncommittedBatch) await this.poll(op.partition, 3, false);
@@ -495,7 +495,7 @@ describe("processing through the real Processor: crash anywhere, replay from the
       { kind: "dup", dt: 1_000, pick: 0, clockBehind: 0 },
       sale(0, 200_000), // beyond lateness
       { kind: "crash", withUncommittedBatch: true, partition: p },
-      { kind: "tick", dt: 90_000 },
+      { kind: "sweep", dt: 90_000 },
       sale(0, 0),
       { kind: "crash", withUncommittedBatch: false, partition: p },
     ]);

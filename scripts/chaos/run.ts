@@ -93,7 +93,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     GRACE_MS: "1000",
     IDLE_SLACK_MS: "1000",
     CHECKPOINT_MS: "1000",
-    TICK_INTERVAL_MS: "250",
+    SWEEP_INTERVAL_MS: "250",
     STALL_AFTER_MS: "60000",
   };
   const settings = loadSettings(Object.fromEntries(Object.entries(env).map(([k, v]) => [`INTRADAY_${k}`, v])));

@@ -10,7 +10,7 @@ let app: FastifyInstance;
 let log: SqliteLog;
 
 beforeAll(async () => {
-  t = await startEmbedded({ env: { API_KEYS: "key-one, key-two", CHECKPOINT_MS: "100", TICK_INTERVAL_MS: "50" } });
+  t = await startEmbedded({ env: { API_KEYS: "key-one, key-two", CHECKPOINT_MS: "100", SWEEP_INTERVAL_MS: "50" } });
   app = t.runtime.app;
   log = (t.runtime.adapters as unknown as { log: SqliteLog }).log;
 });

@@ -29,7 +29,7 @@ beforeAll(async () => {
       GRACE_MS: "1000",
       IDLE_SLACK_MS: "1000",
       CHECKPOINT_MS: "100",
-      TICK_INTERVAL_MS: "50",
+      SWEEP_INTERVAL_MS: "50",
     },
   });
   app = t.runtime.app;

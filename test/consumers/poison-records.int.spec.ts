@@ -14,7 +14,7 @@ describe("records no store can hold, written straight to the log (embedded)", ()
   let log: SqliteLog;
   let projections: SqliteProjections;
   beforeAll(async () => {
-    t = await startEmbedded({ env: { GRACE_MS: "0", IDLE_SLACK_MS: "0", CHECKPOINT_MS: "200", TICK_INTERVAL_MS: "100" } });
+    t = await startEmbedded({ env: { GRACE_MS: "0", IDLE_SLACK_MS: "0", CHECKPOINT_MS: "200", SWEEP_INTERVAL_MS: "100" } });
     ({ log, projections } = t.runtime.adapters as unknown as { log: SqliteLog; projections: SqliteProjections });
   });
   afterAll(() => t.close());

@@ -6,7 +6,7 @@ import { saleEvent, startEmbedded, waitFor, type TestApp } from "../support/embe
 describe("a partition that stops making progress (embedded)", () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startEmbedded({ env: { STALL_AFTER_MS: "1000", CHECKPOINT_MS: "200", TICK_INTERVAL_MS: "100" } });
+    t = await startEmbedded({ env: { STALL_AFTER_MS: "1000", CHECKPOINT_MS: "200", SWEEP_INTERVAL_MS: "100" } });
   });
   afterAll(() => t.close());
 

@@ -16,7 +16,7 @@ const MAX = Number.MAX_SAFE_INTEGER; // 9007199254740991 = 9007 × 10^12 + 19925
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await startEmbedded({ env: { PARTITIONS: "6", CHECKPOINT_MS: "100", TICK_INTERVAL_MS: "50" } });
+  t = await startEmbedded({ env: { PARTITIONS: "6", CHECKPOINT_MS: "100", SWEEP_INTERVAL_MS: "50" } });
 });
 afterAll(async () => {
   await t?.close();
