@@ -4,7 +4,7 @@ import pg from "pg";
 import { loadSettings, windowingOf } from "../../src/config/settings.ts";
 import { partitionFor } from "../../src/event-log/partitioner.ts";
 import { CassandraMinuteProjection, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
-import { PgStore } from "../../src/projections/postgres/pg-store.ts";
+import { PgStore } from "../../src/projections/postgres/pg-raw-history.ts";
 import { startApp, type AppProcess } from "./app-process.ts";
 import { checkCassandra, checkDeadLetters, checkPostgresMinutes, checkRawHistory, type Check } from "./checks.ts";
 import { connectionEnv, services, type ChaosStack } from "./stack.ts";

@@ -3,7 +3,7 @@ import pg from "pg";
 import { windowingOf, type Settings } from "../config/settings.ts";
 import type { WindowingConfig } from "../domain/windowing-config.ts";
 import { CassandraMinuteProjection, createCassandraClient } from "../projections/cassandra/cassandra-minute-projection.ts";
-import { PgStore } from "../projections/postgres/pg-store.ts";
+import { PgStore } from "../projections/postgres/pg-raw-history.ts";
 import { cassandraSettings, migrateAll } from "../runtime/cluster-adapters.ts";
 
 /** What the operations use-cases work with: the real stack's stores, the windowing rules and a clock. */

@@ -13,7 +13,7 @@ import { changelogTopic, ensureChangelogTopic, KafkaMinuteChangelog } from "../p
 import { PgMinuteTotals } from "../projections/analytics/pg-minute-totals.ts";
 import { PgStoreDirectory } from "../projections/analytics/pg-store-directory.ts";
 import { migratePostgres } from "../projections/postgres/pg-migrate.ts";
-import { PgStore } from "../projections/postgres/pg-store.ts";
+import { PgStore } from "../projections/postgres/pg-raw-history.ts";
 import type { Adapters } from "./adapters.ts";
 import { lastReconciliation } from "../operations/reconcile-drift.ts";
 

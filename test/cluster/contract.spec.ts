@@ -2,7 +2,7 @@ import pg from "pg";
 import { migrateCassandra } from "../../src/projections/cassandra/cassandra-migrate.ts";
 import { CassandraMinuteProjection, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
 import { migratePostgres } from "../../src/projections/postgres/pg-migrate.ts";
-import { PgStore } from "../../src/projections/postgres/pg-store.ts";
+import { PgStore } from "../../src/projections/postgres/pg-raw-history.ts";
 import { projectionContract } from "../contract/minute-projection.contract.ts";
 import { isolatedEnv } from "./support.ts";
 

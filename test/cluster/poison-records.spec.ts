@@ -6,7 +6,7 @@ import type { LoggedEvent } from "../../src/domain/store-windows.ts";
 import { classifyFailure } from "../../src/consumers/failure-kind.ts";
 import { writeIsolatingFailures } from "../../src/consumers/isolate-failures.ts";
 import { partitionFor } from "../../src/event-log/partitioner.ts";
-import { PgStore } from "../../src/projections/postgres/pg-store.ts";
+import { PgStore } from "../../src/projections/postgres/pg-raw-history.ts";
 import { saleEvent, waitFor } from "../support/embedded-app.ts";
 import { isolatedEnv, startClusterApp } from "./support.ts";
 

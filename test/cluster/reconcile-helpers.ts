@@ -3,7 +3,7 @@ import { expect } from "vitest";
 import { windowingOf } from "../../src/config/settings.ts";
 import { netMinor } from "../../src/domain/minute-row.ts";
 import { CassandraMinuteProjection, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
-import { PgStore } from "../../src/projections/postgres/pg-store.ts";
+import { PgStore } from "../../src/projections/postgres/pg-raw-history.ts";
 import { reconcile } from "../../src/operations/reconcile-report.ts";
 import { waitFor } from "../support/embedded-app.ts";
 import { settingsFrom } from "./support.ts";
