@@ -4,7 +4,7 @@ import pg from "pg";
 import { loadSettings, windowingOf } from "../../src/config/settings.ts";
 import { partitionFor } from "../../src/event-log/partitioner.ts";
 import { CassandraMinuteProjection, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
-import { PgStore } from "../../src/projections/postgres/pg-raw-history.ts";
+import { PgRawHistory } from "../../src/projections/postgres/pg-raw-history.ts";
 import { startApp, type AppProcess } from "./app-process.ts";
 import { checkCassandra, checkDeadLetters, checkPostgresMinutes, checkRawHistory, type Check } from "./checks.ts";
 import { connectionEnv, services, type ChaosStack } from "./stack.ts";
@@ -181,7 +181,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     await until("both consumer groups committed to the end of the log", caughtUp, o.catchUpMs);
     checks.push({ name: "both consumer groups caught up (lag 0)", ok: true, detail: "windows and raw-history groups committed to the log end" });
 
-    const history = new PgStore(pool);
+    const history = new PgRawHistory(pool);
     const minutes = new CassandraMinuteProjection(cass, o.partitions);
     const cfg = windowingOf(settings);
     const from = started - 20 * 60_000;

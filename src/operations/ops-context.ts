@@ -3,7 +3,7 @@ import pg from "pg";
 import { windowingOf, type Settings } from "../config/settings.ts";
 import type { WindowingConfig } from "../domain/windowing-config.ts";
 import { CassandraMinuteProjection, createCassandraClient } from "../projections/cassandra/cassandra-minute-projection.ts";
-import { PgStore } from "../projections/postgres/pg-raw-history.ts";
+import { PgRawHistory } from "../projections/postgres/pg-raw-history.ts";
 import { cassandraSettings, migrateAll } from "../runtime/cluster-adapters.ts";
 
 /** What the operations use-cases work with: the real stack's stores, the windowing rules and a clock. */
@@ -13,7 +13,7 @@ export interface OpsContext {
   pool: pg.Pool;
   cassandra: Client;
   minutes: CassandraMinuteProjection;
-  history: PgStore;
+  history: PgRawHistory;
   now: () => number;
   progress: (message: string) => void;
   close(): Promise<void>;
@@ -41,7 +41,7 @@ export async function openOpsContext(settings: Settings, progress: (message: str
     pool,
     cassandra,
     minutes: new CassandraMinuteProjection(cassandra, settings.PARTITIONS),
-    history: new PgStore(pool),
+    history: new PgRawHistory(pool),
     now: Date.now,
     progress,
     close: async () => {

@@ -13,7 +13,9 @@ import { changelogTopic, ensureChangelogTopic, KafkaMinuteChangelog } from "../p
 import { PgMinuteTotals } from "../projections/analytics/pg-minute-totals.ts";
 import { PgStoreDirectory } from "../projections/analytics/pg-store-directory.ts";
 import { migratePostgres } from "../projections/postgres/pg-migrate.ts";
-import { PgStore } from "../projections/postgres/pg-raw-history.ts";
+import { PgLateEvents } from "../projections/postgres/pg-late-events.ts";
+import { PgRawHistory } from "../projections/postgres/pg-raw-history.ts";
+import { PgSeenIds } from "../projections/postgres/pg-seen-ids.ts";
 import type { Adapters } from "./adapters.ts";
 import { lastReconciliation } from "../operations/reconcile-drift.ts";
 
@@ -61,13 +63,12 @@ export async function clusterAdapters(s: ClusterSettings): Promise<Adapters> {
   await reachable(`Cassandra/PostgreSQL`, hint, () => migrateAll(s));
   const pool = new pg.Pool({ connectionString: s.PG_URL, max: 10 });
   pool.on("error", (err) => console.warn(`[postgres] ${err.message}`));
-  const pgStore = new PgStore(pool);
   const cass = createCassandraClient(cassandraSettings(s), s.CASSANDRA_KEYSPACE);
   await cass.connect();
   const changelog = new KafkaMinuteChangelog(kafka, changelogTopic(s.KAFKA_TOPIC));
   await changelog.connect();
   const minutes = new ChangelogMinuteProjection(new CassandraMinuteProjection(cass, s.PARTITIONS), changelog);
-  const ingestLog = new KafkaIngestLog(kafka, names.events, s.PARTITIONS, pgStore);
+  const ingestLog = new KafkaIngestLog(kafka, names.events, s.PARTITIONS, new PgSeenIds(pool));
   await ingestLog.connect();
   const deadLetters = new KafkaDeadLetters(kafka, names.deadLetters);
   await deadLetters.connect();
@@ -85,8 +86,8 @@ export async function clusterAdapters(s: ClusterSettings): Promise<Adapters> {
       handler: analyticsProjectionHandler(new PgMinuteTotals(pool), deadLetters),
     },
     storeDirectory: new PgStoreDirectory(pool),
-    late: pgStore,
-    rawHistory: pgStore,
+    late: new PgLateEvents(pool),
+    rawHistory: new PgRawHistory(pool),
     ticksOut: ticks,
     ticksIn: ticks,
     lastReconciliation: () => lastReconciliation(pool),

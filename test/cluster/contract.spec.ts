@@ -2,7 +2,8 @@ import pg from "pg";
 import { migrateCassandra } from "../../src/projections/cassandra/cassandra-migrate.ts";
 import { CassandraMinuteProjection, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
 import { migratePostgres } from "../../src/projections/postgres/pg-migrate.ts";
-import { PgStore } from "../../src/projections/postgres/pg-raw-history.ts";
+import { PgLateEvents } from "../../src/projections/postgres/pg-late-events.ts";
+import { PgRawHistory } from "../../src/projections/postgres/pg-raw-history.ts";
 import { projectionContract } from "../contract/minute-projection.contract.ts";
 import { isolatedEnv } from "./support.ts";
 
@@ -17,11 +18,10 @@ projectionContract("Cassandra + PostgreSQL", async () => {
   const cassandra = createCassandraClient(settings, settings.keyspace);
   const pool = new pg.Pool({ connectionString: env.PG_URL, max: 4 });
   await migratePostgres(pool);
-  const history = new PgStore(pool);
   return {
     minutes: new CassandraMinuteProjection(cassandra, 16),
-    late: history,
-    history,
+    late: new PgLateEvents(pool),
+    history: new PgRawHistory(pool),
     async close() {
       await cassandra.shutdown();
       await pool.end();

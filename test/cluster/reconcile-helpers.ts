@@ -3,7 +3,7 @@ import { expect } from "vitest";
 import { windowingOf } from "../../src/config/settings.ts";
 import { netMinor } from "../../src/domain/minute-row.ts";
 import { CassandraMinuteProjection, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
-import { PgStore } from "../../src/projections/postgres/pg-raw-history.ts";
+import { PgRawHistory } from "../../src/projections/postgres/pg-raw-history.ts";
 import { reconcile } from "../../src/operations/reconcile-report.ts";
 import { waitFor } from "../support/embedded-app.ts";
 import { settingsFrom } from "./support.ts";
@@ -19,7 +19,7 @@ export async function expectExactTotals(env: Record<string, string>, acked: Map<
   const pool = new pg.Pool({ connectionString: env.PG_URL, max: 2 });
   const cass = createCassandraClient({ contactPoints: env.CASSANDRA_CONTACT_POINTS!.split(","), localDataCenter: "datacenter1", keyspace: env.CASSANDRA_KEYSPACE! }, env.CASSANDRA_KEYSPACE);
   const minutes = new CassandraMinuteProjection(cass, settings.PARTITIONS);
-  const history = new PgStore(pool);
+  const history = new PgRawHistory(pool);
   try {
     await waitFor(async () => (await history.eventsBetween(from, to)).filter((e) => mine(e.event.storeId)).length >= acked.size, 90_000, 500);
     const ids = new Set((await history.eventsBetween(from, to)).filter((e) => mine(e.event.storeId)).map((e) => e.event.eventId));
