@@ -111,7 +111,7 @@ async function main(): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), "intraday-bench-q-"));
     dataDir = dir;
     const s = new SqliteProjections(dir);
-    store = s;
+    store = s.minutes;
     cleanup = async () => {
       await s.close();
       rmSync(dir, { recursive: true, force: true });

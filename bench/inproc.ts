@@ -48,8 +48,8 @@ function makeProcessor(dir: string, clock: { now: number }) {
   const liveView = new LiveView(ticks, horizon, now);
   const metrics = createMetrics();
   const deps: ActorDeps = {
-    minutes: projections,
-    late: projections,
+    minutes: projections.minutes,
+    late: projections.late,
     ticks,
     deadLetters: { deadLetter: async () => {} },
     metrics,

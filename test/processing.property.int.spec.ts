@@ -432,8 +432,8 @@ const sqliteStores = (): Stores => {
   const dir = mkdtempSync(join(tmpdir(), "intraday-prop-"));
   const s = new SqliteProjections(dir);
   return {
-    minutes: s,
-    late: s,
+    minutes: s.minutes,
+    late: s.late,
     async close() {
       await s.close();
       rmSync(dir, { recursive: true, force: true });

@@ -52,9 +52,9 @@ describe("records no store can hold, written straight to the log (embedded)", ()
       const body = (await t.runtime.app.inject({ url: `/v1/stores/${storeId}/minutes?${q}` })).json<{ minutes: { netMinor: number }[] }>();
       return body.minutes.length === 1 && body.minutes[0]!.netMinor === 777;
     });
-    await waitFor(async () => (await projections.eventsBetween(now - 120_000, now + 60_000)).some((e) => e.event.eventId === good.eventId));
+    await waitFor(async () => (await projections.rawHistory.eventsBetween(now - 120_000, now + 60_000)).some((e) => e.event.eventId === good.eventId));
     // Neither poison record is in raw history: nothing is counted that the totals do not count.
-    const history = await projections.eventsBetween(Date.parse("0000-01-01T00:00:00Z"), now + 60_000);
+    const history = await projections.rawHistory.eventsBetween(Date.parse("0000-01-01T00:00:00Z"), now + 60_000);
     expect(history.filter((e) => e.event.storeId === storeId).map((e) => e.offset)).toEqual([goodOffset]);
 
     const committed = await waitFor(async () => {
@@ -63,7 +63,7 @@ describe("records no store can hold, written straight to the log (embedded)", ()
     });
     expect(committed.length).toBeGreaterThan(0);
     // Raw history has read past the stranger record and left it out.
-    const after = await projections.eventsBetween(now - 120_000, now + 60_000);
+    const after = await projections.rawHistory.eventsBetween(now - 120_000, now + 60_000);
     expect(after.some((e) => e.event.eventId === stranger.eventId)).toBe(false);
     const ready = await t.runtime.app.inject({ url: "/readyz" });
     expect(ready.statusCode).toBe(200);
