@@ -23,7 +23,7 @@ const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(
 const time = (v: unknown): number | null => (v instanceof Date ? v.getTime() : null);
 
 /** The MinuteTotals columns (TOTALS) of a row. */
-function minuteTotalsOf(r: types.Row): MinuteTotals {
+export function minuteTotalsOf(r: types.Row): MinuteTotals {
   return {
     saleCount: num(r.get("sale_count")),
     refundCount: num(r.get("refund_count")),

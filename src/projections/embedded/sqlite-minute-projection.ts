@@ -126,24 +126,8 @@ export class SqliteMinuteProjection implements MinuteProjection {
         this.deleteIds.run(r.storeId, r.minute, r.currency);
       }
     }
-    this.upsert.run({
-      storeId: r.storeId,
-      minute: r.minute,
-      currency: r.currency,
-      saleCount: r.saleCount,
-      refundCount: r.refundCount,
-      grossMinor: r.grossMinor,
-      refundMinor: r.refundMinor,
-      itemCount: r.itemCount,
-      firstEventAt: r.firstEventAt,
-      lastEventAt: r.lastEventAt,
-      partition: r.partition,
-      offset: r.offset,
-      revision: r.revision,
-      provisional: r.provisional ? 1 : 0,
-      idCount: ids.length,
-      lastId: ids.length ? ids[ids.length - 1] : null,
-    });
+    // Named parameters bind the row's columns; its other fields (eventIds) are not bound.
+    this.upsert.run({ ...r, provisional: r.provisional ? 1 : 0, idCount: ids.length, lastId: ids.length ? ids[ids.length - 1] : null });
     if (from < ids.length) this.insertId.run(r.storeId, r.minute, r.currency, from, (from === 0 ? ids : ids.slice(from)).join(","));
   }
 
