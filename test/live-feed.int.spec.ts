@@ -18,7 +18,7 @@ beforeAll(async () => {
   t = await startEmbedded({
     listen: true,
     now: clock.now,
-    env: { LIVE_MIN_INTERVAL_MS: String(LIVE_MIN_INTERVAL_MS), GRACE_MS: "1000", IDLE_SLACK_MS: "1000", CHECKPOINT_MS: "100", TICK_INTERVAL_MS: "50" },
+    env: { LIVE_MIN_INTERVAL_MS: String(LIVE_MIN_INTERVAL_MS), GRACE_MS: "1000", IDLE_SLACK_MS: "1000", CHECKPOINT_MS: "100", SWEEP_INTERVAL_MS: "50" },
   });
 });
 

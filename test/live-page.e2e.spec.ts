@@ -128,7 +128,7 @@ describe("live page", () => {
 
   it("renders a closed minute as final, differently from the open one", async () => {
     await awayFromMinuteEnd(45);
-    app = await startEmbedded({ listen: true, now: clock.now, env: { GRACE_MS: "0", IDLE_SLACK_MS: "500", TICK_INTERVAL_MS: "100" } });
+    app = await startEmbedded({ listen: true, now: clock.now, env: { GRACE_MS: "0", IDLE_SLACK_MS: "500", SWEEP_INTERVAL_MS: "100" } });
     const page = await openPage(`${app.url}/`);
     await expect.poll(() => page.getAttribute("#status", "data-state")).toBe("live");
 

@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { CompressionTypes, type Kafka, type Message } from "kafkajs";
 import { decodeLogRecord, encodeForLog, type SaleEvent } from "../../src/domain/event.ts";
-import { partitionFor } from "../../src/log/partitioner.ts";
+import { partitionFor } from "../../src/event-log/partitioner.ts";
 import { makeStores, rng, type Store } from "../../scripts/sim/traffic.ts";
 import type { ExpectedTotals } from "./expected-totals.ts";
 

@@ -10,7 +10,7 @@ import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import cassandra from "cassandra-driver";
-import { createKafka, ensureTopics } from "../../src/log/kafka/kafka-client.ts";
+import { createKafka, ensureTopics } from "../../src/event-log/kafka/kafka-client.ts";
 import { BodyFactory } from "../fixtures.ts";
 import { load, metricSum, type LoadResult } from "../http.ts";
 import { summarise } from "../profile-summary.ts";

@@ -11,7 +11,7 @@ import http from "node:http";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { createKafka, ensureTopics } from "../../src/log/kafka/kafka-client.ts";
+import { createKafka, ensureTopics } from "../../src/event-log/kafka/kafka-client.ts";
 import { BodyFactory } from "../fixtures.ts";
 import { percentiles, tickLatency, type TickLatencyResult } from "./latency.ts";
 import { startServer } from "./server.ts";

@@ -15,7 +15,7 @@ export const SETTINGS = {
   CHECKPOINT_MS: { schema: int(100), default: "5000", help: "How often open minutes with new events are written (as provisional)" },
   MAX_FUTURE_SKEW_MS: { schema: int(0), default: "120000", help: "occurredAt may be at most this far in the future" },
   PASSIVATE_AFTER_MS: { schema: int(0), default: "300000", help: "A store actor with nothing open is stopped after this idle time" },
-  TICK_INTERVAL_MS: { schema: int(50), default: "1000", help: "Wall-clock pass that closes quiet minutes and commits offsets" },
+  SWEEP_INTERVAL_MS: { schema: int(50), default: "1000", help: "Wall-clock pass that closes quiet minutes and commits offsets" },
   MAX_BATCH: { schema: int(1).max(100_000), default: "1000", help: "Most events in one POST /v1/sales" },
   MAX_BODY_BYTES: { schema: int(1024), default: "4194304", help: "Largest accepted request body (413 above)" },
   MAX_QUERY_RANGE_MS: { schema: int(60_000), default: "86400000", help: "Longest from..to range a minutes query may ask for" },
@@ -77,6 +77,9 @@ const TOOLING_VARIABLES = new Set(
     "CHAOS_TEST CHAOS_CALM_S CHAOS_KAFKA_DOWN_S CHAOS_CASSANDRA_DOWN_S CHAOS_POSTGRES_DOWN_S CHAOS_SECOND_S CHAOS_CATCH_UP_S").split(" "),
 );
 
+/** Settings that changed name: an old name is refused with the new one. */
+const RENAMED: Readonly<Record<string, string>> = { TICK_INTERVAL_MS: "SWEEP_INTERVAL_MS" };
+
 type Key = keyof typeof SETTINGS;
 export type Settings = { [K in Key]: z.output<(typeof SETTINGS)[K]["schema"]> } & { apiKeys: string[]; readApiKeys: string[] };
 
@@ -94,7 +97,10 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     else problems.push(`INTRADAY_${key}=${JSON.stringify(raw)}: ${r.error.issues[0]?.message} (default ${JSON.stringify(spec.default)}; ${spec.help})`);
   }
   for (const name of Object.keys(env)) {
-    if (name.startsWith("INTRADAY_") && !(name.slice(9) in SETTINGS) && !TOOLING_VARIABLES.has(name.slice(9))) problems.push(`${name} is not a setting (run with --help for the list)`);
+    if (name.startsWith("INTRADAY_") && !(name.slice(9) in SETTINGS) && !TOOLING_VARIABLES.has(name.slice(9))) {
+      const renamed = RENAMED[name.slice(9)];
+      problems.push(renamed ? `${name} was renamed INTRADAY_${renamed}` : `${name} is not a setting (run with --help for the list)`);
+    }
   }
   if (problems.length) throw new SettingsError(`invalid settings:\n  ${problems.join("\n  ")}`);
   const settings = out as Settings;

@@ -117,7 +117,7 @@ export async function createRuntime(settings: Settings, adapters: Adapters, now:
     async startProcessing() {
       if (runsWindows) {
         await adapters.windowConsumer.run(processor);
-        processor.startTicker(settings.TICK_INTERVAL_MS);
+        processor.startSweeper(settings.SWEEP_INTERVAL_MS);
       }
       if (runsHistory) {
         const handler = rawHistoryHandler(adapters.rawHistory, { partitions: settings.PARTITIONS, deadLetters: adapters.deadLetters, onDeadLetter: () => metrics.deadLetters.inc() });
