@@ -18,11 +18,11 @@ import { partitionTotalsOfRows } from "../src/domain/partition-totals.ts";
 import { MINUTE_MS } from "../src/domain/time.ts";
 import { InProcessTicks } from "../src/live/in-process-ticks.ts";
 import { LiveView } from "../src/live/live-view.ts";
-import { partitionFor } from "../src/log/partitioner.ts";
+import { partitionFor } from "../src/event-log/partitioner.ts";
 import { migrateCassandra } from "../src/projections/cassandra/cassandra-migrate.ts";
-import { CassandraMinuteStore, createCassandraClient } from "../src/projections/cassandra/cassandra-minute-store.ts";
+import { CassandraMinuteProjection, createCassandraClient } from "../src/projections/cassandra/cassandra-minute-projection.ts";
 import { SqliteProjections } from "../src/projections/embedded/sqlite-projections.ts";
-import type { MinuteStore } from "../src/projections/ports.ts";
+import type { MinuteProjection } from "../src/projections/ports.ts";
 import { MinuteQueries, publicMinute } from "../src/projections/queries.ts";
 import { loadSettings } from "../src/config/settings.ts";
 import { embeddedAdapters } from "../src/runtime/embedded-adapters.ts";
@@ -59,7 +59,7 @@ function rows(): MinuteRow[] {
 }
 
 /** The query as it was: every store row of the range, summed in JS. */
-async function before(store: MinuteStore, from: number, to: number) {
+async function before(store: MinuteProjection, from: number, to: number) {
   const sums = new Map<string, { minute: number; currency: string; totals: MinuteTotals; provisional: boolean }>();
   for (const r of await store.allRows(from, to)) {
     const key = `${r.minute}|${r.currency}`;
@@ -92,7 +92,7 @@ async function time(label: string, fn: () => Promise<unknown>): Promise<{ p50: n
 async function main(): Promise<void> {
   const all = rows();
   const totals = partitionTotalsOfRows(all);
-  let store: MinuteStore;
+  let store: MinuteProjection;
   let cleanup: () => Promise<void>;
   let dataDir = "";
   if (CLUSTER) {
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
     const admin = createCassandraClient(settings);
     await migrateCassandra(admin, keyspace);
     const client = createCassandraClient(settings, keyspace);
-    store = new CassandraMinuteStore(client, PARTITIONS);
+    store = new CassandraMinuteProjection(client, PARTITIONS);
     cleanup = async () => {
       await client.shutdown();
       await admin.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
@@ -111,7 +111,7 @@ async function main(): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), "intraday-bench-q-"));
     dataDir = dir;
     const s = new SqliteProjections(dir);
-    store = s;
+    store = s.minutes;
     cleanup = async () => {
       await s.close();
       rmSync(dir, { recursive: true, force: true });

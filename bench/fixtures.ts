@@ -1,7 +1,7 @@
 /** Event fixtures for the bench: pre-encoded log records and cheap per-request HTTP bodies. */
 import { decodeEvent, encodeForLog } from "../src/domain/event.ts";
-import { partitionFor } from "../src/log/partitioner.ts";
-import type { LogRecord } from "../src/log/ports.ts";
+import { partitionFor } from "../src/event-log/partitioner.ts";
+import type { LogRecord } from "../src/event-log/ports.ts";
 import { makeStores, rng, TrafficGenerator, type Store } from "../scripts/sim/traffic.ts";
 
 export const BENCH_PARTITIONS = 6;

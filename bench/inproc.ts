@@ -16,7 +16,7 @@ import { MINUTE_MS } from "../src/domain/time.ts";
 import type { WindowingConfig } from "../src/domain/windowing-config.ts";
 import { InProcessTicks } from "../src/live/in-process-ticks.ts";
 import { LiveView } from "../src/live/live-view.ts";
-import type { LogConsumer } from "../src/log/ports.ts";
+import type { LogConsumer } from "../src/event-log/ports.ts";
 import { createMetrics } from "../src/observability/metrics.ts";
 import { SqliteProjections } from "../src/projections/embedded/sqlite-projections.ts";
 import { BENCH_PARTITIONS, consumerOrder, consumerTurns, logRecords } from "./fixtures.ts";
@@ -48,8 +48,8 @@ function makeProcessor(dir: string, clock: { now: number }) {
   const liveView = new LiveView(ticks, horizon, now);
   const metrics = createMetrics();
   const deps: ActorDeps = {
-    minutes: projections,
-    late: projections,
+    minutes: projections.minutes,
+    late: projections.late,
     ticks,
     deadLetters: { deadLetter: async () => {} },
     metrics,
@@ -105,8 +105,8 @@ async function processCase(o: { events: number; stores: number; eventsPerSecond:
     perBatchMs.push(performance.now() - t0);
     for (const b of turn) done += b.length;
     if (clock.now - lastTickAt >= 1000) {
-      // the runtime's wall-clock ticker (every 1 s of virtual time)
-      await processor.tick();
+      // the runtime's wall-clock sweep (every 1 s of virtual time)
+      await processor.sweep();
       lastTickAt = clock.now;
     }
   }
@@ -254,7 +254,7 @@ async function heapProcessorCase(o: { events: number; stores: number; eventsPerS
     clock.now = b[b.length - 1]!.appendTime + 50;
     await processor.batch(b[0]!.partition, b);
   }
-  await processor.tick();
+  await processor.sweep();
   const after = heapUsed(); // the fixtures are still referenced (below), so the growth is the processor's
   const fixtureRecords = batches.reduce((n, b) => n + b.length, 0) + byPartition.length;
   const windows = processor.openWindows();

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { BodyFactory } from "./fixtures.ts";
 import { load, metricSum, startIntraday, startTrivial, type LoadResult } from "./http.ts";
+import { tickLatency } from "./cluster/latency.ts";
 import { summarise } from "./profile-summary.ts";
 
 const { values: flags } = parseArgs({
@@ -21,13 +22,15 @@ const { values: flags } = parseArgs({
   },
 });
 if (flags.help) {
-  console.log(`npm run bench [-- --quick] [-- --only ingest-single,ingest-batch,process,decode,apply,heap,fastify] [-- --profile]
+  console.log(`npm run bench [-- --quick] [-- --only ingest-single,ingest-batch,latency,process,decode,apply,heap,fastify] [-- --profile]
   --quick    shorter runs (3 s HTTP, 100k events in process)
   --only     run some cases only
   --profile  also CPU-profile the server (ingest cases) and the processor, summarised in the JSON`);
   process.exit(0);
 }
 const quick = flags.quick;
+/** Extra V8/Node flags for the in-process cases (A/B of e.g. --max-semi-space-size), from BENCH_NODE_FLAGS. */
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean);
 const only = flags.only ? new Set(flags.only.split(",")) : null;
 const want = (k: string) => !only || only.has(k);
 const HTTP_SECONDS = quick ? 3 : 10;
@@ -56,7 +59,7 @@ const details: Record<string, unknown> = {};
 /** Runs a bench/inproc.ts case in a fresh node (own heap, own JIT, --expose-gc). */
 function inproc<T>(name: string, opts: Record<string, unknown>): Promise<T> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ["--expose-gc", "--import", "tsx", "bench/inproc.ts", name, JSON.stringify(opts)], { stdio: ["ignore", "pipe", "inherit"] });
+    const p = spawn(process.execPath, ["--expose-gc", ...NODE_FLAGS, "--import", "tsx", "bench/inproc.ts", name, JSON.stringify(opts)], { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     p.stdout.on("data", (c: Buffer) => (out += c.toString()));
     p.on("exit", (code) => {
@@ -115,6 +118,24 @@ async function ingestCase(id: string, batch: number, connections: number, pipeli
   }
 }
 
+/** Single-event POSTs at a steady 300/s (each to a store of its own) with a websocket client on "*": POST ack and POST → tick latency. */
+async function latencyCase(port: number): Promise<void> {
+  const seconds = quick ? 5 : 15;
+  log(`latency: 300 single-event POSTs/s for ${seconds} s, websocket subscribed to "*" (npm start, embedded default) on :${port}`);
+  const server = await startIntraday(port);
+  try {
+    const r = await tickLatency(server.url, { rate: 300, seconds, tag: `lat${Date.now().toString(36)}` });
+    details.latency = r;
+    rows.push(
+      { id: "post-latency", what: "single-event POST latency at 300 events/s, embedded, p99", value: r.postAckMs.p99, unit: "ms", target: "p50 < 5, p99 < 25", met: r.postAckMs.p50 < 5 && r.postAckMs.p99 < 25, detail: `p50 ${r.postAckMs.p50} ms, p99 ${r.postAckMs.p99} ms, max ${r.postAckMs.max} ms; ${r.accepted}/${r.posts} accepted` },
+      { id: "post-to-tick", what: "POST → websocket tick at 300 events/s, embedded, p99", value: r.tickMs.p99, unit: "ms", target: "p50 < 25, p99 < 250", met: r.tickMs.p50 < 25 && r.tickMs.p99 < 250, detail: `p50 ${r.tickMs.p50} ms, p99 ${r.tickMs.p99} ms; ${r.ticksMatched}/${r.posts} ticks matched` },
+    );
+    log(`latency: POST p50 ${r.postAckMs.p50} ms p99 ${r.postAckMs.p99} ms; tick p50 ${r.tickMs.p50} ms p99 ${r.tickMs.p99} ms`);
+  } finally {
+    await server.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const machine = {
     cpus: cpus().length,
@@ -128,6 +149,7 @@ async function main(): Promise<void> {
 
   if (want("ingest-single")) await ingestCase("ingest-single", 1, 50, 10, 3151);
   if (want("ingest-batch")) await ingestCase("ingest-batch", 500, 8, 1, 3152);
+  if (want("latency")) await latencyCase(3153);
 
   if (want("process")) {
     log(`process: Processor.batch over ${IN_PROC_EVENTS} pre-encoded log records, ${STORES} stores, 6 partitions (fresh node)`);
@@ -162,9 +184,10 @@ async function main(): Promise<void> {
   }
   if (want("heap")) {
     const windows = quick ? 20_000 : 100_000;
-    for (const perWindow of [1, 10]) {
-      log(`heap: ${windows} windows × ${perWindow} event(s) in StoreWindows (global.gc before/after)`);
-      const r = await inproc<{ bytesPerWindow: number; windows: number; heapBytes: number }>("heap-windows", { windows, perWindow, windowsPerStore: 10 });
+    for (const perWindow of [1, 10, 100]) {
+      const n = perWindow >= 100 ? windows / 10 : windows;
+      log(`heap: ${n} windows × ${perWindow} event(s) in StoreWindows (global.gc before/after)`);
+      const r = await inproc<{ bytesPerWindow: number; windows: number; heapBytes: number }>("heap-windows", { windows: n, perWindow, windowsPerStore: 10 });
       details[`heap-${perWindow}`] = r;
       rows.push({
         id: `heap-${perWindow}`,

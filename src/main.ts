@@ -1,17 +1,16 @@
 import { parseArgs } from "node:util";
 import { loadSettings, settingsHelp, SettingsError } from "./config/settings.ts";
 import { logger, setLogLevel } from "./observability/logger.ts";
-import { embeddedAdapters } from "./runtime/embedded-adapters.ts";
 import { installProcessGuards } from "./runtime/process-guards.ts";
-import { createRuntime } from "./runtime/runtime.ts";
+import { startInstance } from "./runtime/topology.ts";
 
 const USAGE = `Intraday Sales: real-time minute-level sales per store.
 
 Usage: npm start [-- --help]
 
-With no settings it runs everything in one process on the embedded log and stores under ./data
-and serves the live page at http://127.0.0.1:3000/. Logs are JSON lines (pino) on stdout, level
-INTRADAY_LOG_LEVEL.
+With no settings it runs everything in one process (ingest/API on the main thread, the consumers in a
+worker thread) on the embedded log and stores under ./data and serves the live page at
+http://127.0.0.1:3000/. Logs are JSON lines (pino) on stdout, level INTRADAY_LOG_LEVEL.
 `;
 
 /** Lifecycle lines for the person running the server (start, stop), printed whatever the log level. */
@@ -28,15 +27,8 @@ async function main(): Promise<void> {
   }
   const settings = loadSettings();
   setLogLevel(settings.LOG_LEVEL);
-  let adapters;
-  if (settings.MODE === "cluster") {
-    const { clusterAdapters } = await import("./runtime/cluster-adapters.ts");
-    adapters = await clusterAdapters(settings);
-  } else {
-    adapters = embeddedAdapters(settings);
-  }
-  const runtime = await createRuntime(settings, adapters);
-  if (settings.ROLE !== "api") await runtime.startProcessing();
+  const instance = await startInstance(settings);
+  const { runtime } = instance;
   const address = await runtime.app.listen({ host: settings.HOST, port: settings.PORT });
   say(`intraday-sales (${settings.MODE}) listening on ${address} — live page ${address}/, API docs ${address}/docs`);
 
@@ -50,7 +42,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, settings.SHUTDOWN_TIMEOUT_MS);
     force.unref();
-    await runtime.stop();
+    await instance.stop();
     say("stopped cleanly");
     process.exit(0);
   };

@@ -128,7 +128,7 @@ describe("live page", () => {
 
   it("renders a closed minute as final, differently from the open one", async () => {
     await awayFromMinuteEnd(45);
-    app = await startEmbedded({ listen: true, now: clock.now, env: { GRACE_MS: "0", IDLE_SLACK_MS: "500", TICK_INTERVAL_MS: "100" } });
+    app = await startEmbedded({ listen: true, now: clock.now, env: { GRACE_MS: "0", IDLE_SLACK_MS: "500", SWEEP_INTERVAL_MS: "100" } });
     const page = await openPage(`${app.url}/`);
     await expect.poll(() => page.getAttribute("#status", "data-state")).toBe("live");
 
@@ -227,19 +227,20 @@ describe("live page", () => {
 });
 
 describe("docs page", () => {
-  it("renders the OpenAPI document, listing POST /v1/sales with its body fields", async () => {
+  it("renders the generated OpenAPI document (swagger-ui), listing POST /v1/sales with its body fields and 202", async () => {
     app = await startEmbedded({ listen: true });
     const page = await openPage(`${app.url}/docs`);
-    const sales = page.locator('section.endpoint[data-method="POST"][data-path="/v1/sales"]');
-    await sales.waitFor({ state: "visible", timeout: 10_000 });
-    expect(await sales.locator(".ep-head .method").textContent()).toBe("POST");
-    expect(await sales.locator(".ep-head .path").textContent()).toBe("/v1/sales");
-    const fields = await sales.locator("td.name").allTextContents();
+    const sales = page.locator(".opblock-post", { has: page.locator('.opblock-summary-path[data-path="/v1/sales"]') });
+    await sales.waitFor({ state: "visible", timeout: 20_000 });
+    expect((await sales.locator(".opblock-summary-method").textContent())?.trim()).toBe("POST");
+    await sales.locator(".opblock-summary").first().click();
+    const example = sales.locator(".body-param__example, .microlight").first();
+    await example.waitFor({ state: "visible", timeout: 10_000 });
+    const body = (await sales.textContent()) ?? "";
     for (const field of ["eventId", "storeId", "occurredAt", "type", "currency", "lines", "sku", "quantity", "unitPriceMinor"]) {
-      expect(fields.some((f) => f.startsWith(field)), `field ${field} in ${fields.join(", ")}`).toBe(true);
+      expect(body, `field ${field} in the POST /v1/sales request body`).toContain(field);
     }
-    expect(await sales.locator('[data-status="202"]').isVisible()).toBe(true);
-    expect(await page.locator('section.endpoint[data-path="/v1/minutes"] [data-param="from"]').isVisible()).toBe(true);
-    expect(await page.locator("nav.side").textContent()).toContain("POST/v1/sales");
+    expect(await sales.locator('tr.response[data-code="202"]').isVisible()).toBe(true);
+    expect(await page.locator('.opblock-get .opblock-summary-path[data-path="/v1/minutes"]').isVisible()).toBe(true);
   });
 });

@@ -28,12 +28,12 @@ import { recomputeWindows } from "../src/domain/recompute.ts";
 import type { LoggedEvent } from "../src/domain/store-windows.ts";
 import { minuteOf } from "../src/domain/time.ts";
 import type { WindowingConfig } from "../src/domain/windowing-config.ts";
-import { partitionFor } from "../src/log/partitioner.ts";
-import type { LogConsumer, LogRecord } from "../src/log/ports.ts";
+import { partitionFor } from "../src/event-log/partitioner.ts";
+import type { LogConsumer, LogRecord } from "../src/event-log/ports.ts";
 import { createMetrics } from "../src/observability/metrics.ts";
 import { SqliteProjections } from "../src/projections/embedded/sqlite-projections.ts";
-import { MemoryProjections } from "../src/projections/memory/memory-projections.ts";
-import type { LateEventStore, MinuteStore } from "../src/projections/ports.ts";
+import { MemoryProjections } from "./support/memory-projections.ts";
+import type { LateEvents, MinuteProjection } from "../src/projections/ports.ts";
 
 const PARTITIONS = 3;
 const STORES = ["store-a", "store-b", "store-c", "store-d", "store-e"];
@@ -54,7 +54,7 @@ type Op =
   | { kind: "dup"; dt: number; pick: number; clockBehind: number }
   | { kind: "garbage"; dt: number; flavor: "not-json" | "no-version" | "invalid" | "wrong-partition" | "tombstone" }
   | { kind: "poll"; partition: number; max: number }
-  | { kind: "tick"; dt: number }
+  | { kind: "sweep"; dt: number }
   | { kind: "crash"; withUncommittedBatch: boolean; partition: number };
 
 const lagArb = fc.oneof(
@@ -91,7 +91,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 6, arbitrary: fc.record({ kind: fc.constant("poll" as const), partition: fc.nat({ max: PARTITIONS - 1 }), max: fc.integer({ min: 1, max: 6 }) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant("tick" as const), dt: fc.integer({ min: 0, max: 150_000 }) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant("sweep" as const), dt: fc.integer({ min: 0, max: 150_000 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("crash" as const), withUncommittedBatch: fc.boolean(), partition: fc.nat({ max: PARTITIONS - 1 }) }) },
 );
 
@@ -104,9 +104,9 @@ const cfgArb: fc.Arbitrary<WindowingConfig & { passivateAfterMs: number }> = fc.
   passivateAfterMs: fc.constantFrom(0, 30_000, 600_000),
 });
 
-interface Stores {
-  minutes: MinuteStore;
-  late: LateEventStore;
+interface Projections {
+  minutes: MinuteProjection;
+  late: LateEvents;
   close(): Promise<void>;
 }
 
@@ -118,7 +118,7 @@ class InjectedFault extends Error {}
  * same partition, lower revision; strictly higher revision when acks are never lost), and injects
  * the scripted faults.
  */
-function guarded(inner: Stores, violations: string[], faults: readonly Fault[]): { minutes: MinuteStore; late: LateEventStore } {
+function guarded(inner: Projections, violations: string[], faults: readonly Fault[]): { minutes: MinuteProjection; late: LateEvents } {
   let next = 0;
   const fault = () => faults[next++] ?? "ok";
   const strictRevisions = !faults.includes("fail-after");
@@ -129,7 +129,7 @@ function guarded(inner: Stores, violations: string[], faults: readonly Fault[]):
     if (f === "fail-after") throw new InjectedFault("injected: write done, ack lost");
     return r;
   }
-  const minutes: MinuteStore = {
+  const minutes: MinuteProjection = {
     loadRows: (storeId, keys) => withFault(() => inner.minutes.loadRows(storeId, keys)),
     writeRows: (rows) =>
       withFault(async () => {
@@ -157,7 +157,7 @@ function guarded(inner: Stores, violations: string[], faults: readonly Fault[]):
     partitionTotals: (from, to) => inner.minutes.partitionTotals(from, to),
     close: async () => {},
   };
-  const late: LateEventStore = {
+  const late: LateEvents = {
     recordLate: (events) => withFault(() => inner.late.recordLate(events)),
     listLate: (opts) => inner.late.listLate(opts),
   };
@@ -181,18 +181,18 @@ class Scenario {
   readonly deadLettered = new Set<string>();
   readonly errors: unknown[] = [];
   readonly violations: string[] = [];
-  private readonly through: { minutes: MinuteStore; late: LateEventStore };
+  private readonly through: { minutes: MinuteProjection; late: LateEvents };
   now = T0;
   private nextId = 1;
   private processor!: Processor;
   private readonly consumer: LogConsumer;
 
   constructor(
-    private readonly stores: Stores,
+    private readonly projections: Projections,
     private readonly cfg: WindowingConfig & { passivateAfterMs: number },
     faults: readonly Fault[] = [],
   ) {
-    this.through = guarded(stores, this.violations, faults);
+    this.through = guarded(projections, this.violations, faults);
     this.consumer = {
       groupId: "test",
       run: async () => {},
@@ -283,7 +283,7 @@ class Scenario {
   /** Every record below the commit must be reflected: in its window's stored row, as a late record, or dead-lettered. */
   private async checkCommit(partition: number, offset: number): Promise<void> {
     if (offset > this.log[partition]!.length) this.violations.push(`commit ${partition}@${offset} is past the log end ${this.log[partition]!.length}`);
-    const late = new Set((await this.stores.late.listLate({ ...ALL_TIME, limit: 1_000_000 })).map((l) => `${l.partition}:${l.offset}`));
+    const late = new Set((await this.projections.late.listLate({ ...ALL_TIME, limit: 1_000_000 })).map((l) => `${l.partition}:${l.offset}`));
     const accepted = new Map(this.accepted.filter((a) => a.partition === partition).map((a) => [a.offset, a]));
     for (let o = 0; o < Math.min(offset, this.log[partition]!.length); o++) {
       const key = `${partition}:${o}`;
@@ -293,7 +293,7 @@ class Scenario {
         this.violations.push(`commit ${partition}@${offset}: unreadable record ${o} was neither dead-lettered nor held back`);
         continue;
       }
-      const [row] = await this.stores.minutes.loadRows(a.event.storeId, [{ minute: minuteOf(a.event.occurredAtMs), currency: a.event.currency }]);
+      const [row] = await this.projections.minutes.loadRows(a.event.storeId, [{ minute: minuteOf(a.event.occurredAtMs), currency: a.event.currency }]);
       if (!row?.eventIds.includes(a.event.eventId)) {
         this.violations.push(`commit ${partition}@${offset} passes offset ${o} (event ${a.event.eventId}) which no stored row reflects`);
       }
@@ -328,9 +328,9 @@ class Scenario {
       case "poll":
         await this.poll(op.partition, op.max);
         return;
-      case "tick":
+      case "sweep":
         this.now += op.dt;
-        await this.processor.tick();
+        await this.processor.sweep();
         return;
       case "crash":
         if (op.withUncommittedBatch) await this.poll(op.partition, 3, false);
@@ -356,10 +356,10 @@ class Scenario {
   }
 }
 
-async function checkScenario(makeStores: () => Stores, cfg: WindowingConfig & { passivateAfterMs: number }, ops: Op[], faults: Fault[] = []): Promise<void> {
-  const stores = makeStores();
+async function checkScenario(makeProjections: () => Projections, cfg: WindowingConfig & { passivateAfterMs: number }, ops: Op[], faults: Fault[] = []): Promise<void> {
+  const projections = makeProjections();
   try {
-    const sc = new Scenario(stores, cfg, faults);
+    const sc = new Scenario(projections, cfg, faults);
     await sc.start();
     for (const op of ops) await sc.run(op);
     await sc.finish();
@@ -370,10 +370,10 @@ async function checkScenario(makeStores: () => Stores, cfg: WindowingConfig & { 
     expect(sc.committed).toEqual(sc.log.map((l) => l.length));
 
     const expected = recomputeWindows(sc.accepted, cfg);
-    const all = await stores.minutes.allRows(ALL_TIME.from, ALL_TIME.to);
+    const all = await projections.minutes.allRows(ALL_TIME.from, ALL_TIME.to);
     expect(all.length).toBe(expected.windows.length);
     for (const w of expected.windows) {
-      const [row] = await stores.minutes.loadRows(w.storeId, [{ minute: w.minute, currency: w.currency }]);
+      const [row] = await projections.minutes.loadRows(w.storeId, [{ minute: w.minute, currency: w.currency }]);
       expect(row, `row ${w.storeId} ${new Date(w.minute).toISOString()} ${w.currency}`).toBeDefined();
       const { storeId, minute, currency, saleCount, refundCount, grossMinor, refundMinor, itemCount, firstEventAt, lastEventAt, partition, offset } = row!;
       expect({ storeId, minute, currency, saleCount, refundCount, grossMinor, refundMinor, itemCount, firstEventAt, lastEventAt, partition, offset }).toEqual({
@@ -403,7 +403,7 @@ async function checkScenario(makeStores: () => Stores, cfg: WindowingConfig & { 
       mergeTotals(t, w.totals);
       t.offsets += w.offset + 1;
     }
-    const storedTotals = await stores.minutes.partitionTotals(ALL_TIME.from, ALL_TIME.to);
+    const storedTotals = await projections.minutes.partitionTotals(ALL_TIME.from, ALL_TIME.to);
     const sortKey = (a: { partition: number; minute: number; currency: string }, b: { partition: number; minute: number; currency: string }) =>
       a.partition - b.partition || a.minute - b.minute || (a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0);
     expect([...storedTotals].sort(sortKey).map(({ provisional: _p, version, ...t }) => ({ ...t, offsets: Math.floor(version / 2) }))).toEqual(
@@ -414,26 +414,26 @@ async function checkScenario(makeStores: () => Stores, cfg: WindowingConfig & { 
       expect(t.provisional, `partition totals ${t.partition} ${new Date(t.minute).toISOString()} ${t.currency}`).toBe(version0(t) === 0);
       if (!t.provisional) expect(allFinal).toBe(true);
     }
-    const late = await stores.late.listLate({ ...ALL_TIME, limit: 1_000_000 });
+    const late = await projections.late.listLate({ ...ALL_TIME, limit: 1_000_000 });
     expect(late.map((l) => `${l.partition}:${l.offset}`).sort()).toEqual(expected.late.map((l) => `${l.partition}:${l.offset}`).sort());
     const unreadable = sc.log.flat().filter((r) => !sc.accepted.some((a) => a.partition === r.partition && a.offset === r.offset));
     expect([...sc.deadLettered].sort()).toEqual(unreadable.map((r) => `${r.partition}:${r.offset}`).sort());
   } finally {
-    await stores.close();
+    await projections.close();
   }
 }
 
-const memoryStores = (): Stores => {
+const memoryProjections = (): Projections => {
   const m = new MemoryProjections();
   return { minutes: m, late: m, close: () => m.close() };
 };
 
-const sqliteStores = (): Stores => {
+const sqliteProjections = (): Projections => {
   const dir = mkdtempSync(join(tmpdir(), "intraday-prop-"));
   const s = new SqliteProjections(dir);
   return {
-    minutes: s,
-    late: s,
+    minutes: s.minutes,
+    late: s.late,
     async close() {
       await s.close();
       rmSync(dir, { recursive: true, force: true });
@@ -446,14 +446,14 @@ const opsArb = fc.array(opArb, { minLength: 10, maxLength: 120, size: "max" });
 describe("processing through the real Processor: crash anywhere, replay from the committed offset, rows = recomputation", () => {
   it("with the in-memory projections", async () => {
     await fc.assert(
-      fc.asyncProperty(cfgArb, opsArb, (cfg, ops) => checkScenario(memoryStores, cfg, ops)),
+      fc.asyncProperty(cfgArb, opsArb, (cfg, ops) => checkScenario(memoryProjections, cfg, ops)),
       fcParams(100),
     );
   });
 
   it("with the embedded SQLite projections", async () => {
     await fc.assert(
-      fc.asyncProperty(cfgArb, opsArb, (cfg, ops) => checkScenario(sqliteStores, cfg, ops)),
+      fc.asyncProperty(cfgArb, opsArb, (cfg, ops) => checkScenario(sqliteProjections, cfg, ops)),
       fcParams(40),
     );
   });
@@ -461,7 +461,7 @@ describe("processing through the real Processor: crash anywhere, replay from the
   it("with store failures (before a write, or after it with the ack lost) and retried batches", async () => {
     const faultsArb = fc.array(fc.constantFrom<Fault>("ok", "ok", "ok", "ok", "fail-before", "fail-after"), { maxLength: 60 });
     await fc.assert(
-      fc.asyncProperty(cfgArb, opsArb, faultsArb, (cfg, ops, faults) => checkScenario(memoryStores, cfg, ops, faults)),
+      fc.asyncProperty(cfgArb, opsArb, faultsArb, (cfg, ops, faults) => checkScenario(memoryProjections, cfg, ops, faults)),
       fcParams(100),
     );
   });
@@ -471,7 +471,7 @@ describe("processing through the real Processor: crash anywhere, replay from the
     const p = partitionFor(STORES[0]!, PARTITIONS);
     const lines: [number, number][] = [[1, 100]];
     await checkScenario(
-      memoryStores,
+      memoryProjections,
       cfg,
       [
         // T0 + 1 s, event time T0 − 119 s: its window ended at T0 − 60 s, so it is late.
@@ -488,14 +488,14 @@ describe("processing through the real Processor: crash anywhere, replay from the
     const cfg = { graceMs: 5_000, idleSlackMs: 10_000, allowedLatenessMs: 30_000, checkpointMs: 60_000, maxFutureSkewMs: 0, passivateAfterMs: 600_000 };
     const sale = (store: number, lagMs: number): Op => ({ kind: "append", dt: 1_000, store, currency: 0, refund: false, lines: [[2, 150]], lagMs, clockBehind: 0 });
     const p = partitionFor(STORES[0]!, PARTITIONS);
-    await checkScenario(memoryStores, cfg, [
+    await checkScenario(memoryProjections, cfg, [
       sale(0, 0),
       sale(0, 0),
       { kind: "poll", partition: p, max: 1 },
       { kind: "dup", dt: 1_000, pick: 0, clockBehind: 0 },
       sale(0, 200_000), // beyond lateness
       { kind: "crash", withUncommittedBatch: true, partition: p },
-      { kind: "tick", dt: 90_000 },
+      { kind: "sweep", dt: 90_000 },
       sale(0, 0),
       { kind: "crash", withUncommittedBatch: false, partition: p },
     ]);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PublicMinute } from "../src/domain/public-minute.ts";
-import { partitionFor } from "../src/log/partitioner.ts";
+import { partitionFor } from "../src/event-log/partitioner.ts";
 import { killAllSpawned, spawnServer, type ServerProcess } from "./support/process.ts";
 
 /**
@@ -40,7 +40,7 @@ const env = () => ({
   INTRADAY_GRACE_MS: "200",
   INTRADAY_IDLE_SLACK_MS: "200",
   INTRADAY_CHECKPOINT_MS: "100",
-  INTRADAY_TICK_INTERVAL_MS: "50",
+  INTRADAY_SWEEP_INTERVAL_MS: "50",
   INTRADAY_ALLOWED_LATENESS_MS: String(30 * MINUTE),
   INTRADAY_SHUTDOWN_TIMEOUT_MS: "15000",
 });

@@ -2,8 +2,9 @@
 import { randomUUID } from "node:crypto";
 import { CompressionTypes, type Kafka, type Message } from "kafkajs";
 import { decodeLogRecord, encodeForLog, type SaleEvent } from "../../src/domain/event.ts";
-import { partitionFor } from "../../src/log/partitioner.ts";
+import { partitionFor } from "../../src/event-log/partitioner.ts";
 import { makeStores, rng, type Store } from "../../scripts/sim/traffic.ts";
+import type { ExpectedTotals } from "./expected-totals.ts";
 
 export interface PrefillResult {
   events: number;
@@ -44,7 +45,7 @@ export function saleEvent(store: Store, occurredAtMs: number, n: number): SaleEv
  */
 export async function prefill(
   kafka: Kafka,
-  opts: { topic: string; partitions: number; events: number; stores: number; spanMs: number; onProgress?: (n: number) => void },
+  opts: { topic: string; partitions: number; events: number; stores: number; spanMs: number; onProgress?: (n: number) => void; expected?: ExpectedTotals },
 ): Promise<PrefillResult> {
   const stores = makeStores(opts.stores);
   const rand = rng(7);
@@ -68,6 +69,7 @@ export async function prefill(
         let at = t0 + Math.floor((i / opts.events) * opts.spanMs);
         if (rand() < 0.08) at -= Math.floor(rand() * 3000);
         const e = saleEvent(store, at, i);
+        opts.expected?.add(e);
         const value = encodeForLog(e);
         if (i % 10_000 === 0 && !decodeLogRecord(value).ok) throw new Error(`prefill event does not decode: ${value}`);
         const partition = partitionFor(e.storeId, opts.partitions);

@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import cassandra from "cassandra-driver";
 import pg from "pg";
-import { createKafka, topicNames } from "../../src/log/kafka/kafka-client.ts";
+import { createKafka, topicNames } from "../../src/event-log/kafka/kafka-client.ts";
 
 export const BASE = {
   KAFKA_BROKERS: process.env.INTRADAY_KAFKA_BROKERS ?? "127.0.0.1:9092",

@@ -1,8 +1,8 @@
 import type { Pool } from "pg";
 import type { WindowingConfig } from "../../src/domain/windowing-config.ts";
 import { recomputeKey, recomputeWindows } from "../../src/domain/recompute.ts";
-import type { MinuteStore, RawHistoryStore } from "../../src/projections/ports.ts";
-import { reconcile } from "../../src/reconcile/reconcile.ts";
+import type { MinuteProjection, RawHistory } from "../../src/projections/ports.ts";
+import { reconcile } from "../../src/operations/reconcile-report.ts";
 
 export interface Check {
   name: string;
@@ -11,7 +11,7 @@ export interface Check {
 }
 
 /** Raw history holds every acknowledged event once, and nothing else (poison records never reach it). */
-export async function checkRawHistory(history: RawHistoryStore, acked: ReadonlySet<string>, from: number, to: number): Promise<Check> {
+export async function checkRawHistory(history: RawHistory, acked: ReadonlySet<string>, from: number, to: number): Promise<Check> {
   const ids = (await history.eventsBetween(from, to)).map((e) => e.event.eventId);
   const unique = new Set(ids);
   const missing = [...acked].filter((id) => !unique.has(id));
@@ -24,7 +24,7 @@ export async function checkRawHistory(history: RawHistoryStore, acked: ReadonlyS
 }
 
 /** Every Cassandra minute row equals the recomputation from raw history (reconcile). */
-export async function checkCassandra(minutes: MinuteStore, history: RawHistoryStore, from: number, to: number, cfg: WindowingConfig): Promise<Check> {
+export async function checkCassandra(minutes: MinuteProjection, history: RawHistory, from: number, to: number, cfg: WindowingConfig): Promise<Check> {
   const r = await reconcile(minutes, history, from, to, cfg);
   return {
     name: "Cassandra rows = recomputation from raw history",
@@ -34,7 +34,7 @@ export async function checkCassandra(minutes: MinuteStore, history: RawHistorySt
 }
 
 /** Every row of the PostgreSQL table Superset reads equals the recomputation from raw history. */
-export async function checkPostgresMinutes(pool: Pool, history: RawHistoryStore, from: number, to: number, cfg: WindowingConfig): Promise<Check> {
+export async function checkPostgresMinutes(pool: Pool, history: RawHistory, from: number, to: number, cfg: WindowingConfig): Promise<Check> {
   const expected = recomputeWindows(await history.eventsBetween(from, to), cfg).windows;
   const r = await pool.query(
     `SELECT store_id, (extract(epoch FROM minute) * 1000)::bigint AS minute_ms, currency, sale_count, refund_count, gross_minor, refund_minor, item_count

@@ -2,9 +2,9 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { Kafka, logLevel, Partitioners } from "kafkajs";
 import pg from "pg";
 import { loadSettings, windowingOf } from "../../src/config/settings.ts";
-import { partitionFor } from "../../src/log/partitioner.ts";
-import { CassandraMinuteStore, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-store.ts";
-import { PgStore } from "../../src/projections/postgres/pg-store.ts";
+import { partitionFor } from "../../src/event-log/partitioner.ts";
+import { CassandraMinuteProjection, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
+import { PgRawHistory } from "../../src/projections/postgres/pg-raw-history.ts";
 import { startApp, type AppProcess } from "./app-process.ts";
 import { checkCassandra, checkDeadLetters, checkPostgresMinutes, checkRawHistory, type Check } from "./checks.ts";
 import { connectionEnv, services, type ChaosStack } from "./stack.ts";
@@ -93,7 +93,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     GRACE_MS: "1000",
     IDLE_SLACK_MS: "1000",
     CHECKPOINT_MS: "1000",
-    TICK_INTERVAL_MS: "250",
+    SWEEP_INTERVAL_MS: "250",
     STALL_AFTER_MS: "60000",
   };
   const settings = loadSettings(Object.fromEntries(Object.entries(env).map(([k, v]) => [`INTRADAY_${k}`, v])));
@@ -181,8 +181,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     await until("both consumer groups committed to the end of the log", caughtUp, o.catchUpMs);
     checks.push({ name: "both consumer groups caught up (lag 0)", ok: true, detail: "windows and raw-history groups committed to the log end" });
 
-    const history = new PgStore(pool);
-    const minutes = new CassandraMinuteStore(cass, o.partitions);
+    const history = new PgRawHistory(pool);
+    const minutes = new CassandraMinuteProjection(cass, o.partitions);
     const cfg = windowingOf(settings);
     const from = started - 20 * 60_000;
     const to = Date.now() + 2 * 60_000;

@@ -1,13 +1,13 @@
 import type { WindowingConfig } from "../domain/windowing-config.ts";
-import type { DeadLetterSink } from "../log/ports.ts";
+import type { DeadLetterSink } from "../event-log/ports.ts";
 import type { TickPublisher } from "../live/ports.ts";
 import type { Metrics } from "../observability/metrics.ts";
-import type { LateEventStore, MinuteStore } from "../projections/ports.ts";
+import type { LateEvents, MinuteProjection } from "../projections/ports.ts";
 
 /** Everything the actors touch outside themselves, passed in (no hidden singletons; tests control time). */
 export interface ActorDeps {
-  minutes: MinuteStore;
-  late: LateEventStore;
+  minutes: MinuteProjection;
+  late: LateEvents;
   ticks: TickPublisher;
   deadLetters: DeadLetterSink;
   metrics: Metrics;

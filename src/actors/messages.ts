@@ -3,7 +3,7 @@ import type { PartitionClock } from "../domain/windows.ts";
 import type { LogEndObservation } from "../domain/partition-progress.ts";
 import type { LoggedEvent, WindowKey } from "../domain/store-windows.ts";
 import type { Tick } from "../live/ports.ts";
-import type { LogRecord } from "../log/ports.ts";
+import type { LogRecord } from "../event-log/ports.ts";
 
 export interface StoreStatus {
   /** Lowest offset this store holds only in memory, or null. */
@@ -28,7 +28,7 @@ export type StoreReply = ({ ok: true; applied: number; duplicates: number; repla
 /** `clock` is the partition's progress: it alone closes windows. */
 export type StoreMsg =
   | { kind: "events"; events: LoggedEvent[]; clock: PartitionClock; replyTo: Ref<StoreReply> }
-  | { kind: "tick"; clock: PartitionClock; force: boolean; replyTo: Ref<StoreReply> }
+  | { kind: "sweep"; clock: PartitionClock; force: boolean; replyTo: Ref<StoreReply> }
   /** A new owner's provisional rows of this store: load them, then close and write them final once progress allows. */
   | { kind: "adopt"; keys: WindowKey[]; clock: PartitionClock; replyTo: Ref<StoreReply> };
 
@@ -40,5 +40,5 @@ export type PartitionMsg =
    * Wall-clock pass. `owned`: this member owns the partition now (it adopts the stored provisional
    * rows once). `logEnd`: the log's end read at a wall time, which lets a caught-up partition close quiet minutes.
    */
-  | { kind: "tick"; owned: boolean; logEnd: LogEndObservation | null; replyTo: Ref<PartitionReply> }
+  | { kind: "sweep"; owned: boolean; logEnd: LogEndObservation | null; replyTo: Ref<PartitionReply> }
   | { kind: "revoke"; replyTo: Ref<PartitionReply> };

@@ -27,7 +27,7 @@ import { MINUTE_MS, minuteOf } from "../domain/time.ts";
 import { oldestUnsettledMinute } from "../domain/windows.ts";
 import type { Tick } from "../live/ports.ts";
 import { throttledErrors } from "../observability/throttled-log.ts";
-import { partitionFor } from "../log/partitioner.ts";
+import { partitionFor } from "../event-log/partitioner.ts";
 import type { ActorDeps } from "./deps.ts";
 import type { PartitionMsg, PartitionReply, StoreMsg, StoreReply, StoreStatus } from "./messages.ts";
 import { routeRecords } from "./route-records.ts";
@@ -129,7 +129,7 @@ function firstError(replies: readonly StoreReply[]): string | null {
  * A new owner (after a start, restart or rebalance) finds the partition's rows still provisional
  * within the lateness horizon and hands them to their stores, which write them final once the
  * partition's progress has passed their close. The minutes' aggregates are loaded too (repairing
- * any a previous owner left behind). A failed load is retried on the next tick.
+ * any a previous owner left behind). A failed load is retried on the next sweep.
  */
 async function adoptProvisional(s: PartitionState, self: Ref<PartitionMsg>, deps: ActorDeps, now: number): Promise<StoreReply[]> {
   const byStore = new Map<string, WindowKey[]>();
@@ -170,9 +170,9 @@ async function handle(s: PartitionState, msg: PartitionMsg, self: Ref<PartitionM
     return { ok: true, commitOffset: commit(s), windows: openWindowCount(s) };
   }
   const force = msg.kind === "revoke";
-  if (msg.kind === "tick" && msg.logEnd) recordLogEnd(s.progress, msg.logEnd);
+  if (msg.kind === "sweep" && msg.logEnd) recordLogEnd(s.progress, msg.logEnd);
   const adoptReplies: StoreReply[] = [];
-  if (msg.kind === "tick" && msg.owned && !s.adopted) {
+  if (msg.kind === "sweep" && msg.owned && !s.adopted) {
     try {
       adoptReplies.push(...(await adoptProvisional(s, self, deps, now)));
     } catch (err) {
@@ -181,7 +181,7 @@ async function handle(s: PartitionState, msg: PartitionMsg, self: Ref<PartitionM
   }
   const entries = [...s.stores];
   const clock = { streamTime: s.progress.streamTime, caughtUpAt: s.progress.caughtUpAt };
-  const replies = await Promise.all(entries.map(([, e]) => ask(e, (replyTo) => ({ kind: "tick", clock, force, replyTo }), deps)));
+  const replies = await Promise.all(entries.map(([, e]) => ask(e, (replyTo) => ({ kind: "sweep", clock, force, replyTo }), deps)));
   await updateTotals(s, [...adoptReplies, ...replies], deps);
   evictTotals(s.totals, now, deps.windowing);
   const error = firstError([...adoptReplies, ...replies]);

@@ -1,6 +1,6 @@
 import { query, start, stop, type Ref } from "nact";
 import type { LogEndObservation } from "../domain/partition-progress.ts";
-import type { LogConsumer, LogRecord, PartitionHandler } from "../log/ports.ts";
+import type { LogConsumer, LogRecord, PartitionHandler } from "../event-log/ports.ts";
 import { throttledErrors } from "../observability/throttled-log.ts";
 import type { ActorDeps } from "./deps.ts";
 import type { PartitionMsg, PartitionReply } from "./messages.ts";
@@ -10,7 +10,7 @@ const LOG_END_TIMEOUT_MS = 5000;
 
 /**
  * Connects a consumer group member to the actors: one partition actor per assigned partition, a
- * wall-clock ticker that closes quiet windows, and commits that never pass unwritten data.
+ * wall-clock sweep that closes quiet windows, and commits that never pass unwritten data.
  */
 export class Processor implements PartitionHandler {
   private readonly system = start();
@@ -18,8 +18,8 @@ export class Processor implements PartitionHandler {
   private readonly windows = new Map<number, number>();
   /** Partitions this member owns now: only these take batches (and commit). */
   private readonly assignedPartitions = new Set<number>();
-  private ticker: NodeJS.Timeout | null = null;
-  private ticking = false;
+  private sweeper: NodeJS.Timeout | null = null;
+  private sweeping = false;
 
   constructor(
     private readonly deps: ActorDeps,
@@ -100,30 +100,30 @@ export class Processor implements PartitionHandler {
   }
 
   /** One wall-clock pass: closes windows the partitions' progress has passed, passivates idle stores, commits what became safe. */
-  async tick(): Promise<void> {
-    if (this.ticking) return;
-    this.ticking = true;
+  async sweep(): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
     try {
       const ends = await this.logEnds();
       for (const p of [...this.partitions.keys()]) {
         const owned = this.assignedPartitions.has(p);
         const logEnd = owned ? (ends.get(p) ?? null) : null;
-        const reply = await this.ask(p, (replyTo) => ({ kind: "tick", owned, logEnd, replyTo }));
-        if (!reply.ok) this.onError(new Error(`partition ${p} tick: ${reply.error}`));
+        const reply = await this.ask(p, (replyTo) => ({ kind: "sweep", owned, logEnd, replyTo }));
+        if (!reply.ok) this.onError(new Error(`partition ${p} sweep: ${reply.error}`));
         else if (reply.commitOffset !== null && this.assignedPartitions.has(p)) await this.consumer().commit(p, reply.commitOffset);
       }
     } finally {
-      this.ticking = false;
+      this.sweeping = false;
     }
   }
 
-  startTicker(intervalMs: number): void {
-    this.ticker = setInterval(() => this.tick().catch(this.onError), intervalMs);
-    this.ticker.unref();
+  startSweeper(intervalMs: number): void {
+    this.sweeper = setInterval(() => this.sweep().catch(this.onError), intervalMs);
+    this.sweeper.unref();
   }
 
   async stop(): Promise<void> {
-    if (this.ticker) clearInterval(this.ticker);
+    if (this.sweeper) clearInterval(this.sweeper);
     stop(this.system);
   }
 }

@@ -1,6 +1,6 @@
 import { decodeConsumedRecord } from "../consumers/record-decoder.ts";
 import type { LoggedEvent } from "../domain/store-windows.ts";
-import type { LogRecord } from "../log/ports.ts";
+import type { LogRecord } from "../event-log/ports.ts";
 
 export interface RoutedRecords {
   /** Readable events of this partition, grouped by store, in log order. */

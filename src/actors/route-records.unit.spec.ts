@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { decodeEvent, encodeForLog } from "../domain/event.ts";
-import type { LogRecord } from "../log/ports.ts";
+import type { LogRecord } from "../event-log/ports.ts";
 import { routeRecords } from "./route-records.ts";
 
 const T = Date.UTC(2026, 0, 1, 10, 0);

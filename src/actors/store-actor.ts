@@ -63,7 +63,7 @@ async function load(s: StoreWindows, keys: readonly WindowKey[], deps: ActorDeps
 
 async function handle(s: StoreWindows, msg: StoreMsg, deps: ActorDeps, out: StoreRows): Promise<Counts> {
   const clock: Clock = { ...msg.clock, now: deps.now() };
-  if (msg.kind === "tick") {
+  if (msg.kind === "sweep") {
     await recordPendingLate(s, deps);
     deps.ticks.publish(await writeDue(s, clock, deps, msg.force, out));
     evictSettled(s, clock.now, deps.windowing);

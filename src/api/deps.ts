@@ -1,7 +1,7 @@
 import type { Settings } from "../config/settings.ts";
 import type { IngestService } from "../ingest/ingest-service.ts";
 import type { Metrics } from "../observability/metrics.ts";
-import type { LateEventStore } from "../projections/ports.ts";
+import type { LateEvents } from "../projections/ports.ts";
 import type { MinuteQueries } from "../projections/queries.ts";
 import type { LiveFeed } from "./live-feed.ts";
 
@@ -32,7 +32,7 @@ export interface AppDeps {
   settings: ApiSettings;
   ingest: IngestService;
   queries: MinuteQueries;
-  late: LateEventStore;
+  late: LateEvents;
   live: LiveFeed;
   metrics: Metrics;
   readiness: Readiness;

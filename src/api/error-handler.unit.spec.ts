@@ -1,7 +1,7 @@
 import createError from "@fastify/error";
 import { describe, expect, it } from "vitest";
 import { IngestValidationError } from "../ingest/ingest-service.ts";
-import { LogUnavailableError } from "../log/ports.ts";
+import { LogUnavailableError } from "../event-log/ports.ts";
 import { toErrorBody } from "./error-handler.ts";
 import { CATALOGUE, Errors } from "./errors.ts";
 

@@ -15,7 +15,7 @@ export const SETTINGS = {
   CHECKPOINT_MS: { schema: int(100), default: "5000", help: "How often open minutes with new events are written (as provisional)" },
   MAX_FUTURE_SKEW_MS: { schema: int(0), default: "120000", help: "occurredAt may be at most this far in the future" },
   PASSIVATE_AFTER_MS: { schema: int(0), default: "300000", help: "A store actor with nothing open is stopped after this idle time" },
-  TICK_INTERVAL_MS: { schema: int(50), default: "1000", help: "Wall-clock pass that closes quiet minutes and commits offsets" },
+  SWEEP_INTERVAL_MS: { schema: int(50), default: "1000", help: "Wall-clock pass that closes quiet minutes and commits offsets" },
   MAX_BATCH: { schema: int(1).max(100_000), default: "1000", help: "Most events in one POST /v1/sales" },
   MAX_BODY_BYTES: { schema: int(1024), default: "4194304", help: "Largest accepted request body (413 above)" },
   MAX_QUERY_RANGE_MS: { schema: int(60_000), default: "86400000", help: "Longest from..to range a minutes query may ask for" },
@@ -52,6 +52,11 @@ export const SETTINGS = {
     help: "What this process runs besides the API: all consumers; api (none); processor (windows + history); windows; history (raw history only); analytics (minute changelog -> PostgreSQL only)",
   },
   STALL_AFTER_MS: { schema: int(1000), default: "60000", help: "A partition with lag whose committed offset has not moved for this long is stalled (/readyz not ready)" },
+  TOPOLOGY: {
+    schema: z.enum(["threads", "single"]),
+    default: "threads",
+    help: "threads: the consumers (window processing, raw history) run in a worker thread, ingest/API on the main thread (both cores); single: one event loop for everything",
+  },
   SHUTDOWN_TIMEOUT_MS: { schema: int(1000), default: "15000", help: "Graceful shutdown is forced after this long" },
   RECONCILE_LOOKBACK_MS: { schema: int(60_000), default: "7200000", help: "npm run reconcile: how far back from the newest settled minute each run looks" },
   RETENTION_RAW_DAYS: { schema: int(1).max(36_500), default: "90", help: "npm run retention: raw history older than this many days is deleted" },
@@ -74,6 +79,9 @@ const TOOLING_VARIABLES = new Set(
     "UPDATE_SCREENSHOTS").split(" "),
 );
 
+/** Settings that changed name: an old name is refused with the new one. */
+const RENAMED: Readonly<Record<string, string>> = { TICK_INTERVAL_MS: "SWEEP_INTERVAL_MS" };
+
 type Key = keyof typeof SETTINGS;
 export type Settings = { [K in Key]: z.output<(typeof SETTINGS)[K]["schema"]> } & { apiKeys: string[]; readApiKeys: string[] };
 
@@ -91,7 +99,10 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     else problems.push(`INTRADAY_${key}=${JSON.stringify(raw)}: ${r.error.issues[0]?.message} (default ${JSON.stringify(spec.default)}; ${spec.help})`);
   }
   for (const name of Object.keys(env)) {
-    if (name.startsWith("INTRADAY_") && !(name.slice(9) in SETTINGS) && !TOOLING_VARIABLES.has(name.slice(9))) problems.push(`${name} is not a setting (run with --help for the list)`);
+    if (name.startsWith("INTRADAY_") && !(name.slice(9) in SETTINGS) && !TOOLING_VARIABLES.has(name.slice(9))) {
+      const renamed = RENAMED[name.slice(9)];
+      problems.push(renamed ? `${name} was renamed INTRADAY_${renamed}` : `${name} is not a setting (run with --help for the list)`);
+    }
   }
   if (problems.length) throw new SettingsError(`invalid settings:\n  ${problems.join("\n  ")}`);
   const settings = out as Settings;

@@ -1,4 +1,4 @@
-import type { DeadLetterSink, LogRecord, PartitionHandler } from "../log/ports.ts";
+import type { DeadLetterSink, LogRecord, PartitionHandler } from "../event-log/ports.ts";
 import { failureReason } from "./failure-kind.ts";
 import { writeIsolatingFailures } from "./isolate-failures.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { LogRecord } from "../log/ports.ts";
+import type { LogRecord } from "../event-log/ports.ts";
 import { batchWriterHandler } from "./batch-writer-handler.ts";
 import { RecordRejectedError } from "./failure-kind.ts";
 

@@ -1,4 +1,4 @@
-import type { LogConsumer } from "../log/ports.ts";
+import type { LogConsumer } from "../event-log/ports.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import { describeStalls, StallDetector } from "./stall-detector.ts";
 

@@ -1,6 +1,6 @@
 import { decodeLogRecord, type SaleEvent } from "../domain/event.ts";
-import { partitionFor } from "../log/partitioner.ts";
-import type { LogRecord } from "../log/ports.ts";
+import { partitionFor } from "../event-log/partitioner.ts";
+import type { LogRecord } from "../event-log/ports.ts";
 
 /** How every consumer reads a record: event v1 that every store can hold, or the reason it is not. */
 export function decodeConsumedRecord(value: string | null): { ok: true; event: SaleEvent } | { ok: false; reason: string } {

@@ -43,7 +43,7 @@ describe("decodeConsumedRecord", () => {
 describe("decodeRecordOnPartition", () => {
   it("refuses a record on another partition than its store's, as the window group does", async () => {
     const { decodeRecordOnPartition } = await import("./record-decoder.ts");
-    const { partitionFor } = await import("../log/partitioner.ts");
+    const { partitionFor } = await import("../event-log/partitioner.ts");
     const value = JSON.stringify(base);
     const home = partitionFor("store-1", 6);
     const at = (partition: number) => ({ partition, offset: 0, key: "store-1", value, appendTime: 0 });

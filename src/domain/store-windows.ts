@@ -1,4 +1,5 @@
 import type { SaleEvent } from "./event.ts";
+import { EventIdSet } from "./event-id-set.ts";
 import { addEvent, emptyTotals, fitsEvent, windowKey, type MinuteRow, type MinuteTotals } from "./minute-row.ts";
 import { MAX_EXACT_MINOR } from "./money.ts";
 import type { WindowingConfig } from "./windowing-config.ts";
@@ -30,7 +31,7 @@ interface Window {
   minute: number;
   currency: string;
   totals: MinuteTotals;
-  eventIds: Set<string>;
+  eventIds: EventIdSet;
   partition: number;
   offset: number;
   revision: number;
@@ -105,7 +106,7 @@ export function installWindows(s: StoreWindows, wanted: readonly WindowKey[], ro
               firstEventAt: row.firstEventAt,
               lastEventAt: row.lastEventAt,
             },
-            eventIds: new Set(row.eventIds),
+            eventIds: new EventIdSet(row.eventIds),
             partition: row.partition,
             offset: row.offset,
             revision: row.revision,
@@ -118,7 +119,7 @@ export function installWindows(s: StoreWindows, wanted: readonly WindowKey[], ro
             minute: k.minute,
             currency: k.currency,
             totals: emptyTotals(),
-            eventIds: new Set(),
+            eventIds: new EventIdSet(),
             partition: -1,
             offset: -1,
             revision: 0,
@@ -178,7 +179,7 @@ export interface Clock extends PartitionClock {
   now: number;
 }
 
-function toRow(s: StoreWindows, w: Window, revision: number): MinuteRow {
+function toRow(s: StoreWindows, w: Window, revision: number, withIds = true): MinuteRow {
   return {
     storeId: s.storeId,
     minute: w.minute,
@@ -188,14 +189,14 @@ function toRow(s: StoreWindows, w: Window, revision: number): MinuteRow {
     offset: w.offset,
     revision,
     provisional: !w.closed,
-    eventIds: [...w.eventIds],
+    eventIds: withIds ? w.eventIds.toArray() : [],
   };
 }
 
 /** The live view of a window (also of a still-open one), as ticks and provisional rows carry it. */
 export function viewOf(s: StoreWindows, key: string): MinuteRow | undefined {
   const w = s.windows.get(key);
-  return w ? { ...toRow(s, w, w.revision), eventIds: [] } : undefined;
+  return w ? toRow(s, w, w.revision, false) : undefined;
 }
 
 /** Closes the windows the partition's progress has passed; returns how many closed now. */

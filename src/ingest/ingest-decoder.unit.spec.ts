@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { IngestService, IngestValidationError, MAX_LISTED_ISSUES } from "./ingest-service.ts";
-import type { IngestLog } from "../log/ports.ts";
+import type { IngestLog } from "../event-log/ports.ts";
 
 /** Issue 7: the ingest decoder never throws anything but its own 400, and its answer stays bounded. */
 const unusedLog: IngestLog = {

@@ -1,5 +1,5 @@
 import { decodeEvent, fastPathDecode, type FieldIssue, type SaleEvent } from "../domain/event.ts";
-import { LogUnavailableError, type IngestLog } from "../log/ports.ts";
+import { LogUnavailableError, type IngestLog } from "../event-log/ports.ts";
 import { fingerprintOf } from "./fingerprint.ts";
 
 /** The most issues one 400 answer lists; past it the work and the answer stay bounded. */

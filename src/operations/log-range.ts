@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { decodeLogRecord } from "../domain/event.ts";
 import type { LoggedEvent } from "../domain/store-windows.ts";
-import { createKafka } from "../log/kafka/kafka-client.ts";
+import { createKafka } from "../event-log/kafka/kafka-client.ts";
 import { OpsUsageError, type OpsContext } from "./ops-context.ts";
 
 /**

@@ -2,8 +2,8 @@ import type { Client } from "cassandra-driver";
 import pg from "pg";
 import { windowingOf, type Settings } from "../config/settings.ts";
 import type { WindowingConfig } from "../domain/windowing-config.ts";
-import { CassandraMinuteStore, createCassandraClient } from "../projections/cassandra/cassandra-minute-store.ts";
-import { PgStore } from "../projections/postgres/pg-store.ts";
+import { CassandraMinuteProjection, createCassandraClient } from "../projections/cassandra/cassandra-minute-projection.ts";
+import { PgRawHistory } from "../projections/postgres/pg-raw-history.ts";
 import { cassandraSettings, migrateAll } from "../runtime/cluster-adapters.ts";
 
 /** What the operations use-cases work with: the real stack's stores, the windowing rules and a clock. */
@@ -12,8 +12,8 @@ export interface OpsContext {
   cfg: WindowingConfig;
   pool: pg.Pool;
   cassandra: Client;
-  minutes: CassandraMinuteStore;
-  history: PgStore;
+  minutes: CassandraMinuteProjection;
+  history: PgRawHistory;
   now: () => number;
   progress: (message: string) => void;
   close(): Promise<void>;
@@ -40,8 +40,8 @@ export async function openOpsContext(settings: Settings, progress: (message: str
     cfg: windowingOf(settings),
     pool,
     cassandra,
-    minutes: new CassandraMinuteStore(cassandra, settings.PARTITIONS),
-    history: new PgStore(pool),
+    minutes: new CassandraMinuteProjection(cassandra, settings.PARTITIONS),
+    history: new PgRawHistory(pool),
     now: Date.now,
     progress,
     close: async () => {

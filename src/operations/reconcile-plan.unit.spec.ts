@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { emptyTotals, type MinuteTotals } from "../domain/minute-row.ts";
 import type { ExpectedWindow } from "../domain/recompute.ts";
-import { writeTimestamp } from "../projections/cassandra/cassandra-minute-store.ts";
+import { writeTimestamp } from "../projections/cassandra/cassandra-minute-projection.ts";
 import { planPartitionTotals, planTarget, REPAIR_REVISION, repairRow, type StoredWindow } from "./reconcile-plan.ts";
 
 const M = Date.parse("2026-11-27T10:15:00Z");

@@ -1,6 +1,6 @@
 import type { OpsContext } from "./ops-context.ts";
 import { settledBefore } from "./closed-window.ts";
-import { finishRun, markLateFolded, recordMismatches, startRun, type RunOutcome } from "./ops-stores.ts";
+import { finishRun, markLateFolded, recordMismatches, startRun, type RunOutcome } from "./ops-tables.ts";
 import { reproject } from "./reproject.ts";
 import type { Mismatch } from "./reconcile-plan.ts";
 

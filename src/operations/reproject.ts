@@ -2,7 +2,7 @@ import { recomputeKey, recomputeWindows, type ExpectedWindow } from "../domain/r
 import type { LoggedEvent } from "../domain/store-windows.ts";
 import { minuteOf } from "../domain/time.ts";
 import type { OpsContext } from "./ops-context.ts";
-import { cassandraWindows, minuteTotalsWindows, unfoldedLateEvents, writeMinuteTotals } from "./ops-stores.ts";
+import { cassandraWindows, minuteTotalsWindows, unfoldedLateEvents, writeMinuteTotals } from "./ops-tables.ts";
 import { planPartitionTotals, planTarget, type Mismatch } from "./reconcile-plan.ts";
 
 /** Lateness that never excludes an event: the truth includes every accepted event. */

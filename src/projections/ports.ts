@@ -3,7 +3,7 @@ import type { PartitionTotalsRow } from "../domain/partition-totals.ts";
 import type { LateEvent, LoggedEvent, WindowKey } from "../domain/store-windows.ts";
 
 /** Minute projections: what the store actors write and the API reads (Cassandra, or embedded SQLite). */
-export interface MinuteStore {
+export interface MinuteProjection {
   /** Rows of one store's windows, with their event ids, for an actor to resume from. */
   loadRows(storeId: string, keys: readonly WindowKey[]): Promise<MinuteRow[]>;
   /** Whole-row idempotent upserts. */
@@ -37,13 +37,13 @@ export interface LateEventRecord {
   reason: string;
 }
 
-export interface LateEventStore {
+export interface LateEvents {
   recordLate(events: readonly LateEvent[]): Promise<void>;
   listLate(opts: { from: number; to: number; storeId?: string; limit: number }): Promise<LateEventRecord[]>;
 }
 
 /** Raw event history (PostgreSQL in the real stack): unique on eventId for all time. */
-export interface RawHistoryStore {
+export interface RawHistory {
   /** Inserts, ignoring event ids already present; returns how many were new. */
   insertEvents(events: readonly LoggedEvent[]): Promise<number>;
   /** Events with from ≤ occurredAt < to, in log order, for reconciliation. */
@@ -63,7 +63,7 @@ export interface RawRecord {
   body: string;
 }
 
-/** Optional capability of a raw-history store (the embedded one): insert records whose body is the log value. */
+/** Optional capability of a raw history (the embedded one): insert records whose body is the log value. */
 export interface RawRecordSink {
   /** Inserts, ignoring event ids already present; returns how many were new. */
   insertRecords(records: readonly RawRecord[]): Promise<number>;

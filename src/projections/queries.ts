@@ -5,7 +5,7 @@ import { isNewerAggregate, isNewerRow } from "../domain/windows.ts";
 import type { LiveView } from "../live/live-view.ts";
 import type { Tick } from "../live/ports.ts";
 import { isOutOfRange, type PartitionTotalsRow } from "../domain/partition-totals.ts";
-import type { MinuteStore } from "./ports.ts";
+import type { MinuteProjection } from "./ports.ts";
 
 import type { PublicMinute } from "../domain/public-minute.ts";
 
@@ -35,7 +35,7 @@ const byMinuteThenCurrency = (a: { minute: number; currency: string }, b: { minu
  */
 export class MinuteQueries {
   constructor(
-    private readonly store: MinuteStore,
+    private readonly minutes: MinuteProjection,
     private readonly live: LiveView,
     private readonly now: () => number = Date.now,
   ) {}
@@ -46,7 +46,7 @@ export class MinuteQueries {
   }
 
   private async merged(from: number, to: number, storeId?: string): Promise<Tick[]> {
-    const stored = storeId === undefined ? await this.store.allRows(from, to) : await this.store.storeRows(storeId, from, to);
+    const stored = storeId === undefined ? await this.minutes.allRows(from, to) : await this.minutes.storeRows(storeId, from, to);
     const rows = new Map<string, Tick>();
     for (const r of stored) rows.set(`${r.storeId}|${r.minute}|${r.currency}`, r);
     for (const t of this.live.between(from, to, storeId)) {
@@ -76,7 +76,7 @@ export class MinuteQueries {
    */
   async allMinutes(from: number, to: number): Promise<PublicMinute[]> {
     const latest = new Map<string, PartitionTotalsRow>();
-    for (const r of await this.store.partitionTotals(from, to)) latest.set(`${r.partition}|${r.minute}|${r.currency}`, r);
+    for (const r of await this.minutes.partitionTotals(from, to)) latest.set(`${r.partition}|${r.minute}|${r.currency}`, r);
     for (const t of this.live.partitionsBetween(from, to)) {
       const key = `${t.partition}|${t.minute}|${t.currency}`;
       if (isNewerAggregate(latest.get(key), t)) latest.set(key, t);

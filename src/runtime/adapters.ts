@@ -1,7 +1,7 @@
-import type { DeadLetterSink, IngestLog, LogConsumer, PartitionHandler } from "../log/ports.ts";
+import type { DeadLetterSink, IngestLog, LogConsumer, PartitionHandler } from "../event-log/ports.ts";
 import type { StoreDirectory } from "../projections/analytics/store-directory.ts";
 import type { TickPublisher, TickSubscriber } from "../live/ports.ts";
-import type { LateEventStore, MinuteStore, RawHistoryStore } from "../projections/ports.ts";
+import type { LateEvents, MinuteProjection, RawHistory } from "../projections/ports.ts";
 import type { ReconcileDrift } from "../operations/reconcile-drift.ts";
 
 /** What differs between the embedded default and the real stack; everything else is shared. */
@@ -11,9 +11,9 @@ export interface Adapters {
   deadLetters: DeadLetterSink;
   windowConsumer: LogConsumer;
   rawHistoryConsumer: LogConsumer;
-  minutes: MinuteStore;
-  late: LateEventStore;
-  rawHistory: RawHistoryStore;
+  minutes: MinuteProjection;
+  late: LateEvents;
+  rawHistory: RawHistory;
   ticksOut: TickPublisher;
   ticksIn: TickSubscriber;
   /** Cluster mode: the consumer group projecting the minute changelog into PostgreSQL (Superset's tables). */

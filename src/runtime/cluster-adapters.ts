@@ -1,20 +1,22 @@
 import pg from "pg";
 import type { Settings } from "../config/settings.ts";
-import { createKafka, ensureTopics, topicNames } from "../log/kafka/kafka-client.ts";
-import { KafkaLogConsumer } from "../log/kafka/kafka-consumer.ts";
-import { KafkaDeadLetters } from "../log/kafka/kafka-dead-letters.ts";
-import { KafkaIngestLog } from "../log/kafka/kafka-ingest-log.ts";
+import { createKafka, ensureTopics, topicNames } from "../event-log/kafka/kafka-client.ts";
+import { KafkaLogConsumer } from "../event-log/kafka/kafka-consumer.ts";
+import { KafkaDeadLetters } from "../event-log/kafka/kafka-dead-letters.ts";
+import { KafkaIngestLog } from "../event-log/kafka/kafka-ingest-log.ts";
 import { KafkaTicks } from "../live/kafka-ticks.ts";
 import { componentLogger } from "../observability/logger.ts";
 import { migrateCassandra } from "../projections/cassandra/cassandra-migrate.ts";
-import { CassandraMinuteStore, createCassandraClient } from "../projections/cassandra/cassandra-minute-store.ts";
+import { CassandraMinuteProjection, createCassandraClient } from "../projections/cassandra/cassandra-minute-projection.ts";
 import { analyticsProjectionHandler } from "../projections/analytics/analytics-projection.ts";
-import { ChangelogMinuteStore } from "../projections/analytics/changelog-minute-store.ts";
+import { ChangelogMinuteProjection } from "../projections/analytics/changelog-minute-projection.ts";
 import { changelogTopic, ensureChangelogTopic, KafkaMinuteChangelog } from "../projections/analytics/kafka-minute-changelog.ts";
 import { PgMinuteTotals } from "../projections/analytics/pg-minute-totals.ts";
 import { PgStoreDirectory } from "../projections/analytics/pg-store-directory.ts";
 import { migratePostgres } from "../projections/postgres/pg-migrate.ts";
-import { PgStore } from "../projections/postgres/pg-store.ts";
+import { PgLateEvents } from "../projections/postgres/pg-late-events.ts";
+import { PgRawHistory } from "../projections/postgres/pg-raw-history.ts";
+import { PgSeenIds } from "../projections/postgres/pg-seen-ids.ts";
 import type { Adapters } from "./adapters.ts";
 import { lastReconciliation } from "../operations/reconcile-drift.ts";
 
@@ -62,13 +64,12 @@ export async function clusterAdapters(s: ClusterSettings): Promise<Adapters> {
   await reachable(`Cassandra/PostgreSQL`, hint, () => migrateAll(s));
   const pool = new pg.Pool({ connectionString: s.PG_URL, max: 10 });
   pool.on("error", (err) => componentLogger("postgres").warn({ err }, "idle PostgreSQL client error"));
-  const pgStore = new PgStore(pool);
   const cass = createCassandraClient(cassandraSettings(s), s.CASSANDRA_KEYSPACE);
   await cass.connect();
   const changelog = new KafkaMinuteChangelog(kafka, changelogTopic(s.KAFKA_TOPIC));
   await changelog.connect();
-  const minutes = new ChangelogMinuteStore(new CassandraMinuteStore(cass, s.PARTITIONS), changelog);
-  const ingestLog = new KafkaIngestLog(kafka, names.events, s.PARTITIONS, pgStore);
+  const minutes = new ChangelogMinuteProjection(new CassandraMinuteProjection(cass, s.PARTITIONS), changelog);
+  const ingestLog = new KafkaIngestLog(kafka, names.events, s.PARTITIONS, new PgSeenIds(pool));
   await ingestLog.connect();
   const deadLetters = new KafkaDeadLetters(kafka, names.deadLetters);
   await deadLetters.connect();
@@ -86,8 +87,8 @@ export async function clusterAdapters(s: ClusterSettings): Promise<Adapters> {
       handler: analyticsProjectionHandler(new PgMinuteTotals(pool), deadLetters),
     },
     storeDirectory: new PgStoreDirectory(pool),
-    late: pgStore,
-    rawHistory: pgStore,
+    late: new PgLateEvents(pool),
+    rawHistory: new PgRawHistory(pool),
     ticksOut: ticks,
     ticksIn: ticks,
     lastReconciliation: () => lastReconciliation(pool),

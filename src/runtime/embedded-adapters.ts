@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import type { Settings } from "../config/settings.ts";
-import { SqliteConsumer } from "../log/embedded/sqlite-consumer.ts";
-import { SqliteLog } from "../log/embedded/sqlite-log.ts";
+import { SqliteConsumer } from "../event-log/embedded/sqlite-consumer.ts";
+import { SqliteLog } from "../event-log/embedded/sqlite-log.ts";
 import { InProcessTicks } from "../live/in-process-ticks.ts";
 import { SqliteProjections } from "../projections/embedded/sqlite-projections.ts";
 import { SqliteStoreDirectory } from "../projections/analytics/sqlite-store-directory.ts";
@@ -23,9 +23,9 @@ export function embeddedAdapters(settings: Pick<Settings, "DATA_DIR" | "PARTITIO
     deadLetters: log,
     windowConsumer: new SqliteConsumer(log, settings.KAFKA_GROUP, 5000, onError),
     rawHistoryConsumer: new SqliteConsumer(log, "raw-history", 5000, onError),
-    minutes: projections,
-    late: projections,
-    rawHistory: projections,
+    minutes: projections.minutes,
+    late: projections.late,
+    rawHistory: projections.rawHistory,
     storeDirectory,
     ticksOut: ticks,
     ticksIn: ticks,

@@ -22,11 +22,21 @@ export interface Runtime {
   processor: Processor;
   /** Starts the consumers (the app is started separately with listen or used with inject). */
   startProcessing(): Promise<void>;
+  /** The stall check of this runtime's consumer groups: "none" or "error: …" (for /readyz). */
+  stalledPartitions(): string;
   stop(): Promise<void>;
 }
 
+/** Consumers run elsewhere (a worker thread, see topology.ts): what readiness reports for them. */
+export interface ExternalProcessing {
+  /** "running" when its consumers run; anything else is reported as not ready. */
+  state(): string;
+  /** Their stall check: "none" or "error: …". */
+  stalledPartitions(): string;
+}
+
 /** Wires one process: ingest, processors, read side and live feed over the given adapters. */
-export async function createRuntime(settings: Settings, adapters: Adapters, now: () => number = Date.now): Promise<Runtime> {
+export async function createRuntime(settings: Settings, adapters: Adapters, now: () => number = Date.now, external?: ExternalProcessing): Promise<Runtime> {
   const metrics = createMetrics();
   const windowing = windowingOf(settings);
   const runsWindows = ["all", "processor", "windows"].includes(settings.ROLE);
@@ -67,6 +77,12 @@ export async function createRuntime(settings: Settings, adapters: Adapters, now:
     readiness: {
       async check() {
         const checks: Record<string, string> = await adapters.health().catch((e: Error) => ({ adapters: `error: ${e.message}` }));
+        if (external) {
+          checks.processing = external.state();
+          checks.stalledPartitions = external.stalledPartitions();
+          const ready = checks.processing === "running" && Object.values(checks).every((v) => !v.startsWith("error") && v !== "closed" && v !== "down");
+          return { ready, checks };
+        }
         const processes = runsWindows || runsHistory || analytics !== undefined;
         checks.processing = processes ? (processing ? "running" : "stopped") : "not in this instance (INTRADAY_ROLE=api)";
         if (processes) checks.stalledPartitions = watch.readiness();
@@ -101,7 +117,7 @@ export async function createRuntime(settings: Settings, adapters: Adapters, now:
     async startProcessing() {
       if (runsWindows) {
         await adapters.windowConsumer.run(processor);
-        processor.startTicker(settings.TICK_INTERVAL_MS);
+        processor.startSweeper(settings.SWEEP_INTERVAL_MS);
       }
       if (runsHistory) {
         const handler = rawHistoryHandler(adapters.rawHistory, { partitions: settings.PARTITIONS, deadLetters: adapters.deadLetters, onDeadLetter: () => metrics.deadLetters.inc() });
@@ -110,6 +126,7 @@ export async function createRuntime(settings: Settings, adapters: Adapters, now:
       if (analytics) await analytics.consumer.run(analytics.handler);
       processing = runsWindows || runsHistory || analytics !== undefined;
     },
+    stalledPartitions: () => watch.readiness(),
     async stop() {
       clearInterval(lagTimer);
       watch.stop();

@@ -80,7 +80,8 @@ describe("Superset dashboard on the real pipeline", () => {
     const { env, drop } = await isolatedEnv(3);
     await drop(); // its own topic, group and keyspace, but the PostgreSQL database Superset reads
     env.PG_URL = process.env.INTRADAY_PG_URL ?? pgUrl;
-    env.ALLOWED_LATENESS_MS = "120000";
+    // Lateness far wider than the test takes, so the correction of m1 stays within it however slow the machine.
+    env.ALLOWED_LATENESS_MS = "600000";
     const app = await startClusterApp(env, { listen: true });
     url = app.url;
     stop = () => app.runtime.stop();
@@ -90,8 +91,8 @@ describe("Superset dashboard on the real pipeline", () => {
     t0 = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
     const m1 = t0 - 2 * MINUTE_MS;
     const m2 = t0 - MINUTE_MS;
-    const tooLate = t0 - 5 * MINUTE_MS;
-    from = t0 - 10 * MINUTE_MS;
+    const tooLate = t0 - 15 * MINUTE_MS;
+    from = t0 - 20 * MINUTE_MS;
     to = t0;
     for (const [storeId, name, region, timeZone] of [
       [PARIS, "Paris Opéra", "Europe (euro)", "Europe/Paris"],

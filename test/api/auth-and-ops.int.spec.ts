@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SqliteLog } from "../../src/log/embedded/sqlite-log.ts";
+import type { SqliteLog } from "../../src/event-log/embedded/sqlite-log.ts";
 import { saleEvent, startEmbedded, waitFor, type TestApp } from "../support/embedded-app.ts";
 
 /** API keys on POST, and the operational endpoints: healthz, readyz, metrics, openapi.json, pages. */
@@ -10,7 +10,7 @@ let app: FastifyInstance;
 let log: SqliteLog;
 
 beforeAll(async () => {
-  t = await startEmbedded({ env: { API_KEYS: "key-one, key-two", CHECKPOINT_MS: "100", TICK_INTERVAL_MS: "50" } });
+  t = await startEmbedded({ env: { API_KEYS: "key-one, key-two", CHECKPOINT_MS: "100", SWEEP_INTERVAL_MS: "50" } });
   app = t.runtime.app;
   log = (t.runtime.adapters as unknown as { log: SqliteLog }).log;
 });

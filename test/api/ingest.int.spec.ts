@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance, InjectOptions } from "fastify";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { LogUnavailableError } from "../../src/log/ports.ts";
-import type { SqliteLog } from "../../src/log/embedded/sqlite-log.ts";
-import { partitionFor } from "../../src/log/partitioner.ts";
+import { LogUnavailableError } from "../../src/event-log/ports.ts";
+import type { SqliteLog } from "../../src/event-log/embedded/sqlite-log.ts";
+import { partitionFor } from "../../src/event-log/partitioner.ts";
 import { saleEvent, startEmbedded, waitFor, type TestApp } from "../support/embedded-app.ts";
 
 /**
@@ -30,7 +30,7 @@ beforeAll(async () => {
       GRACE_MS: "1000",
       IDLE_SLACK_MS: "1000",
       CHECKPOINT_MS: "100",
-      TICK_INTERVAL_MS: "50",
+      SWEEP_INTERVAL_MS: "50",
     },
   });
   app = t.runtime.app;

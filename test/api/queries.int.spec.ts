@@ -21,7 +21,7 @@ beforeAll(async () => {
       IDLE_SLACK_MS: "500",
       ALLOWED_LATENESS_MS: String(ALLOWED_LATENESS_MS),
       CHECKPOINT_MS: "100",
-      TICK_INTERVAL_MS: "50",
+      SWEEP_INTERVAL_MS: "50",
     },
   });
   app = t.runtime.app;

@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { netMinor } from "../../src/domain/minute-row.ts";
 import { partitionTotalsOfRows, type PartitionTotalsRow } from "../../src/domain/partition-totals.ts";
-import { CassandraMinuteStore, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-store.ts";
+import { CassandraMinuteProjection, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
 import { waitFor } from "../support/embedded-app.ts";
 import { spawnServer, type ServerProcess } from "../support/process.ts";
 import { expectExactTotals } from "./reconcile-helpers.ts";
@@ -64,7 +64,7 @@ describe("all-stores totals (partition aggregates) with two instances and a kill
     await expectExactTotals(env, sender.acked, from, to, "alltotals");
 
     const cass = createCassandraClient({ contactPoints: env.CASSANDRA_CONTACT_POINTS!.split(","), localDataCenter: "datacenter1", keyspace: env.CASSANDRA_KEYSPACE! }, env.CASSANDRA_KEYSPACE);
-    const store = new CassandraMinuteStore(cass, Number(env.PARTITIONS));
+    const store = new CassandraMinuteProjection(cass, Number(env.PARTITIONS));
     try {
       let last = "";
       await waitFor(async () => {

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MinuteRow } from "../../src/domain/minute-row.ts";
 import { migrateCassandra } from "../../src/projections/cassandra/cassandra-migrate.ts";
-import { CassandraMinuteStore, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-store.ts";
+import { CassandraMinuteProjection, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
 import { isolatedEnv } from "./support.ts";
 
 describe("Cassandra minute rows never move backwards", () => {
-  let store: CassandraMinuteStore;
+  let store: CassandraMinuteProjection;
   let drop: () => Promise<void>;
 
   beforeAll(async () => {
@@ -15,7 +15,7 @@ describe("Cassandra minute rows never move backwards", () => {
     const admin = createCassandraClient(settings);
     await migrateCassandra(admin, settings.keyspace);
     await admin.shutdown();
-    store = new CassandraMinuteStore(createCassandraClient(settings, settings.keyspace), 3);
+    store = new CassandraMinuteProjection(createCassandraClient(settings, settings.keyspace), 3);
   });
   afterAll(async () => {
     await store?.close();

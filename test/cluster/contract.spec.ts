@@ -1,9 +1,10 @@
 import pg from "pg";
 import { migrateCassandra } from "../../src/projections/cassandra/cassandra-migrate.ts";
-import { CassandraMinuteStore, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-store.ts";
+import { CassandraMinuteProjection, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
 import { migratePostgres } from "../../src/projections/postgres/pg-migrate.ts";
-import { PgStore } from "../../src/projections/postgres/pg-store.ts";
-import { projectionContract } from "../contract/minute-store.contract.ts";
+import { PgLateEvents } from "../../src/projections/postgres/pg-late-events.ts";
+import { PgRawHistory } from "../../src/projections/postgres/pg-raw-history.ts";
+import { projectionContract } from "../contract/minute-projection.contract.ts";
 import { isolatedEnv } from "./support.ts";
 
 // The same contract the embedded stand-ins pass, against Cassandra (minute rows) and PostgreSQL
@@ -17,11 +18,10 @@ projectionContract("Cassandra + PostgreSQL", async () => {
   const cassandra = createCassandraClient(settings, settings.keyspace);
   const pool = new pg.Pool({ connectionString: env.PG_URL, max: 4 });
   await migratePostgres(pool);
-  const history = new PgStore(pool);
   return {
-    minutes: new CassandraMinuteStore(cassandra, 16),
-    late: history,
-    history,
+    minutes: new CassandraMinuteProjection(cassandra, 16),
+    late: new PgLateEvents(pool),
+    history: new PgRawHistory(pool),
     async close() {
       await cassandra.shutdown();
       await pool.end();

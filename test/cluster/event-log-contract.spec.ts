@@ -1,9 +1,9 @@
 import { Kafka, logLevel } from "kafkajs";
-import { createKafka, ensureTopics, topicNames } from "../../src/log/kafka/kafka-client.ts";
-import { KafkaLogConsumer } from "../../src/log/kafka/kafka-consumer.ts";
-import { KafkaDeadLetters } from "../../src/log/kafka/kafka-dead-letters.ts";
-import { KafkaIngestLog } from "../../src/log/kafka/kafka-ingest-log.ts";
-import type { RecordedId, SeenIds } from "../../src/log/ports.ts";
+import { createKafka, ensureTopics, topicNames } from "../../src/event-log/kafka/kafka-client.ts";
+import { KafkaLogConsumer } from "../../src/event-log/kafka/kafka-consumer.ts";
+import { KafkaDeadLetters } from "../../src/event-log/kafka/kafka-dead-letters.ts";
+import { KafkaIngestLog } from "../../src/event-log/kafka/kafka-ingest-log.ts";
+import type { RecordedId, SeenIds } from "../../src/event-log/ports.ts";
 import { eventLogContract } from "../contract/event-log.contract.ts";
 import { isolatedEnv } from "./support.ts";
 

@@ -1,7 +1,7 @@
 import { Kafka, logLevel } from "kafkajs";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CassandraMinuteStore, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-store.ts";
+import { CassandraMinuteProjection, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
 import { spawnServer, type ServerProcess } from "../support/process.ts";
 import { waitFor } from "../support/embedded-app.ts";
 import { expectExactTotals } from "./reconcile-helpers.ts";
@@ -74,7 +74,7 @@ describe("every row ends final across rebalances", () => {
 
     const settings = settingsFrom(env);
     const cass = createCassandraClient({ contactPoints: env.CASSANDRA_CONTACT_POINTS!.split(","), localDataCenter: "datacenter1", keyspace: env.CASSANDRA_KEYSPACE! }, env.CASSANDRA_KEYSPACE);
-    const minutes = new CassandraMinuteStore(cass, settings.PARTITIONS);
+    const minutes = new CassandraMinuteProjection(cass, settings.PARTITIONS);
     const pool = new pg.Pool({ connectionString: env.PG_URL, max: 1 });
     pool.on("error", () => undefined); // the test database is dropped in afterAll, also after a failure
     try {

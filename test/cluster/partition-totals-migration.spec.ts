@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { MinuteRow } from "../../src/domain/minute-row.ts";
 import { partitionTotalsOfRows } from "../../src/domain/partition-totals.ts";
 import { migrateCassandra } from "../../src/projections/cassandra/cassandra-migrate.ts";
-import { CassandraMinuteStore, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-store.ts";
+import { CassandraMinuteProjection, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
 import { isolatedEnv } from "./support.ts";
 
 describe("Cassandra migration 002 (minutes_by_partition)", () => {
@@ -13,7 +13,7 @@ describe("Cassandra migration 002 (minutes_by_partition)", () => {
     const client = createCassandraClient(settings, settings.keyspace);
     try {
       expect(await migrateCassandra(admin, settings.keyspace)).toEqual(["001_minute_tables.cql", "002_partition_totals.cql"]);
-      const store = new CassandraMinuteStore(client, 3);
+      const store = new CassandraMinuteProjection(client, 3);
       const m = Date.UTC(2026, 0, 1, 23, 59);
       const row = (storeId: string, partition: number, minute: number, offset: number, provisional: boolean, currency = "EUR"): MinuteRow => ({
         storeId, minute, currency, saleCount: 2, refundCount: 1, grossMinor: 500 + offset, refundMinor: 10, itemCount: 3,

@@ -1,8 +1,8 @@
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-store.ts";
-import { partitionFor } from "../../src/log/partitioner.ts";
+import { createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
+import { partitionFor } from "../../src/event-log/partitioner.ts";
 import { saleEvent, waitFor } from "../support/embedded-app.ts";
 import { isolatedEnv, startClusterApp } from "./support.ts";
 

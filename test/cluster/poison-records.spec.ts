@@ -1,12 +1,12 @@
 import { Kafka, logLevel } from "kafkajs";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeLogRecord } from "../../src/domain/event.ts";
+import { decodeLogRecord, type SaleEvent } from "../../src/domain/event.ts";
 import type { LoggedEvent } from "../../src/domain/store-windows.ts";
 import { classifyFailure } from "../../src/consumers/failure-kind.ts";
 import { writeIsolatingFailures } from "../../src/consumers/isolate-failures.ts";
-import { partitionFor } from "../../src/log/partitioner.ts";
-import { PgStore } from "../../src/projections/postgres/pg-store.ts";
+import { partitionFor } from "../../src/event-log/partitioner.ts";
+import { PgRawHistory } from "../../src/projections/postgres/pg-raw-history.ts";
 import { saleEvent, waitFor } from "../support/embedded-app.ts";
 import { isolatedEnv, startClusterApp } from "./support.ts";
 
@@ -85,20 +85,22 @@ describe("records no store can hold, on the real stack", () => {
   });
 
   it("PostgreSQL's own refusals are classified deterministic, and isolating them still writes the good rows", async () => {
-    const store = new PgStore(pool);
-    const logged = (overrides: Record<string, unknown>, offset: number): LoggedEvent => {
-      const d = decodeLogRecord(JSON.stringify({ schemaVersion: 1, ...saleEvent({ storeId: "direct", ...overrides }) }));
+    const history = new PgRawHistory(pool);
+    // Events the contract refuses, built past it: what PostgreSQL itself says about them is under test.
+    const logged = (offset: number, unstorable?: (e: SaleEvent) => SaleEvent): LoggedEvent => {
+      const d = decodeLogRecord(JSON.stringify({ schemaVersion: 1, ...saleEvent({ storeId: "direct" }) }));
       if (!d.ok) throw new Error(d.reason);
-      return { partition: 0, offset, appendTime: Date.now(), event: d.event };
+      return { partition: 0, offset, appendTime: Date.now(), event: unstorable ? unstorable(d.event) : d.event };
     };
+    const year0 = "0000-01-01T00:00:00Z";
     const rows = [
-      logged({}, 1),
-      logged({ lines: [{ sku: "nul\u0000", quantity: 1, unitPriceMinor: 1 }] }, 2),
-      logged({}, 3),
-      logged({ occurredAt: "0000-01-01T00:00:00Z" }, 4),
-      logged({}, 5),
+      logged(1),
+      logged(2, (e) => ({ ...e, lines: [{ sku: "nul\u0000", quantity: 1, unitPriceMinor: 1 }] })),
+      logged(3),
+      logged(4, (e) => ({ ...e, occurredAt: year0, occurredAtMs: Date.parse(year0) })),
+      logged(5),
     ];
-    const refused = await writeIsolatingFailures(rows, async (b) => void (await store.insertEvents(b)));
+    const refused = await writeIsolatingFailures(rows, async (b) => void (await history.insertEvents(b)));
     expect(refused.map((r) => r.item.offset)).toEqual([2, 4]);
     for (const r of refused) expect(classifyFailure(r.error)).toBe("deterministic");
     const stored = await pool.query("SELECT source_offset FROM raw_events WHERE store_id = 'direct' ORDER BY source_offset");

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createKafka, ensureTopics } from "../../src/log/kafka/kafka-client.ts";
-import { KafkaLogConsumer } from "../../src/log/kafka/kafka-consumer.ts";
-import type { PartitionHandler } from "../../src/log/ports.ts";
+import { createKafka, ensureTopics } from "../../src/event-log/kafka/kafka-client.ts";
+import { KafkaLogConsumer } from "../../src/event-log/kafka/kafka-consumer.ts";
+import type { PartitionHandler } from "../../src/event-log/ports.ts";
 import { waitFor } from "../support/embedded-app.ts";
 import { isolatedEnv } from "./support.ts";
 

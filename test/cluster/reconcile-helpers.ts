@@ -2,9 +2,9 @@ import pg from "pg";
 import { expect } from "vitest";
 import { windowingOf } from "../../src/config/settings.ts";
 import { netMinor } from "../../src/domain/minute-row.ts";
-import { CassandraMinuteStore, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-store.ts";
-import { PgStore } from "../../src/projections/postgres/pg-store.ts";
-import { reconcile } from "../../src/reconcile/reconcile.ts";
+import { CassandraMinuteProjection, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
+import { PgRawHistory } from "../../src/projections/postgres/pg-raw-history.ts";
+import { reconcile } from "../../src/operations/reconcile-report.ts";
 import { waitFor } from "../support/embedded-app.ts";
 import { settingsFrom } from "./support.ts";
 import { expectedNetByStoreMinute, type PosEvent } from "./traffic.ts";
@@ -18,8 +18,8 @@ export async function expectExactTotals(env: Record<string, string>, acked: Map<
   const settings = settingsFrom(env);
   const pool = new pg.Pool({ connectionString: env.PG_URL, max: 2 });
   const cass = createCassandraClient({ contactPoints: env.CASSANDRA_CONTACT_POINTS!.split(","), localDataCenter: "datacenter1", keyspace: env.CASSANDRA_KEYSPACE! }, env.CASSANDRA_KEYSPACE);
-  const minutes = new CassandraMinuteStore(cass, settings.PARTITIONS);
-  const history = new PgStore(pool);
+  const minutes = new CassandraMinuteProjection(cass, settings.PARTITIONS);
+  const history = new PgRawHistory(pool);
   try {
     await waitFor(async () => (await history.eventsBetween(from, to)).filter((e) => mine(e.event.storeId)).length >= acked.size, 90_000, 500);
     const ids = new Set((await history.eventsBetween(from, to)).filter((e) => mine(e.event.storeId)).map((e) => e.event.eventId));

@@ -33,7 +33,7 @@ export async function isolatedEnv(partitions = 3): Promise<{ env: Record<string,
       GRACE_MS: "1000",
       IDLE_SLACK_MS: "1000",
       CHECKPOINT_MS: "500",
-      TICK_INTERVAL_MS: "250",
+      SWEEP_INTERVAL_MS: "250",
     },
     drop: async () => {
       const c = new pg.Client({ connectionString: base.PG_URL });

@@ -3,9 +3,9 @@ import type { ActorDeps } from "../../src/actors/deps.ts";
 import { Processor } from "../../src/actors/processor.ts";
 import { loadSettings, windowingOf } from "../../src/config/settings.ts";
 import { decodeEvent, encodeForLog } from "../../src/domain/event.ts";
-import type { LogConsumer, LogRecord } from "../../src/log/ports.ts";
+import type { LogConsumer, LogRecord } from "../../src/event-log/ports.ts";
 import { createMetrics } from "../../src/observability/metrics.ts";
-import { MemoryProjections } from "../../src/projections/memory/memory-projections.ts";
+import { MemoryProjections } from "../support/memory-projections.ts";
 
 /**
  * Two members hand one partition back and forth over one store (as a rebalance does). Found by the

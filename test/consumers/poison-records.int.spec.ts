@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SqliteLog } from "../../src/log/embedded/sqlite-log.ts";
-import { partitionFor } from "../../src/log/partitioner.ts";
+import type { SqliteLog } from "../../src/event-log/embedded/sqlite-log.ts";
+import { partitionFor } from "../../src/event-log/partitioner.ts";
 import type { SqliteProjections } from "../../src/projections/embedded/sqlite-projections.ts";
 import { saleEvent, startEmbedded, waitFor, type TestApp } from "../support/embedded-app.ts";
 
@@ -14,7 +14,7 @@ describe("records no store can hold, written straight to the log (embedded)", ()
   let log: SqliteLog;
   let projections: SqliteProjections;
   beforeAll(async () => {
-    t = await startEmbedded({ env: { GRACE_MS: "0", IDLE_SLACK_MS: "0", CHECKPOINT_MS: "200", TICK_INTERVAL_MS: "100" } });
+    t = await startEmbedded({ env: { GRACE_MS: "0", IDLE_SLACK_MS: "0", CHECKPOINT_MS: "200", SWEEP_INTERVAL_MS: "100" } });
     ({ log, projections } = t.runtime.adapters as unknown as { log: SqliteLog; projections: SqliteProjections });
   });
   afterAll(() => t.close());
@@ -52,9 +52,9 @@ describe("records no store can hold, written straight to the log (embedded)", ()
       const body = (await t.runtime.app.inject({ url: `/v1/stores/${storeId}/minutes?${q}` })).json<{ minutes: { netMinor: number }[] }>();
       return body.minutes.length === 1 && body.minutes[0]!.netMinor === 777;
     });
-    await waitFor(async () => (await projections.eventsBetween(now - 120_000, now + 60_000)).some((e) => e.event.eventId === good.eventId));
+    await waitFor(async () => (await projections.rawHistory.eventsBetween(now - 120_000, now + 60_000)).some((e) => e.event.eventId === good.eventId));
     // Neither poison record is in raw history: nothing is counted that the totals do not count.
-    const history = await projections.eventsBetween(Date.parse("0000-01-01T00:00:00Z"), now + 60_000);
+    const history = await projections.rawHistory.eventsBetween(Date.parse("0000-01-01T00:00:00Z"), now + 60_000);
     expect(history.filter((e) => e.event.storeId === storeId).map((e) => e.offset)).toEqual([goodOffset]);
 
     const committed = await waitFor(async () => {
@@ -63,7 +63,7 @@ describe("records no store can hold, written straight to the log (embedded)", ()
     });
     expect(committed.length).toBeGreaterThan(0);
     // Raw history has read past the stranger record and left it out.
-    const after = await projections.eventsBetween(now - 120_000, now + 60_000);
+    const after = await projections.rawHistory.eventsBetween(now - 120_000, now + 60_000);
     expect(after.some((e) => e.event.eventId === stranger.eventId)).toBe(false);
     const ready = await t.runtime.app.inject({ url: "/readyz" });
     expect(ready.statusCode).toBe(200);

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { partitionFor } from "../../src/log/partitioner.ts";
+import { partitionFor } from "../../src/event-log/partitioner.ts";
 import type { SqliteProjections } from "../../src/projections/embedded/sqlite-projections.ts";
 import { saleEvent, startEmbedded, waitFor, type TestApp } from "../support/embedded-app.ts";
 
 describe("a partition that stops making progress (embedded)", () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startEmbedded({ env: { STALL_AFTER_MS: "1000", CHECKPOINT_MS: "200", TICK_INTERVAL_MS: "100" } });
+    t = await startEmbedded({ env: { STALL_AFTER_MS: "1000", CHECKPOINT_MS: "200", SWEEP_INTERVAL_MS: "100" } });
   });
   afterAll(() => t.close());
 

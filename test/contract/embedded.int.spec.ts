@@ -7,8 +7,8 @@ import type { MinuteRow } from "../../src/domain/minute-row.ts";
 import { partitionTotalsOfRows, type PartitionTotalsRow } from "../../src/domain/partition-totals.ts";
 import { MINUTE_MS } from "../../src/domain/time.ts";
 import { SqliteProjections } from "../../src/projections/embedded/sqlite-projections.ts";
-import { MemoryProjections } from "../../src/projections/memory/memory-projections.ts";
-import { projectionContract } from "./minute-store.contract.ts";
+import { MemoryProjections } from "../support/memory-projections.ts";
+import { projectionContract } from "./minute-projection.contract.ts";
 
 projectionContract("in-memory", async () => {
   const m = new MemoryProjections();
@@ -19,9 +19,9 @@ projectionContract("embedded SQLite", async () => {
   const dir = mkdtempSync(join(tmpdir(), "intraday-contract-"));
   const s = new SqliteProjections(dir);
   return {
-    minutes: s,
-    late: s,
-    history: s,
+    minutes: s.minutes,
+    late: s.late,
+    history: s.rawHistory,
     async close() {
       await s.close();
       rmSync(dir, { recursive: true, force: true });
@@ -40,7 +40,7 @@ describe("embedded SQLite: layout 2 → 3", () => {
       });
       const rows = [row("a", 0, 3, false), row("b", 0, 8, true), row("c", 1, 5, false), row("a", 0, 4, false, "USD")];
       const s1 = new SqliteProjections(dir);
-      await s1.writeRows(rows);
+      await s1.minutes.writeRows(rows);
       await s1.close();
       const db = new Database(join(dir, "projections.sqlite"));
       db.exec("DROP TABLE partition_totals");
@@ -48,7 +48,7 @@ describe("embedded SQLite: layout 2 → 3", () => {
       db.close();
       const s2 = new SqliteProjections(dir);
       const sort = (t: PartitionTotalsRow[]) => [...t].sort((a, b) => a.partition - b.partition || (a.currency < b.currency ? -1 : 1));
-      expect(sort(await s2.partitionTotals(m, m + MINUTE_MS))).toEqual(sort(partitionTotalsOfRows(rows)));
+      expect(sort(await s2.minutes.partitionTotals(m, m + MINUTE_MS))).toEqual(sort(partitionTotalsOfRows(rows)));
       await s2.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

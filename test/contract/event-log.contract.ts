@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeLogRecord, type SaleEvent } from "../../src/domain/event.ts";
-import { partitionFor } from "../../src/log/partitioner.ts";
-import type { DeadLetterSink, IngestLog, LogConsumer, LogRecord, PartitionHandler } from "../../src/log/ports.ts";
+import { partitionFor } from "../../src/event-log/partitioner.ts";
+import type { DeadLetterSink, IngestLog, LogConsumer, LogRecord, PartitionHandler } from "../../src/event-log/ports.ts";
 import { waitFor } from "../support/embedded-app.ts";
 
 /** What an event log adapter under test provides, over the log ports only. */

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SqliteConsumer } from "../../src/log/embedded/sqlite-consumer.ts";
-import { SqliteLog } from "../../src/log/embedded/sqlite-log.ts";
+import { SqliteConsumer } from "../../src/event-log/embedded/sqlite-consumer.ts";
+import { SqliteLog } from "../../src/event-log/embedded/sqlite-log.ts";
 import { eventLogContract } from "./event-log.contract.ts";
 
 eventLogContract("embedded SQLite log", async () => {

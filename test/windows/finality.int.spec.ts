@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadSettings } from "../../src/config/settings.ts";
-import type { LogConsumer, PartitionHandler } from "../../src/log/ports.ts";
+import type { LogConsumer, PartitionHandler } from "../../src/event-log/ports.ts";
 import { embeddedAdapters } from "../../src/runtime/embedded-adapters.ts";
 import { createRuntime, type Runtime } from "../../src/runtime/runtime.ts";
 import { saleEvent, waitFor } from "../support/embedded-app.ts";
@@ -13,7 +13,7 @@ import { saleEvent, waitFor } from "../support/embedded-app.ts";
  * `provisional: false` means the pipeline processed every record that could belong to the minute
  * and wrote the row final: never the wall clock alone (a consumer held behind a backlog keeps its
  * minute provisional), and always in the end (a restarted owner finalises the rows it left open).
- * The clock is injected; the wall-clock ticker is off and the test ticks the processor itself.
+ * The clock is injected; the wall-clock sweep is off and the test sweeps the processor itself.
  */
 
 const MINUTE = 60_000;
@@ -62,7 +62,7 @@ async function start(dataDir: string, clock: { now: number }, gate = new Gate())
     INTRADAY_GRACE_MS: String(GRACE),
     INTRADAY_IDLE_SLACK_MS: String(SLACK),
     INTRADAY_CHECKPOINT_MS: "100",
-    INTRADAY_TICK_INTERVAL_MS: "3600000",
+    INTRADAY_SWEEP_INTERVAL_MS: "3600000",
     INTRADAY_ALLOWED_LATENESS_MS: String(10 * MINUTE),
   });
   const now = () => clock.now;
@@ -114,21 +114,21 @@ describe("final means processed", () => {
     await post(rt, [saleEvent({ storeId, occurredAt: at(5), lines: line(100) })]);
     await waitFor(async () => (await storeMinute(rt, storeId, M))?.saleCount === 1);
     clock.now += 200;
-    await rt.processor.tick(); // checkpoint: the open minute is stored provisional
+    await rt.processor.sweep(); // checkpoint: the open minute is stored provisional
     expect((await rt.adapters.minutes.storeRows(storeId, M, M + MINUTE)).map((r) => r.provisional)).toEqual([true]);
 
     gate.closed = true;
     await post(rt, [saleEvent({ storeId, occurredAt: at(20), lines: line(1000) })]);
     clock.now = M + MINUTE + GRACE + SLACK + 30_000; // the old wall-clock rule would call it final now
-    await rt.processor.tick();
-    await rt.processor.tick();
+    await rt.processor.sweep();
+    await rt.processor.sweep();
     expect(await storeMinute(rt, storeId, M)).toMatchObject({ saleCount: 1, grossMinor: 100, provisional: true });
     expect(await allMinute(rt, M)).toMatchObject({ saleCount: 1, provisional: true });
     expect((await rt.adapters.minutes.storeRows(storeId, M, M + MINUTE)).map((r) => r.provisional)).toEqual([true]);
 
     gate.open();
     const final = await waitFor(async () => {
-      await rt.processor.tick();
+      await rt.processor.sweep();
       const row = await storeMinute(rt, storeId, M);
       return row && !row.provisional && row;
     });
@@ -147,7 +147,7 @@ describe("every row ends final, whoever owns the partition", () => {
     await post(first, stores.map((storeId) => saleEvent({ storeId, occurredAt: new Date(M + 5000).toISOString() })));
     await waitFor(async () => (await allMinute(first, M))?.saleCount === stores.length);
     clock.now += 200;
-    await first.processor.tick();
+    await first.processor.sweep();
     await first.stop();
     runtimes.splice(runtimes.indexOf(first), 1);
 
@@ -156,7 +156,7 @@ describe("every row ends final, whoever owns the partition", () => {
     const stored = await second.adapters.minutes.allRows(M, M + MINUTE);
     expect(stored.map((r) => r.provisional)).toEqual(stores.map(() => true)); // what the first process left
     await waitFor(async () => {
-      await second.processor.tick();
+      await second.processor.sweep();
       const rows = await second.adapters.minutes.allRows(M, M + MINUTE);
       const totals = await second.adapters.minutes.partitionTotals(M, M + MINUTE);
       return rows.length === stores.length && rows.every((r) => !r.provisional) && totals.length > 0 && totals.every((t) => !t.provisional);
@@ -179,12 +179,12 @@ describe("every row ends final, whoever owns the partition", () => {
 
     clock.now = M + 30_000;
     const second = await start(dir, clock);
-    await second.processor.tick();
-    await second.processor.tick();
+    await second.processor.sweep();
+    await second.processor.sweep();
     expect((await second.adapters.minutes.storeRows(storeId, M, M + MINUTE)).map((r) => r.provisional)).toEqual([true]);
     clock.now = M + MINUTE + GRACE + SLACK;
     await waitFor(async () => {
-      await second.processor.tick();
+      await second.processor.sweep();
       return (await second.adapters.minutes.storeRows(storeId, M, M + MINUTE)).every((r) => !r.provisional);
     });
   });

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { partitionFor } from "../../src/log/partitioner.ts";
+import { partitionFor } from "../../src/event-log/partitioner.ts";
 import { saleEvent, startEmbedded, waitFor, type TestApp } from "../support/embedded-app.ts";
 
 /**
@@ -16,7 +16,7 @@ const MAX = Number.MAX_SAFE_INTEGER; // 9007199254740991 = 9007 × 10^12 + 19925
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await startEmbedded({ env: { PARTITIONS: "6", CHECKPOINT_MS: "100", TICK_INTERVAL_MS: "50" } });
+  t = await startEmbedded({ env: { PARTITIONS: "6", CHECKPOINT_MS: "100", SWEEP_INTERVAL_MS: "50" } });
 });
 afterAll(async () => {
   await t?.close();

@@ -1,4 +1,4 @@
-import type { DeadLetterSink, LogRecord, PartitionHandler } from "../../log/ports.ts";
+import type { DeadLetterSink, LogRecord, PartitionHandler } from "../../event-log/ports.ts";
 import { decodeChangelogRow, latestPerKey, type ChangelogRow } from "./changelog-record.ts";
 
 /** The PostgreSQL side: upserts rows, each only over an older (source_offset, revision). */

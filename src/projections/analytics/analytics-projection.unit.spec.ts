@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { LogRecord } from "../../log/ports.ts";
+import type { LogRecord } from "../../event-log/ports.ts";
 import type { MinuteRow } from "../../domain/minute-row.ts";
 import { analyticsProjectionHandler } from "./analytics-projection.ts";
 import type { ChangelogRow } from "./changelog-record.ts";

@@ -1,6 +1,6 @@
 import type { Admin, Kafka, Producer } from "kafkajs";
 import type { MinuteRow } from "../../domain/minute-row.ts";
-import type { MinuteChangelog } from "./changelog-minute-store.ts";
+import type { MinuteChangelog } from "./changelog-minute-projection.ts";
 import { encodeChangelogRow } from "./changelog-record.ts";
 
 export const changelogTopic = (eventsTopic: string) => `${eventsTopic}.minutes`;

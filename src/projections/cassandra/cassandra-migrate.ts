@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Client } from "cassandra-driver";
-import { backfillPartitionTotals } from "./cassandra-minute-store.ts";
+import { backfillPartitionTotals } from "./cassandra-minute-projection.ts";
 
 /** Data steps that run after a migration's statements (before it is recorded as applied). */
 const AFTER: Record<number, (client: Client, keyspace: string) => Promise<unknown>> = {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { netMinor, type MinuteRow } from "../../../src/domain/minute-row.ts";
 import { MINUTE_MS, minuteOf, utcDay } from "../../../src/domain/time.ts";
 import { settledBefore } from "../../../src/operations/closed-window.ts";
-import { CassandraMinuteStore, createCassandraClient } from "../../../src/projections/cassandra/cassandra-minute-store.ts";
+import { CassandraMinuteProjection, createCassandraClient } from "../../../src/projections/cassandra/cassandra-minute-projection.ts";
 import type { Runtime } from "../../../src/runtime/runtime.ts";
 import { waitFor } from "../../support/embedded-app.ts";
 import { isolatedEnv, prefixed, startClusterApp } from "../support.ts";
@@ -62,7 +62,7 @@ describe.skipIf((process.env.INTRADAY_TEST_SERVICES ?? "local") !== "local")("Ai
   let runtime: Runtime;
   let pool: pg.Pool;
   let cass: Client;
-  let minutes: CassandraMinuteStore;
+  let minutes: CassandraMinuteProjection;
   const posted: Posted[] = [];
   let from = 0;
   let to = 0;
@@ -85,7 +85,7 @@ describe.skipIf((process.env.INTRADAY_TEST_SERVICES ?? "local") !== "local")("Ai
     ({ runtime } = await startClusterApp(env));
     pool = new pg.Pool({ connectionString: env.PG_URL, max: 2 });
     cass = createCassandraClient({ contactPoints: env.CASSANDRA_CONTACT_POINTS!.split(","), localDataCenter: "datacenter1", keyspace: env.CASSANDRA_KEYSPACE! }, env.CASSANDRA_KEYSPACE);
-    minutes = new CassandraMinuteStore(cass, 3);
+    minutes = new CassandraMinuteProjection(cass, 3);
 
     const now = Date.now();
     const t = now - 500;

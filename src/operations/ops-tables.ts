@@ -1,6 +1,7 @@
 import type { types } from "cassandra-driver";
 import { netMinor, type MinuteRow } from "../domain/minute-row.ts";
 import { utcDay } from "../domain/time.ts";
+import { minuteTotalsOf } from "../projections/cassandra/cassandra-minute-projection.ts";
 import type { OpsContext } from "./ops-context.ts";
 import type { Mismatch, StoredWindow } from "./reconcile-plan.ts";
 
@@ -8,20 +9,13 @@ import type { Mismatch, StoredWindow } from "./reconcile-plan.ts";
 
 const TOTALS = "sale_count, refund_count, gross_minor, refund_minor, item_count, first_event_at, last_event_at";
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
-const time = (v: unknown): number | null => (v instanceof Date ? v.getTime() : null);
 
 function storedOf(r: types.Row, storeId: string, partition: number): StoredWindow {
   return {
     storeId,
     minute: (r.get("minute") as Date).getTime(),
     currency: r.get("currency") as string,
-    saleCount: num(r.get("sale_count")),
-    refundCount: num(r.get("refund_count")),
-    grossMinor: num(r.get("gross_minor")),
-    refundMinor: num(r.get("refund_minor")),
-    itemCount: num(r.get("item_count")),
-    firstEventAt: time(r.get("first_event_at")),
-    lastEventAt: time(r.get("last_event_at")),
+    ...minuteTotalsOf(r),
     partition,
     offset: num(r.get("source_offset")),
     revision: num(r.get("revision")),

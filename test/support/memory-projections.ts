@@ -1,7 +1,7 @@
-import type { MinuteRow } from "../../domain/minute-row.ts";
-import type { PartitionTotalsRow } from "../../domain/partition-totals.ts";
-import type { LateEvent, LoggedEvent, WindowKey } from "../../domain/store-windows.ts";
-import { lateRecordOf, type LateEventRecord, type LateEventStore, type MinuteStore, type RawHistoryStore } from "../ports.ts";
+import type { MinuteRow } from "../../src/domain/minute-row.ts";
+import type { PartitionTotalsRow } from "../../src/domain/partition-totals.ts";
+import type { LateEvent, LoggedEvent, WindowKey } from "../../src/domain/store-windows.ts";
+import { lateRecordOf, type LateEventRecord, type LateEvents, type MinuteProjection, type RawHistory } from "../../src/projections/ports.ts";
 
 function rowKey(storeId: string, minute: number, currency: string): string {
   return `${storeId}\u0000${minute}\u0000${currency}`;
@@ -15,7 +15,7 @@ const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
  * history unique on eventId). Nothing persists: for tests and for running the pipeline without disk.
  * Everything going in or out is copied, so callers can never alias the stored state.
  */
-export class MemoryProjections implements MinuteStore, LateEventStore, RawHistoryStore {
+export class MemoryProjections implements MinuteProjection, LateEvents, RawHistory {
   private readonly rows = new Map<string, MinuteRow>();
   private readonly totals = new Map<string, PartitionTotalsRow>();
   private readonly late = new Map<string, LateEventRecord & { occurredAtMs: number }>();

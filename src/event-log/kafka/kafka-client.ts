@@ -1,5 +1,5 @@
 import { Kafka, logLevel, type Admin } from "kafkajs";
-import { kafkaLogCreator } from "./kafka-logging.ts";
+import { kafkaLogCreator } from "../../observability/kafka-logging.ts";
 
 export interface KafkaSettings {
   brokers: string[];

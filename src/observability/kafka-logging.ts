@@ -1,5 +1,5 @@
 import { logLevel, type logCreator } from "kafkajs";
-import { throttledErrors } from "../../observability/throttled-log.ts";
+import { throttledErrors } from "./throttled-log.ts";
 
 /** Broker answers kafkajs retries by itself (a group rebalancing, a coordinator still loading): not worth an ERROR line. */
 const RETRIED = /coordinator is (loading|not available)|not aware of this member|rebalanc|Restarting the consumer|leadership election|NOT_COORDINATOR|There is no leader/i;

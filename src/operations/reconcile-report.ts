@@ -2,7 +2,7 @@ import { recomputeWindows, recomputeKey } from "../domain/recompute.ts";
 import { netMinor, type MinuteTotals } from "../domain/minute-row.ts";
 import { isoMinute } from "../domain/time.ts";
 import type { WindowingConfig } from "../domain/windowing-config.ts";
-import type { MinuteStore, RawHistoryStore } from "../projections/ports.ts";
+import type { MinuteProjection, RawHistory } from "../projections/ports.ts";
 
 export interface WindowDiff {
   storeId: string;
@@ -32,8 +32,8 @@ const FIELDS = ["saleCount", "refundCount", "grossMinor", "refundMinor", "itemCo
  * Raw history is the truth: a diff means lost or double-counted events.
  */
 export async function reconcile(
-  minutes: MinuteStore,
-  history: RawHistoryStore,
+  minutes: MinuteProjection,
+  history: RawHistory,
   from: number,
   to: number,
   cfg: WindowingConfig,

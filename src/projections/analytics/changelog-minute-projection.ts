@@ -1,7 +1,7 @@
 import type { MinuteRow } from "../../domain/minute-row.ts";
 import type { PartitionTotalsRow } from "../../domain/partition-totals.ts";
 import type { WindowKey } from "../../domain/store-windows.ts";
-import type { MinuteStore } from "../ports.ts";
+import type { MinuteProjection } from "../ports.ts";
 
 /** Where written minute rows are announced (the `<topic>.minutes` Kafka topic). */
 export interface MinuteChangelog {
@@ -15,9 +15,9 @@ export interface MinuteChangelog {
  * committed). The analytics projection reads the changelog in its own consumer group: PostgreSQL
  * being down never holds back the serving writes, and a replay republishes the same rows.
  */
-export class ChangelogMinuteStore implements MinuteStore {
+export class ChangelogMinuteProjection implements MinuteProjection {
   constructor(
-    private readonly primary: MinuteStore,
+    private readonly primary: MinuteProjection,
     private readonly changelog: MinuteChangelog,
   ) {}
 

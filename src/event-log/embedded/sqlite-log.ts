@@ -36,6 +36,7 @@ export class SqliteLog implements IngestLog, DeadLetterSink {
   private readonly insertDead: Database.Statement;
   private readonly syncNormal: Database.Statement;
   private readonly syncFull: Database.Statement;
+  private readonly maxOffset: Database.Statement;
   /** Highest offset this process has committed per group and partition: unchanged commits are skipped. */
   private readonly committedCache = new Map<string, number>();
 
@@ -71,9 +72,9 @@ export class SqliteLog implements IngestLog, DeadLetterSink {
     // Payload fingerprints of ingested ids (8 bytes each); null for ids recorded by an older version.
     const idColumns = this.db.prepare("SELECT name FROM pragma_table_info('ingest_ids')").all() as { name: string }[];
     if (!idColumns.some((c) => c.name === "fp")) this.db.exec("ALTER TABLE ingest_ids ADD COLUMN fp INTEGER");
-    const maxStmt = this.db.prepare("SELECT MAX(offset) AS m FROM records WHERE partition = ?");
+    this.maxOffset = this.db.prepare("SELECT MAX(offset) AS m FROM records WHERE partition = ?");
     for (let p = 0; p < partitions; p++) {
-      const row = maxStmt.get(p) as { m: number | null };
+      const row = this.maxOffset.get(p) as { m: number | null };
       this.nextOffset.push(row.m === null ? 0 : row.m + 1);
     }
     this.insertId = this.db.prepare("INSERT OR IGNORE INTO ingest_ids (event_id, fp) VALUES (?, ?)");
@@ -172,6 +173,18 @@ export class SqliteLog implements IngestLog, DeadLetterSink {
 
   read(partition: number, fromOffset: number, max: number): LogRecord[] {
     return this.readRange.all(partition, fromOffset, max) as LogRecord[];
+  }
+
+  /**
+   * Another connection (the main thread's, when the consumers run in a worker thread) appended:
+   * refresh the end offsets this connection reports and wake its consumers.
+   */
+  noteAppended(): void {
+    for (let p = 0; p < this.partitions; p++) {
+      const row = this.maxOffset.get(p) as { m: number | null };
+      this.nextOffset[p] = Math.max(this.nextOffset[p] ?? 0, row.m === null ? 0 : row.m + 1);
+    }
+    this.appended.emit("append");
   }
 
   endOffset(partition: number): number {

@@ -3,7 +3,7 @@ import type { MinuteRow, MinuteTotals } from "../../domain/minute-row.ts";
 import { partitionTotalsOfRows, type PartitionTotalsRow } from "../../domain/partition-totals.ts";
 import { MINUTE_MS, utcDay } from "../../domain/time.ts";
 import type { WindowKey } from "../../domain/store-windows.ts";
-import type { MinuteStore } from "../ports.ts";
+import type { MinuteProjection } from "../ports.ts";
 
 const TOTALS = "sale_count, refund_count, gross_minor, refund_minor, item_count, first_event_at, last_event_at";
 const DAY_MS = 24 * 60 * MINUTE_MS;
@@ -23,7 +23,7 @@ const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(
 const time = (v: unknown): number | null => (v instanceof Date ? v.getTime() : null);
 
 /** The MinuteTotals columns (TOTALS) of a row. */
-function minuteTotalsOf(r: types.Row): MinuteTotals {
+export function minuteTotalsOf(r: types.Row): MinuteTotals {
   return {
     saleCount: num(r.get("sale_count")),
     refundCount: num(r.get("refund_count")),
@@ -126,7 +126,7 @@ export function createCassandraClient(s: CassandraSettings, keyspace?: string): 
 }
 
 /** Minute projections in Cassandra: prepared statements, whole-row idempotent upserts. */
-export class CassandraMinuteStore implements MinuteStore {
+export class CassandraMinuteProjection implements MinuteProjection {
   constructor(private readonly client: Client, private readonly partitions: number) {}
 
   /** Reads every page of a query. */

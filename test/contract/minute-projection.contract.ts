@@ -5,13 +5,13 @@ import type { MinuteRow } from "../../src/domain/minute-row.ts";
 import type { PartitionTotalsRow } from "../../src/domain/partition-totals.ts";
 import type { LateEvent, LoggedEvent } from "../../src/domain/store-windows.ts";
 import { MINUTE_MS } from "../../src/domain/time.ts";
-import type { LateEventStore, MinuteStore, RawHistoryStore } from "../../src/projections/ports.ts";
+import type { LateEvents, MinuteProjection, RawHistory } from "../../src/projections/ports.ts";
 
 /** What an adapter under test provides: the three projection ports (often one object) and a way to close it. */
 export interface ProjectionsUnderTest {
-  minutes: MinuteStore;
-  late: LateEventStore;
-  history: RawHistoryStore;
+  minutes: MinuteProjection;
+  late: LateEvents;
+  history: RawHistory;
   close(): Promise<void>;
 }
 

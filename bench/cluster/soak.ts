@@ -1,0 +1,132 @@
+/**
+ * npm run bench:soak [-- --minutes 30 --rate 3000 --stores 2000]
+ * The soak of issue 8 on the real stack: the server (cluster mode, default topology) under a steady
+ * POST load for a long time, while the bench samples the server's RSS, the window group's lag and
+ * POST → websocket tick latency (a light probe stream beside the load). Pass: RSS flat after
+ * warm-up (last third vs the third after warm-up), tick p99 < 250 ms, lag never above 5 s of traffic.
+ * Writes bench/results/soak-<timestamp>.json and soak-latest.json.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import { loadavg } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { createKafka, ensureTopics } from "../../src/event-log/kafka/kafka-client.ts";
+import { BodyFactory } from "../fixtures.ts";
+import { percentiles, tickLatency, type TickLatencyResult } from "./latency.ts";
+import { startServer } from "./server.ts";
+import { BASE, isolate, servicesUp } from "./stack.ts";
+
+const { values: flags } = parseArgs({
+  options: {
+    minutes: { type: "string", default: "30" },
+    rate: { type: "string", default: "3000" },
+    stores: { type: "string", default: "2000" },
+    batch: { type: "string", default: "50" },
+  },
+});
+const MINUTES = Number(flags.minutes);
+const RATE = Number(flags.rate);
+const STORES = Number(flags.stores);
+const BATCH = Number(flags.batch);
+const PARTITIONS = 6;
+const SAMPLE_MS = 5000;
+const PROBE_SECONDS = 10;
+const log = (m: string) => console.log(`[soak ${new Date().toISOString().slice(11, 19)}] ${m}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+function post(url: string, body: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.request(url, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
+    req.on("error", () => resolve(0));
+    req.end(body);
+  });
+}
+
+async function main(): Promise<void> {
+  log(`${MINUTES} min at ${RATE} events/s over ${STORES} stores (POST batches of ${BATCH}); load ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  await servicesUp(300_000, log);
+  const iso = await isolate(PARTITIONS);
+  const kafka = createKafka({ brokers: BASE.KAFKA_BROKERS.split(","), topic: iso.topic, partitions: PARTITIONS, clientId: "intraday-soak" });
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(admin, { brokers: BASE.KAFKA_BROKERS.split(","), topic: iso.topic, partitions: PARTITIONS });
+  const server = await startServer({ ...iso.env, ROLE: "all" });
+  const pid = server.proc.pid!;
+  const samples: { t: number; rssMiB: number; lagEvents: number; posted: number; failedPosts: number }[] = [];
+  const probes: TickLatencyResult[] = [];
+  const bodies = new BodyFactory(STORES);
+  const started = Date.now();
+  const endAt = started + MINUTES * 60_000;
+  let posted = 0;
+  let failedPosts = 0;
+  let running = true;
+  try {
+    const load = (async () => {
+      const perSecond = RATE / BATCH;
+      for (let k = 0; running && Date.now() < endAt; k++) {
+        void post(`${server.url}/v1/sales`, bodies.batch(BATCH)).then((s) => (s === 202 ? (posted += BATCH) : failedPosts++));
+        const next = started + ((k + 1) * 1000) / perSecond;
+        if (next > Date.now()) await sleep(next - Date.now());
+      }
+    })();
+    const sampler = (async () => {
+      while (running && Date.now() < endAt) {
+        await sleep(SAMPLE_MS);
+        const [ends, offs] = await Promise.all([admin.fetchTopicOffsets(iso.topic), admin.fetchOffsets({ groupId: iso.group, topics: [iso.topic] })]);
+        const end = ends.reduce((a, e) => a + Number(e.high), 0);
+        const committed = (offs[0]?.partitions ?? []).reduce((a, p) => a + Math.max(0, Number(p.offset)), 0);
+        samples.push({ t: (Date.now() - started) / 1000, rssMiB: rssMiB(pid), lagEvents: end - committed, posted, failedPosts });
+        const s = samples[samples.length - 1]!;
+        log(`t=${s.t.toFixed(0)} s RSS ${s.rssMiB.toFixed(0)} MiB, lag ${s.lagEvents} events (${(s.lagEvents / RATE).toFixed(1)} s), posted ${s.posted}, failed POSTs ${s.failedPosts}`);
+      }
+    })();
+    const prober = (async () => {
+      while (running && Date.now() + PROBE_SECONDS * 1000 < endAt) {
+        probes.push(await tickLatency(server.url, { rate: 10, seconds: PROBE_SECONDS, tag: `soak${Date.now().toString(36)}` }));
+        await sleep(20_000);
+      }
+    })();
+    await Promise.all([load, sampler, prober]);
+  } finally {
+    running = false;
+    await server.stop();
+    await admin.disconnect().catch(() => undefined);
+    await iso.drop();
+  }
+  // Warm-up: the first 20 % of the run (JIT, actors, windows filling the 10-minute lateness horizon).
+  const after = samples.filter((s) => s.t >= MINUTES * 60 * 0.2);
+  const third = Math.max(1, Math.floor(after.length / 3));
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const rssEarly = mean(after.slice(0, third).map((s) => s.rssMiB));
+  const rssLate = mean(after.slice(-third).map((s) => s.rssMiB));
+  const growth = (rssLate - rssEarly) / rssEarly;
+  const maxLagSeconds = Math.max(0, ...samples.map((s) => s.lagEvents / RATE));
+  const tick = percentiles(probes.flatMap((p) => p.tickMs.n ? [p.tickMs.p50, p.tickMs.p99] : []));
+  const p99s = probes.map((p) => p.tickMs.p99).filter((x) => Number.isFinite(x));
+  const tickP99 = p99s.length ? Math.max(...p99s) : NaN;
+  const rows = [
+    { id: "soak-rss", what: "RSS growth after warm-up (last third vs first third)", value: growth * 100, unit: "%", target: "flat (< 10 %)", met: growth < 0.1, detail: `${rssEarly.toFixed(0)} → ${rssLate.toFixed(0)} MiB` },
+    { id: "soak-tick", what: "POST → tick p99 (worst probe window)", value: tickP99, unit: "ms", target: "< 250", met: tickP99 < 250, detail: `${probes.length} probe windows of ${PROBE_SECONDS} s; p50 of probe p50s ${tick.p50} ms` },
+    { id: "soak-lag", what: "window group lag, worst sample", value: maxLagSeconds, unit: "s of traffic", target: "≤ 5", met: maxLagSeconds <= 5, detail: `sampled every ${SAMPLE_MS / 1000} s; failed POSTs ${failedPosts}` },
+  ];
+  const out = { at: new Date().toISOString(), minutes: MINUTES, rate: RATE, stores: STORES, loadavgAtEnd: loadavg(), rows, samples, probes };
+  const dir = join(import.meta.dirname, "..", "results");
+  writeFileSync(join(dir, `soak-${out.at.replace(/[:.]/g, "-")}.json`), JSON.stringify(out, null, 2));
+  writeFileSync(join(dir, "soak-latest.json"), JSON.stringify(out, null, 2));
+  for (const r of rows) console.log(`${r.what}: ${r.value.toFixed(1)} ${r.unit} (target ${r.target}) ${r.met ? "met" : "NOT MET"} — ${r.detail}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

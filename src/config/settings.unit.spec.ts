@@ -1,0 +1,12 @@
+import { describe, expect, it } from "vitest";
+import { loadSettings } from "./settings.ts";
+
+describe("settings", () => {
+  it("reads the sweep interval", () => {
+    expect(loadSettings({ INTRADAY_SWEEP_INTERVAL_MS: "250" }).SWEEP_INTERVAL_MS).toBe(250);
+  });
+
+  it("refuses a renamed setting with its new name", () => {
+    expect(() => loadSettings({ INTRADAY_TICK_INTERVAL_MS: "250" })).toThrow("INTRADAY_TICK_INTERVAL_MS was renamed INTRADAY_SWEEP_INTERVAL_MS");
+  });
+});

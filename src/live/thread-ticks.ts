@@ -1,0 +1,39 @@
+import type { MessagePort } from "node:worker_threads";
+import type { LiveTick, TickPublisher, TickSubscriber } from "./ports.ts";
+
+/** What crosses between the processing worker and the main thread (see src/runtime/topology.ts). */
+export interface TicksMessage {
+  type: "ticks";
+  ticks: readonly LiveTick[];
+}
+
+export function isTicksMessage(m: unknown): m is TicksMessage {
+  return typeof m === "object" && m !== null && (m as { type?: unknown }).type === "ticks";
+}
+
+/**
+ * The worker's side of live ticks in embedded mode: the store actors publish here and the ticks go
+ * to the main thread, where the live view and the websocket feed subscribe to the in-process ticks.
+ * Ticks of one event-loop turn go out as one message (one structured clone).
+ */
+export class ThreadTicksPublisher implements TickPublisher {
+  private queued: LiveTick[] = [];
+
+  constructor(private readonly port: Pick<MessagePort, "postMessage">) {}
+
+  publish(ticks: readonly LiveTick[]): void {
+    if (ticks.length === 0) return;
+    if (this.queued.length === 0) queueMicrotask(() => this.send());
+    for (const t of ticks) this.queued.push(t);
+  }
+
+  private send(): void {
+    const ticks = this.queued;
+    this.queued = [];
+    const message: TicksMessage = { type: "ticks", ticks };
+    this.port.postMessage(message);
+  }
+}
+
+/** A subscriber that never delivers: the worker serves no live view (the main thread does). */
+export const noTicks: TickSubscriber = { subscribe: () => () => undefined };

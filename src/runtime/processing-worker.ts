@@ -1,0 +1,59 @@
+/**
+ * The processing worker thread (see topology.ts): the consumers of this instance's ROLE with their
+ * own adapters (own SQLite connections, or own Kafka/Cassandra/PostgreSQL clients), no HTTP server.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import type { Settings } from "../config/settings.ts";
+import { noTicks, ThreadTicksPublisher } from "../live/thread-ticks.ts";
+import { logger } from "../observability/logger.ts";
+import type { Adapters } from "./adapters.ts";
+import { createRuntime } from "./runtime.ts";
+import type { FromWorker, ToWorker } from "./worker-protocol.ts";
+
+const METRICS_EVERY_MS = 250;
+
+async function main(): Promise<void> {
+  const port = parentPort!;
+  const post = (m: FromWorker) => port.postMessage(m);
+  const { settings } = workerData as { settings: Settings };
+  let adapters: Adapters;
+  let onAppend: () => void = () => undefined;
+  if (settings.MODE === "cluster") {
+    const { clusterAdapters } = await import("./cluster-adapters.ts");
+    adapters = await clusterAdapters(settings);
+  } else {
+    const { embeddedAdapters } = await import("./embedded-adapters.ts");
+    const embedded = embeddedAdapters(settings);
+    onAppend = () => embedded.log.noteAppended();
+    adapters = { ...embedded, ticksOut: new ThreadTicksPublisher(port), ticksIn: noTicks };
+  }
+  const runtime = await createRuntime(settings, adapters);
+  const pushMetrics = async () => post({ type: "metrics", text: await Promise.resolve(runtime.metrics.registry.render()), stalledPartitions: runtime.stalledPartitions() });
+  const timer = setInterval(() => void pushMetrics(), METRICS_EVERY_MS);
+  let stopping = false;
+  port.on("message", (m: ToWorker) => {
+    if (m.type === "append") onAppend();
+    else if (m.type === "stop" && !stopping) {
+      stopping = true;
+      clearInterval(timer);
+      // Exit explicitly once everything is flushed, committed and closed: a lingering client handle
+      // must not keep the thread (and so the instance's shutdown) waiting.
+      void runtime.stop().then(
+        () => process.exit(0),
+        (err: Error) => {
+          logger.error({ err }, "processing worker: stop failed");
+          process.exit(1);
+        },
+      );
+    }
+  });
+  await runtime.startProcessing();
+  await pushMetrics();
+  post({ type: "started" });
+}
+
+main().catch((err: Error) => {
+  parentPort?.postMessage({ type: "failed", message: err.message } satisfies FromWorker);
+  logger.error({ err }, "processing worker failed to start");
+  process.exit(1);
+});

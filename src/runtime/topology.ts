@@ -1,0 +1,174 @@
+import { Worker } from "node:worker_threads";
+import type { Settings } from "../config/settings.ts";
+import { isTicksMessage } from "../live/thread-ticks.ts";
+import { logger } from "../observability/logger.ts";
+import { mergeExposition } from "../observability/merge-exposition.ts";
+import type { Adapters } from "./adapters.ts";
+import { createRuntime, type ExternalProcessing, type Runtime } from "./runtime.ts";
+import type { FromWorker, ToWorker } from "./worker-protocol.ts";
+
+/**
+ * How one instance uses the machine's cores. With TOPOLOGY=threads (default) and a ROLE that
+ * consumes, ingest and the API keep the main thread and the consumers (window processing, raw
+ * history) run in a worker thread with their own adapters: the two never share an event loop.
+ * Everything between them goes through the log and the stores as between processes, plus three
+ * messages: embedded log appends (wake the consumers), live ticks (embedded mode; in a cluster they
+ * travel through Kafka anyway) and the worker's metrics. A worker thread dies with its process,
+ * so a kill -9 leaves nothing running (child processes would be orphaned).
+ */
+export interface Instance {
+  runtime: Runtime;
+  stop(): Promise<void>;
+}
+
+export async function startInstance(settings: Settings): Promise<Instance> {
+  const adapters = await adaptersFor(settings);
+  if (settings.TOPOLOGY === "single" || settings.ROLE === "api") {
+    const runtime = await createRuntime(settings, adapters);
+    if (settings.ROLE !== "api") await runtime.startProcessing();
+    return { runtime, stop: () => runtime.stop() };
+  }
+  const workers = workerRoles(settings).map((ROLE) => new ProcessingWorker({ ...settings, ROLE }, adapters));
+  await Promise.all(workers.map((w) => w.started));
+  const processing: ExternalProcessing = {
+    state: () => workers.map((w) => w.state()).find((s) => s !== "running") ?? "running",
+    stalledPartitions: () => workers.map((w) => w.stalledPartitions()).find((s) => s !== "none") ?? "none",
+  };
+  const runtime = await createRuntime({ ...settings, ROLE: "api" }, adapters, Date.now, processing);
+  mergeMetricsInto(runtime, workers);
+  return {
+    runtime,
+    async stop() {
+      // Ingest stops at once (app.close); the workers flush and commit what they hold meanwhile.
+      await Promise.all([runtime.stop(), ...workers.map((w) => w.stop())]);
+    },
+  };
+}
+
+/**
+ * One worker for all the consumers of the ROLE, except on the real stack with several consumer groups:
+ * there the window group, the raw-history group and the analytics group get a worker each (they share nothing, and raw
+ * history would otherwise take turns with window processing on one event loop). Embedded, one
+ * worker keeps both groups' projection writes in one group-committed SQLite transaction.
+ */
+function workerRoles(settings: Settings): Settings["ROLE"][] {
+  if (settings.MODE !== "cluster") return [settings.ROLE];
+  if (settings.ROLE === "all") return ["windows", "history", "analytics"];
+  if (settings.ROLE === "processor") return ["windows", "history"];
+  return [settings.ROLE];
+}
+
+/** /metrics of the instance: the main thread's registry merged with each worker's latest. */
+function mergeMetricsInto(runtime: Runtime, workers: readonly ProcessingWorker[]): void {
+  const registry = runtime.metrics.registry as unknown as { render(): string | Promise<string> };
+  const own = registry.render.bind(registry);
+  // process_* describe the whole process, which the main thread already reports: summing the
+  // worker's copy (CPU seconds, open fds) would double-count.
+  const threadOnly = (text: string) => text.split("\n").filter((l) => !/^(# (HELP|TYPE) )?process_/.test(l)).join("\n");
+  const merged = (text: string) => workers.reduce((acc, w) => mergeExposition(acc, threadOnly(w.metrics())), text);
+  registry.render = () => {
+    const r = own();
+    return typeof r === "string" ? merged(r) : r.then(merged);
+  };
+}
+
+async function adaptersFor(settings: Settings): Promise<Adapters & { log?: { appended: NodeJS.EventEmitter } }> {
+  if (settings.MODE === "cluster") {
+    const { clusterAdapters } = await import("./cluster-adapters.ts");
+    return clusterAdapters(settings);
+  }
+  const { embeddedAdapters } = await import("./embedded-adapters.ts");
+  return embeddedAdapters(settings);
+}
+
+class ProcessingWorker implements ExternalProcessing {
+  readonly started: Promise<void>;
+  private status = "starting";
+  private metricsText = "";
+  private stalled = "none";
+  private readonly worker: Worker;
+  private stopping: Promise<void> | null = null;
+
+  constructor(settings: Settings, adapters: Adapters & { log?: { appended: NodeJS.EventEmitter } }) {
+    this.worker = tsWorker(new URL("./processing-worker.ts", import.meta.url), { settings });
+    const appended = adapters.log?.appended;
+    if (appended) {
+      let queued = false;
+      const wake = () => {
+        if (queued) return;
+        queued = true;
+        setImmediate(() => {
+          queued = false;
+          this.post({ type: "append" });
+        });
+      };
+      appended.on("append", wake);
+    }
+    this.started = new Promise<void>((resolve, reject) => {
+      this.worker.on("message", (m: FromWorker) => {
+        if (isTicksMessage(m)) adapters.ticksOut.publish(m.ticks);
+        else if (m.type === "metrics") {
+          this.metricsText = m.text;
+          this.stalled = m.stalledPartitions;
+        }
+        else if (m.type === "started") {
+          this.status = "running";
+          resolve();
+        } else if (m.type === "failed") reject(new Error(`processing worker: ${m.message}`));
+      });
+      this.worker.once("error", (err) => {
+        reject(err);
+        this.fail(err.message);
+      });
+      this.worker.once("exit", (code) => {
+        reject(new Error(`processing worker exited with ${code} before it started`));
+        if (!this.stopping) this.fail(`exited with ${code}`);
+        else this.status = "stopped";
+      });
+    });
+  }
+
+  state(): string {
+    return this.status;
+  }
+
+  /** The worker's latest stall check ("none" or "error: …"). */
+  stalledPartitions(): string {
+    return this.stalled;
+  }
+
+  /** The worker's latest metrics text. */
+  metrics(): string {
+    return this.metricsText;
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= new Promise<void>((resolve) => {
+      this.status = "stopping";
+      this.worker.once("exit", () => resolve());
+      this.post({ type: "stop" });
+    });
+    return this.stopping;
+  }
+
+  private post(m: ToWorker): void {
+    this.worker.postMessage(m);
+  }
+
+  /** A crashed worker is a crashed instance: exit, and the log replays what was not committed. */
+  private fail(reason: string): void {
+    this.status = `failed: ${reason}`;
+    logger.error(`processing worker failed (${reason}); exiting (uncommitted work replays on restart)`);
+    process.exit(1);
+  }
+}
+
+/**
+ * A worker thread running a TypeScript module. On Node 20 the tsx loader hooks of the main thread do
+ * not reach worker threads, so the worker registers tsx itself before importing the module.
+ */
+function tsWorker(module: URL, workerData: unknown): Worker {
+  const tsx = import.meta.resolve("tsx/esm/api");
+  const bootstrap = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(module.href)}); })`;
+  return new Worker(bootstrap, { eval: true, workerData });
+}
