@@ -4,6 +4,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MINUTE_MS } from "../../src/domain/time.ts";
 import { isolatedEnv, startClusterApp } from "../cluster/support.ts";
+import { waitFor } from "./wait-for.ts";
 
 /**
  * The analytics projection is independent of the serving path: with PostgreSQL down, Cassandra
@@ -21,21 +22,6 @@ function ownPostgres(action: "up" | "down"): void {
   const r = spawnSync("bash", ["scripts/services/services.sh", action, "postgres"], { env: { ...process.env, ...OWN }, encoding: "utf8" });
   if (r.status !== 0) throw new Error(`own postgres ${action} failed:\n${r.stdout}\n${r.stderr}`);
 }
-
-const waitFor = async <T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> => {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await f();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-};
 
 describe("analytics projection with PostgreSQL down", () => {
   let app: Awaited<ReturnType<typeof startClusterApp>>;

@@ -7,6 +7,7 @@ import { MINUTE_MS } from "../../src/domain/time.ts";
 import { launchChromium } from "../support/browser.ts";
 import { isolatedEnv, startClusterApp } from "../cluster/support.ts";
 import { SUPERSET_PASSWORD, SUPERSET_URL, SUPERSET_USER, SupersetClient, type DashboardChart } from "./superset-client.ts";
+import { waitFor } from "./wait-for.ts";
 
 /**
  * The Superset dashboard against the real pipeline: known events (refunds, a correction within
@@ -18,21 +19,6 @@ import { SUPERSET_PASSWORD, SUPERSET_URL, SUPERSET_USER, SupersetClient, type Da
 
 /** A tracked file changes only when asked: INTRADAY_UPDATE_SCREENSHOTS=1 refreshes the one in docs/. */
 const SCREENSHOT = process.env.INTRADAY_UPDATE_SCREENSHOTS === "1" ? "docs/superset-dashboard.png" : "test-output/superset-dashboard.png";
-
-const waitFor = async <T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> => {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await f();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-};
 
 const run = randomUUID().slice(0, 6);
 const PARIS = `ss-${run}-paris`;
