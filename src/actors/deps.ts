@@ -7,7 +7,8 @@ import type { LateEvents, MinuteProjection } from "../projections/ports.ts";
 /** Everything the actors touch outside themselves, passed in (no hidden singletons; tests control time). */
 export interface ActorDeps {
   minutes: MinuteProjection;
-  late: LateEvents;
+  /** Where late events are recorded (cluster: published to the changelog, never PostgreSQL directly). */
+  late: Pick<LateEvents, "recordLate">;
   ticks: TickPublisher;
   deadLetters: DeadLetterSink;
   metrics: Metrics;

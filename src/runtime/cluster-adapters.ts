@@ -9,6 +9,7 @@ import { componentLogger } from "../observability/logger.ts";
 import { migrateCassandra } from "../projections/cassandra/cassandra-migrate.ts";
 import { CassandraMinuteProjection, createCassandraClient } from "../projections/cassandra/cassandra-minute-projection.ts";
 import { analyticsProjectionHandler } from "../projections/analytics/analytics-projection.ts";
+import { ChangelogLateEvents } from "../projections/analytics/changelog-late-events.ts";
 import { ChangelogMinuteProjection } from "../projections/analytics/changelog-minute-projection.ts";
 import { changelogTopic, ensureChangelogTopic, KafkaMinuteChangelog } from "../projections/analytics/kafka-minute-changelog.ts";
 import { PgMinuteTotals } from "../projections/analytics/pg-minute-totals.ts";
@@ -49,7 +50,11 @@ async function reachable<T>(what: string, fix: string, f: () => Promise<T>): Pro
   }
 }
 
-/** The real stack: Kafka log, ticks and minute changelog, Cassandra minute projections, PostgreSQL history and analytics tables. */
+/**
+ * The real stack: Kafka log, ticks and minute changelog, Cassandra minute projections, PostgreSQL
+ * history and analytics tables. The window group touches Kafka and Cassandra only: its minute rows
+ * and late events reach PostgreSQL through the changelog and the analytics group.
+ */
 export async function clusterAdapters(s: ClusterSettings): Promise<Adapters> {
   const hint = "Start the local services with `npm run services:up`, or point the INTRADAY_* connection settings at yours.";
   const names = topicNames(s.KAFKA_TOPIC);
@@ -69,6 +74,8 @@ export async function clusterAdapters(s: ClusterSettings): Promise<Adapters> {
   const changelog = new KafkaMinuteChangelog(kafka, changelogTopic(s.KAFKA_TOPIC));
   await changelog.connect();
   const minutes = new ChangelogMinuteProjection(new CassandraMinuteProjection(cass, s.PARTITIONS), changelog);
+  const pgLate = new PgLateEvents(pool);
+  const pgMinuteTotals = new PgMinuteTotals(pool);
   const ingestLog = new KafkaIngestLog(kafka, names.events, s.PARTITIONS, new PgSeenIds(pool));
   await ingestLog.connect();
   const deadLetters = new KafkaDeadLetters(kafka, names.deadLetters);
@@ -84,10 +91,13 @@ export async function clusterAdapters(s: ClusterSettings): Promise<Adapters> {
     minutes,
     analytics: {
       consumer: new KafkaLogConsumer(kafka, { groupId: `${s.KAFKA_GROUP}-analytics`, topic: changelogTopic(s.KAFKA_TOPIC), concurrency: 2, maxWaitMs: 100 }),
-      handler: analyticsProjectionHandler(new PgMinuteTotals(pool), deadLetters),
+      handler: analyticsProjectionHandler(
+        { upsertMinuteTotals: (rows) => pgMinuteTotals.upsertMinuteTotals(rows), insertLateEvents: (recs) => pgLate.insertLateEvents(recs) },
+        deadLetters,
+      ),
     },
     storeDirectory: new PgStoreDirectory(pool),
-    late: new PgLateEvents(pool),
+    late: new ChangelogLateEvents(changelog, pgLate),
     rawHistory: new PgRawHistory(pool),
     ticksOut: ticks,
     ticksIn: ticks,

@@ -8,8 +8,9 @@ import { waitFor } from "./wait-for.ts";
 
 /**
  * The analytics projection is independent of the serving path: with PostgreSQL down, Cassandra
- * totals keep advancing and the window group keeps committing; when PostgreSQL is back,
- * minute_totals catches up exactly. PostgreSQL is stopped, so this file runs its OWN PostgreSQL
+ * totals keep advancing and the window group keeps committing (late events included: they leave the
+ * window path through the changelog too); when PostgreSQL is back, minute_totals catches up exactly
+ * and late_events holds each late event once. PostgreSQL is stopped, so this file runs its OWN PostgreSQL
  * (another port and state dir) next to the shared Kafka and Cassandra.
  */
 const OWN = {
@@ -40,6 +41,24 @@ describe("analytics projection with PostgreSQL down", () => {
     const r = await fetch(`${app.url}/v1/sales`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(events) });
     expect(r.status).toBe(202);
   };
+  /** Events two hours old: far beyond the allowed lateness (default 10 min), so recorded as late. */
+  const postLate = async (n: number): Promise<string[]> => {
+    const events = Array.from({ length: n }, (_, i) => ({
+      eventId: randomUUID(),
+      storeId: stores[i % stores.length]!,
+      occurredAt: new Date(minute - 120 * MINUTE_MS + i * 1000).toISOString(),
+      type: "sale",
+      currency: "EUR",
+      lines: [{ sku: "late", quantity: 1, unitPriceMinor: 700 + i }],
+    }));
+    const r = await fetch(`${app.url}/v1/sales`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(events) });
+    expect(r.status).toBe(202);
+    return events.map((e) => e.eventId);
+  };
+  const lateMetric = async () => {
+    const text = await (await fetch(`${app.url}/metrics`)).text();
+    return Number(/^intraday_late_events_total (\d+)/m.exec(text)?.[1] ?? 0);
+  };
   const restRows = async () => {
     const rows = new Map<string, number>();
     const from = new Date(minute - 2 * MINUTE_MS).toISOString();
@@ -63,6 +82,15 @@ describe("analytics projection with PostgreSQL down", () => {
       await c.end();
     }
   };
+  const pgLate = async () => {
+    const c = new pg.Client({ connectionString: pgUrl });
+    await c.connect();
+    try {
+      return (await c.query<{ event_id: string; reason: string }>("SELECT event_id, reason FROM late_events WHERE store_id = ANY($1)", [stores])).rows;
+    } finally {
+      await c.end();
+    }
+  };
   const sameMaps = (a: Map<string, number>, b: Map<string, number>) => a.size > 0 && a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
 
   beforeAll(async () => {
@@ -80,12 +108,14 @@ describe("analytics projection with PostgreSQL down", () => {
     ownPostgres("down");
   }, 120_000);
 
-  it("keeps Cassandra advancing while PostgreSQL is down, then minute_totals catches up exactly", async () => {
+  it("keeps Cassandra advancing while PostgreSQL is down, late events included, then minute_totals and late_events catch up exactly", async () => {
     await post(30, 0);
     await waitFor("minute_totals to mirror the first events", async () => (sameMaps(await restRows(), await pgRows()) ? true : undefined));
+    const lateBefore = await lateMetric();
 
     ownPostgres("down");
     const before = await restRows();
+    const lateIds = await postLate(6);
     await post(60, 10);
     const during = await waitFor("Cassandra totals to advance with PostgreSQL down", async () => {
       const now = await restRows();
@@ -98,10 +128,21 @@ describe("analytics projection with PostgreSQL down", () => {
       const lag = await app.runtime.adapters.windowConsumer.lag();
       return lag.every((l) => l.committed >= l.end) ? true : undefined;
     });
+    expect(await lateMetric()).toBe(lateBefore + lateIds.length);
     await expect(pgRows()).rejects.toThrow();
 
     ownPostgres("up");
     await waitFor("minute_totals to catch up exactly", async () => (sameMaps(await restRows(), await pgRows()) ? true : undefined), 120_000);
     expect(await pgRows()).toEqual(await restRows());
+    const recorded = await waitFor("late_events to hold the late events", async () => {
+      const rows = await pgLate();
+      return rows.length >= lateIds.length ? rows : undefined;
+    });
+    expect(recorded.map((r) => r.event_id).sort()).toEqual([...lateIds].sort()); // each exactly once
+    expect(recorded.every((r) => r.reason === "beyond allowed lateness")).toBe(true);
+    const from = new Date(minute - 121 * MINUTE_MS).toISOString();
+    const to = new Date(minute - 110 * MINUTE_MS).toISOString();
+    const served = (await (await fetch(`${app.url}/v1/late-events?from=${from}&to=${to}`)).json()) as { lateEvents: { eventId: string }[] };
+    expect(served.lateEvents.map((l) => l.eventId).sort()).toEqual([...lateIds].sort());
   }, 300_000);
 });

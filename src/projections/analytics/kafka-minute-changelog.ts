@@ -1,7 +1,9 @@
 import type { Admin, Kafka, Producer } from "kafkajs";
 import type { MinuteRow } from "../../domain/minute-row.ts";
+import type { LateEvent } from "../../domain/store-windows.ts";
 import type { MinuteChangelog } from "./changelog-minute-projection.ts";
-import { encodeChangelogRow } from "./changelog-record.ts";
+import type { LateChangelog } from "./changelog-late-events.ts";
+import { encodeChangelogLate, encodeChangelogRow } from "./changelog-record.ts";
 
 export const changelogTopic = (eventsTopic: string) => `${eventsTopic}.minutes`;
 
@@ -12,8 +14,8 @@ export async function ensureChangelogTopic(admin: Admin, eventsTopic: string, pa
   await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }] });
 }
 
-/** Publishes written minute rows keyed by store (idempotent producer, acks=all). */
-export class KafkaMinuteChangelog implements MinuteChangelog {
+/** Publishes written minute rows and late events, keyed by store (idempotent producer, acks=all). */
+export class KafkaMinuteChangelog implements MinuteChangelog, LateChangelog {
   private readonly producer: Producer;
 
   constructor(kafka: Kafka, private readonly topic: string) {
@@ -27,6 +29,11 @@ export class KafkaMinuteChangelog implements MinuteChangelog {
   async publish(rows: readonly MinuteRow[]): Promise<void> {
     if (!rows.length) return;
     await this.producer.send({ topic: this.topic, acks: -1, messages: rows.map((r) => ({ key: r.storeId, value: encodeChangelogRow(r) })) });
+  }
+
+  async publishLate(events: readonly LateEvent[]): Promise<void> {
+    if (!events.length) return;
+    await this.producer.send({ topic: this.topic, acks: -1, messages: events.map((l) => ({ key: l.event.storeId, value: encodeChangelogLate(l) })) });
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,7 @@ import type { AnalyticsSink } from "./analytics-projection.ts";
 import type { ChangelogRow } from "./changelog-record.ts";
 
 /** minute_totals in PostgreSQL: whole-row upserts guarded by (source_offset, revision). */
-export class PgMinuteTotals implements AnalyticsSink {
+export class PgMinuteTotals implements Pick<AnalyticsSink, "upsertMinuteTotals"> {
   constructor(private readonly pool: Pool) {}
 
   async upsertMinuteTotals(rows: readonly ChangelogRow[]): Promise<void> {

@@ -2,13 +2,20 @@ import type { Pool } from "pg";
 import type { LateEvent } from "../../domain/store-windows.ts";
 import { lateRecordOf, type LateEventRecord, type LateEvents } from "../ports.ts";
 
-/** Events that arrived after their window was final (late_events), for the late-events query and reconciliation. */
+/**
+ * Events that arrived after their window was final (late_events), for the late-events query and
+ * reconciliation. In the running pipeline only the analytics consumer group writes here (from the
+ * changelog, see changelog-late-events.ts); the insert is idempotent on the log position.
+ */
 export class PgLateEvents implements LateEvents {
   constructor(private readonly pool: Pool) {}
 
-  async recordLate(events: readonly LateEvent[]): Promise<void> {
-    if (!events.length) return;
-    const recs = events.map(lateRecordOf);
+  recordLate(events: readonly LateEvent[]): Promise<void> {
+    return this.insertLateEvents(events.map(lateRecordOf));
+  }
+
+  async insertLateEvents(recs: readonly LateEventRecord[]): Promise<void> {
+    if (!recs.length) return;
     await this.pool.query(
       `INSERT INTO late_events (source_partition, source_offset, event_id, store_id, occurred_at, type, currency, total_minor, appended_at, reason)
        SELECT * FROM unnest($1::int[], $2::bigint[], $3::uuid[], $4::text[], $5::timestamptz[], $6::text[], $7::char(3)[], $8::bigint[], $9::timestamptz[], $10::text[])
