@@ -45,6 +45,11 @@ export const SETTINGS = {
   CASSANDRA_CONTACT_POINTS: { schema: z.string().min(1), default: "127.0.0.1:9042", help: "Cluster mode: Cassandra contact points" },
   CASSANDRA_KEYSPACE: { schema: z.string().regex(/^[a-z_][a-z0-9_]*$/), default: "intraday", help: "Cluster mode: Cassandra keyspace" },
   CASSANDRA_DC: { schema: z.string().min(1), default: "datacenter1", help: "Cluster mode: Cassandra local data center" },
+  CASSANDRA_MINUTES_TTL_DAYS: {
+    schema: int(0).max(7300),
+    default: "0",
+    help: "Cluster mode: rows of the Cassandra minute tables expire this many days after their last write (default_time_to_live, set at migration); 0 = never",
+  },
   PG_URL: { schema: z.string().min(1), default: "postgres://intraday:intraday@127.0.0.1:5432/intraday", help: "Cluster mode: PostgreSQL connection URL" },
   ROLE: {
     schema: z.enum(["all", "api", "processor", "windows", "history", "analytics"]),

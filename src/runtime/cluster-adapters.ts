@@ -7,6 +7,7 @@ import { KafkaIngestLog } from "../event-log/kafka/kafka-ingest-log.ts";
 import { KafkaTicks } from "../live/kafka-ticks.ts";
 import { componentLogger } from "../observability/logger.ts";
 import { migrateCassandra } from "../projections/cassandra/cassandra-migrate.ts";
+import { applyMinutesTtl } from "../projections/cassandra/cassandra-minutes-ttl.ts";
 import { CassandraMinuteProjection, createCassandraClient } from "../projections/cassandra/cassandra-minute-projection.ts";
 import { analyticsProjectionHandler } from "../projections/analytics/analytics-projection.ts";
 import { ChangelogLateEvents } from "../projections/analytics/changelog-late-events.ts";
@@ -23,19 +24,21 @@ import { lastReconciliation } from "../operations/reconcile-drift.ts";
 
 export type ClusterSettings = Pick<
   Settings,
-  "KAFKA_BROKERS" | "KAFKA_TOPIC" | "KAFKA_GROUP" | "PARTITIONS" | "CASSANDRA_CONTACT_POINTS" | "CASSANDRA_DC" | "CASSANDRA_KEYSPACE" | "PG_URL"
+  "KAFKA_BROKERS" | "KAFKA_TOPIC" | "KAFKA_GROUP" | "PARTITIONS" | "CASSANDRA_CONTACT_POINTS" | "CASSANDRA_DC" | "CASSANDRA_KEYSPACE" | "CASSANDRA_MINUTES_TTL_DAYS" | "PG_URL"
 >;
 
 export function cassandraSettings(s: ClusterSettings) {
   return { contactPoints: s.CASSANDRA_CONTACT_POINTS.split(",").map((c) => c.trim()), localDataCenter: s.CASSANDRA_DC, keyspace: s.CASSANDRA_KEYSPACE };
 }
 
-/** Applies the CQL and SQL migrations (also run at start; `npm run migrate` runs them alone). */
+/** Applies the CQL and SQL migrations and the minute tables' TTL setting (also run at start; `npm run migrate` runs them alone). */
 export async function migrateAll(s: ClusterSettings): Promise<{ cassandra: string[]; postgres: string[] }> {
   const cass = createCassandraClient(cassandraSettings(s));
   const pool = new pg.Pool({ connectionString: s.PG_URL, max: 2 });
   try {
-    return { cassandra: await migrateCassandra(cass, s.CASSANDRA_KEYSPACE), postgres: await migratePostgres(pool) };
+    const cassandra = await migrateCassandra(cass, s.CASSANDRA_KEYSPACE);
+    cassandra.push(...(await applyMinutesTtl(cass, s.CASSANDRA_KEYSPACE, s.CASSANDRA_MINUTES_TTL_DAYS)));
+    return { cassandra, postgres: await migratePostgres(pool) };
   } finally {
     await cass.shutdown();
     await pool.end();
