@@ -55,10 +55,16 @@ async function newContext(opts: Parameters<Browser["newContext"]>[0] = {}): Prom
   return context;
 }
 
-async function openPage(url: string): Promise<Page> {
-  const page = await (await newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+/** A page whose uncaught errors fail the test (afterEach). */
+async function watchedPage(opts: Parameters<Browser["newContext"]>[0] = {}): Promise<Page> {
+  const page = await (await newContext(opts)).newPage();
   pageErrors = [];
   page.on("pageerror", (e) => pageErrors.push(String(e)));
+  return page;
+}
+
+async function openPage(url: string): Promise<Page> {
+  const page = await watchedPage({ viewport: { width: 1280, height: 900 } });
   await page.goto(url);
   return page;
 }
@@ -157,9 +163,7 @@ describe("live page", () => {
   it("the all-stores chart shows the server's all-stores totals, not a sum of the store ticks the page received", async () => {
     await awayFromMinuteEnd();
     app = await startEmbedded({ listen: true, now: clock.now });
-    const page = await (await newContext()).newPage();
-    pageErrors = [];
-    page.on("pageerror", (e) => pageErrors.push(String(e)));
+    const page = await watchedPage();
     // Between server and page, drop every message about store "hidden" (snapshot rows and ticks).
     const allStoresMessages: unknown[] = [];
     await page.routeWebSocket(/\/v1\/live$/, (ws) => {
@@ -197,9 +201,7 @@ describe("live page", () => {
   it("reconnects after the socket drops, re-subscribes and takes a fresh snapshot", async () => {
     await awayFromMinuteEnd();
     app = await startEmbedded({ listen: true, now: clock.now });
-    const page = await (await newContext()).newPage();
-    pageErrors = [];
-    page.on("pageerror", (e) => pageErrors.push(String(e)));
+    const page = await watchedPage();
     const sockets: { close: () => Promise<void> }[] = [];
     const sent: string[] = [];
     await page.routeWebSocket(/\/v1\/live$/, (ws) => {
