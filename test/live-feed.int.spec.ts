@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { saleEvent, startEmbedded, waitFor, type TestApp } from "./support/embedded-app.ts";
 import { JumpingClock } from "./support/test-clock.ts";
-import type { PublicMinute } from "../src/projections/queries.ts";
+import type { FeedAllStoresMinute, FeedRow, PublicMinute } from "../src/projections/queries.ts";
 
 /** The websocket feed with a real client over a real socket: snapshot, ticks, filtering, coalescing, errors. */
 
@@ -35,9 +35,7 @@ interface Msg {
   at: number;
   [k: string]: unknown;
 }
-interface TickMsg extends Msg, PublicMinute {
-  storeId: string;
-}
+interface TickMsg extends Msg, FeedRow {}
 
 class Client {
   readonly messages: Msg[] = [];
@@ -104,7 +102,21 @@ describe("GET /v1/live", () => {
     const snap = await c.subscribe([storeId]);
     expect(snap).toMatchObject({ type: "snapshot", stores: [storeId] });
     expect(snap.minutes).toEqual([
-      { storeId, minute: new Date(m).toISOString(), currency: "EUR", saleCount: 1, refundCount: 0, grossMinor: 500, refundMinor: 0, netMinor: 500, itemCount: 2, provisional: true },
+      {
+        storeId,
+        minute: new Date(m).toISOString(),
+        currency: "EUR",
+        saleCount: 1,
+        refundCount: 0,
+        grossMinor: 500,
+        refundMinor: 0,
+        netMinor: 500,
+        itemCount: 2,
+        provisional: true,
+        partition: expect.any(Number),
+        offset: expect.any(Number),
+        revision: expect.any(Number),
+      },
     ]);
     expect(c.ticks()).toEqual([]);
 
@@ -125,6 +137,10 @@ describe("GET /v1/live", () => {
       itemCount: 3,
       provisional: true,
     });
+    // Ticks carry the log position the row includes: a client orders versions by it (docs/live-feed.md).
+    const [first] = snap.minutes as FeedRow[];
+    expect(last).toMatchObject({ partition: first!.partition, offset: expect.any(Number), revision: expect.any(Number) });
+    expect(last.offset).toBeGreaterThan(first!.offset);
     // The snapshot came before any tick.
     const types = c.messages.map((x) => x.type);
     expect(types.indexOf("snapshot")).toBeLessThan(types.indexOf("tick"));
@@ -257,6 +273,14 @@ describe("GET /v1/live", () => {
       return eur && jpy && jpy.netMinor >= 500 && latest("EUR")?.netMinor === eur.netMinor && latest("JPY")?.netMinor === jpy.netMinor;
     });
     expect(latest("EUR")).toMatchObject({ minute, currency: "EUR", provisional: true });
+    // Every all-stores row carries the sum of its partition aggregates' versions: newer = higher, it never goes down.
+    const versions = all.messages
+      .filter((x) => x.type === "allStores")
+      .flatMap((x) => x.minutes as FeedAllStoresMinute[])
+      .filter((r) => r.minute === minute && r.currency === "EUR")
+      .map((r) => r.version);
+    expect(versions.length).toBeGreaterThan(0);
+    expect(versions).toEqual([...versions].sort((a, b) => a - b));
     await waitFor(async () => one.ticks(mine).length > 0);
     await barrier(one, [mine]);
     expect(one.messages.filter((x) => x.type === "allStores")).toEqual([]);

@@ -14,7 +14,7 @@ import os
 from datetime import datetime, timedelta
 
 from airflow.providers.standard.operators.bash import BashOperator
-from airflow.sdk import Param
+from airflow.sdk import DAG, Param
 
 REPO_DEFAULT = os.environ.get("INTRADAY_REPO", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 
@@ -33,6 +33,24 @@ ENV_PARAM = Param(
     type="object",
     description="INTRADAY_* settings for this run only (e.g. another database); merged over the Variable intraday_env",
 )
+
+
+def intraday_dag(dag_id: str, description: str, schedule, params: dict, *, tags: tuple[str, ...] = ("intraday", "operations"), retries: int | None = None, **kwargs) -> DAG:
+    """A DAG with the project's defaults: no catch-up, one run at a time, DEFAULT_ARGS (``retries``
+    overrides theirs), and the ``intraday_env`` param every task reads its settings from."""
+    default_args = DEFAULT_ARGS if retries is None else {**DEFAULT_ARGS, "retries": retries}
+    return DAG(
+        dag_id=dag_id,
+        description=description,
+        schedule=schedule,
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        default_args=default_args,
+        tags=list(tags),
+        params={**params, "intraday_env": ENV_PARAM},
+        **kwargs,
+    )
 
 
 def merged_env_template() -> str:
@@ -60,4 +78,4 @@ def intraday_task(task_id: str, command: str, flags: str, env: dict[str, str] | 
     )
 
 
-__all__ = ["DEFAULT_ARGS", "ENV_PARAM", "START", "intraday_task", "json"]
+__all__ = ["DEFAULT_ARGS", "ENV_PARAM", "START", "intraday_dag", "intraday_task", "json"]

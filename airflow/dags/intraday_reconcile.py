@@ -7,26 +7,20 @@ from datetime import timedelta
 import os
 import sys
 
-from airflow.sdk import DAG, Param
+from airflow.sdk import Param
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # intraday_common beside this file
-from intraday_common import DEFAULT_ARGS, ENV_PARAM, START, intraday_task  # noqa: E402
+from intraday_common import intraday_dag, intraday_task  # noqa: E402
 
-with DAG(
-    dag_id="intraday_reconcile",
-    description="Recompute settled minutes from raw history, compare with Cassandra and minute_totals, repair, record",
-    schedule=timedelta(minutes=15),
-    start_date=START,
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULT_ARGS,
-    dagrun_timeout=timedelta(minutes=14),
-    tags=["intraday", "operations"],
-    params={
+with intraday_dag(
+    "intraday_reconcile",
+    "Recompute settled minutes from raw history, compare with Cassandra and minute_totals, repair, record",
+    timedelta(minutes=15),
+    {
         "lookback_minutes": Param(120, type="integer", minimum=1, maximum=44640, description="look back this far from the newest settled minute"),
         "repair": Param(True, type="boolean", description="false: record mismatches only"),
-        "intraday_env": ENV_PARAM,
     },
+    dagrun_timeout=timedelta(minutes=14),
 ) as dag:
     intraday_task(
         "reconcile",

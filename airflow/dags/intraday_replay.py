@@ -6,33 +6,26 @@ Trigger with params, e.g. {"from": "2026-11-27T09:00:00Z", "to": "2026-11-27T10:
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import os
 import sys
 
-from airflow.sdk import DAG, Param
+from airflow.sdk import Param
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # intraday_common beside this file
-from intraday_common import DEFAULT_ARGS, ENV_PARAM, START, intraday_task  # noqa: E402
+from intraday_common import intraday_dag, intraday_task  # noqa: E402
 
-with DAG(
-    dag_id="intraday_replay",
-    description="Re-project settled minutes of a range, a store or a partition from raw history or the log",
-    schedule=None,
-    start_date=START,
-    catchup=False,
-    max_active_runs=1,
-    default_args={**DEFAULT_ARGS, "retries": 0},
-    tags=["intraday", "operations"],
-    params={
+with intraday_dag(
+    "intraday_replay",
+    "Re-project settled minutes of a range, a store or a partition from raw history or the log",
+    None,
+    {
         "from": Param(type="string", description="ISO date-time, inclusive"),
         "to": Param(type="string", description="ISO date-time, exclusive (settled minutes only)"),
         "store": Param("", type="string", description="only this store (empty: all)"),
         "partition": Param("", type="string", description="only this log partition (empty: all)"),
         "source": Param("history", enum=["history", "log"], description="PostgreSQL raw history or the Kafka event log"),
-        "intraday_env": ENV_PARAM,
     },
+    retries=0,
 ) as dag:
     intraday_task(
         "replay",

@@ -2,31 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import os
 import sys
 
-from airflow.sdk import DAG, Param
+from airflow.sdk import Param
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # intraday_common beside this file
-from intraday_common import DEFAULT_ARGS, ENV_PARAM, START, intraday_task  # noqa: E402
+from intraday_common import intraday_dag, intraday_task  # noqa: E402
 
-with DAG(
-    dag_id="intraday_retention",
-    description="Delete raw_events, late_events and ingest_event_ids older than the retention settings",
-    schedule="30 3 * * *",
-    start_date=START,
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULT_ARGS,
-    tags=["intraday", "operations"],
-    params={
+with intraday_dag(
+    "intraday_retention",
+    "Delete raw_events, late_events and ingest_event_ids older than the retention settings",
+    "30 3 * * *",
+    {
         "raw_days": Param(None, type=["null", "integer"], minimum=1, description="default INTRADAY_RETENTION_RAW_DAYS"),
         "late_days": Param(None, type=["null", "integer"], minimum=1, description="default INTRADAY_RETENTION_LATE_DAYS"),
         "ingest_id_days": Param(None, type=["null", "integer"], minimum=1, description="default INTRADAY_RETENTION_INGEST_ID_DAYS"),
         "dry_run": Param(False, type="boolean"),
-        "intraday_env": ENV_PARAM,
     },
 ) as dag:
     intraday_task(

@@ -11,10 +11,10 @@ from datetime import timedelta
 import os
 import sys
 
-from airflow.sdk import DAG, Param
+from airflow.sdk import Param
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # intraday_common beside this file
-from intraday_common import DEFAULT_ARGS, ENV_PARAM, START, intraday_task  # noqa: E402
+from intraday_common import intraday_dag, intraday_task  # noqa: E402
 
 GRAINS = {
     "hourly": ("hours", "@hourly", "ISO date-time, e.g. 2026-11-27T10:00:00Z (UTC hours)"),
@@ -22,21 +22,16 @@ GRAINS = {
 }
 
 for name, (grain, schedule, fmt) in GRAINS.items():
-    with DAG(
-        dag_id=f"intraday_rollups_{name}",
-        description=f"{name} sales per store and currency from raw history",
-        schedule=schedule,
-        start_date=START,
-        catchup=False,
-        max_active_runs=1,
-        default_args=DEFAULT_ARGS,
-        dagrun_timeout=timedelta(minutes=50),
-        tags=["intraday", "rollups"],
-        params={
+    with intraday_dag(
+        f"intraday_rollups_{name}",
+        f"{name} sales per store and currency from raw history",
+        schedule,
+        {
             "from": Param("", type="string", description=f"start (inclusive), {fmt}; empty = default range"),
             "to": Param("", type="string", description=f"end (exclusive), {fmt}; empty = default range"),
-            "intraday_env": ENV_PARAM,
         },
+        tags=("intraday", "rollups"),
+        dagrun_timeout=timedelta(minutes=50),
     ) as dag:
         intraday_task(
             "rollups",

@@ -106,19 +106,12 @@ export function startSpark(opts: { brokers: string; topic: string; cassandra: st
   return peer;
 }
 
+const COUNTED_COLUMNS = "store_id, minute, currency, sale_count, refund_count, gross_minor, refund_minor, item_count";
+
 /** Every row of the Spark table, keyed like the recomputation. */
 export async function sparkTotals(cass: cassandra.Client, keyspace: string): Promise<Map<string, Counted>> {
   const out = new Map<string, Counted>();
-  const q = `SELECT store_id, minute, currency, sale_count, refund_count, gross_minor, refund_minor, item_count FROM ${keyspace}.${SPARK_TABLE}`;
-  for (const row of await allRows(cass, q, [])) {
-    out.set(totalsKey(row.get("store_id") as string, (row.get("minute") as Date).getTime(), row.get("currency") as string), {
-      saleCount: Number(row.get("sale_count")),
-      refundCount: Number(row.get("refund_count")),
-      grossMinor: Number(row.get("gross_minor")),
-      refundMinor: Number(row.get("refund_minor")),
-      itemCount: Number(row.get("item_count")),
-    });
-  }
+  await addCounted(out, cass, `SELECT ${COUNTED_COLUMNS} FROM ${keyspace}.${SPARK_TABLE}`, []);
   return out;
 }
 
@@ -127,19 +120,23 @@ export async function pipelineTotals(cass: cassandra.Client, keyspace: string, d
   const out = new Map<string, Counted>();
   for (const day of days) {
     for (let p = 0; p < partitions; p++) {
-      const q = `SELECT store_id, minute, currency, sale_count, refund_count, gross_minor, refund_minor, item_count FROM ${keyspace}.minutes_by_day WHERE day = ? AND source_partition = ?`;
-      for (const row of await allRows(cass, q, [day, p])) {
-        out.set(totalsKey(row.get("store_id") as string, (row.get("minute") as Date).getTime(), row.get("currency") as string), {
-          saleCount: Number(row.get("sale_count")),
-          refundCount: Number(row.get("refund_count")),
-          grossMinor: Number(row.get("gross_minor")),
-          refundMinor: Number(row.get("refund_minor")),
-          itemCount: Number(row.get("item_count")),
-        });
-      }
+      await addCounted(out, cass, `SELECT ${COUNTED_COLUMNS} FROM ${keyspace}.minutes_by_day WHERE day = ? AND source_partition = ?`, [day, p]);
     }
   }
   return out;
+}
+
+/** Reads COUNTED_COLUMNS rows into `out`, keyed like the recomputation. */
+async function addCounted(out: Map<string, Counted>, cass: cassandra.Client, q: string, params: unknown[]): Promise<void> {
+  for (const row of await allRows(cass, q, params)) {
+    out.set(totalsKey(row.get("store_id") as string, (row.get("minute") as Date).getTime(), row.get("currency") as string), {
+      saleCount: Number(row.get("sale_count")),
+      refundCount: Number(row.get("refund_count")),
+      grossMinor: Number(row.get("gross_minor")),
+      refundMinor: Number(row.get("refund_minor")),
+      itemCount: Number(row.get("item_count")),
+    });
+  }
 }
 
 async function allRows(cass: cassandra.Client, q: string, params: unknown[]): Promise<cassandra.types.Row[]> {

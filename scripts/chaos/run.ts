@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { Kafka, logLevel, Partitioners } from "kafkajs";
 import pg from "pg";
 import { loadSettings, windowingOf } from "../../src/config/settings.ts";
@@ -9,6 +9,7 @@ import { startApp, type AppProcess } from "./app-process.ts";
 import { checkCassandra, checkDeadLetters, checkPostgresMinutes, checkRawHistory, type Check } from "./checks.ts";
 import { connectionEnv, services, type ChaosStack } from "./stack.ts";
 import { ChaosTraffic } from "./traffic.ts";
+import { isolatedNamespace } from "../isolated-env.ts";
 
 export interface ChaosOptions {
   stack: ChaosStack;
@@ -75,20 +76,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const started = Date.now();
   o.log(`[chaos] starting the chaos stack in ${o.stack.dir} (PostgreSQL ${o.stack.pgPort}, Kafka ${o.stack.kafkaPort}, Cassandra ${o.stack.cassandraPort})`);
   services(o.stack, "up");
-  const id = `chaos_${Date.now().toString(36)}_${randomBytes(2).toString("hex")}`;
-  const conn = connectionEnv(o.stack);
-  const admin = new pg.Client({ connectionString: conn.PG_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${id}`);
-  await admin.end();
-  const pgUrl = new URL(conn.PG_URL!);
-  pgUrl.pathname = `/${id}`;
+  const { id, env: isolated } = await isolatedNamespace(connectionEnv(o.stack), "chaos");
   const env: Record<string, string> = {
-    ...conn,
-    PG_URL: pgUrl.toString(),
-    KAFKA_TOPIC: id.replace(/_/g, "-"),
-    KAFKA_GROUP: `${id}-windows`,
-    CASSANDRA_KEYSPACE: id,
+    ...isolated,
     PARTITIONS: String(o.partitions),
     GRACE_MS: "1000",
     IDLE_SLACK_MS: "1000",
@@ -104,7 +94,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     return up.length ? up[turn++ % up.length]!.url : null;
   };
   const traffic = new ChaosTraffic(target, { stores: o.stores, seed: Date.now() % 1_000_000 });
-  const kafka = new Kafka({ clientId: "chaos", brokers: [conn.KAFKA_BROKERS!], logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: "chaos", brokers: [env.KAFKA_BROKERS!], logLevel: logLevel.NOTHING });
   const poison: { partition: number; offset: number; what: string }[] = [];
   let sending: Promise<void> = Promise.resolve();
   const crashes: string[] = [];
@@ -163,7 +153,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
 
   const checks: Check[] = [];
   const pool = new pg.Pool({ connectionString: env.PG_URL, max: 2 });
-  const cass = createCassandraClient({ contactPoints: [conn.CASSANDRA_CONTACT_POINTS!], localDataCenter: "datacenter1", keyspace: id }, id);
+  const cass = createCassandraClient({ contactPoints: [env.CASSANDRA_CONTACT_POINTS!], localDataCenter: "datacenter1", keyspace: id }, id);
   const kadmin = kafka.admin();
   const dlq = kafka.consumer({ groupId: `${id}-dlq-check` });
   try {

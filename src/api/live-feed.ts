@@ -1,7 +1,7 @@
 import type { WebSocket } from "ws";
 import { isPartitionTick, type LiveTick, type Tick, type TickSubscriber } from "../live/ports.ts";
 import type { Metrics } from "../observability/metrics.ts";
-import { publicMinute, type MinuteQueries, type PublicMinute } from "../projections/queries.ts";
+import { feedRow, type FeedAllStoresMinute, type FeedRow, type MinuteQueries } from "../projections/queries.ts";
 import { MINUTE_MS } from "../domain/time.ts";
 import { AbusePolicy } from "./live/abuse-policy.ts";
 import { AllStoresUpdates } from "./live/all-stores-updates.ts";
@@ -42,8 +42,9 @@ const PER_STORE_READ_LIMIT = 32;
 
 const POLICY_VIOLATION = 1008;
 
+/** `partition`, `offset` and `revision` were added after the first clients: older clients ignore them (docs/live-feed.md). */
 function tickMessage(t: Tick, provisional: boolean) {
-  return { type: "tick", storeId: t.storeId, ...publicMinute(t.minute, t.currency, t, provisional) };
+  return { type: "tick", ...feedRow(t, provisional) };
 }
 
 /**
@@ -136,15 +137,14 @@ export class LiveFeed {
     const to = this.now() + MINUTE_MS;
     const from = to - this.opts.snapshotMinutes * MINUTE_MS;
     const minutes = await this.snapshotRows(client.stores, from, to);
-    const allStores = sub === "*" ? await this.queries.allMinutes(from, to) : undefined;
+    const allStores = sub === "*" ? await this.queries.allMinutesWithVersion(from, to) : undefined;
     this.send(client, { type: "snapshot", stores: sub, from: new Date(from).toISOString(), to: new Date(to).toISOString(), minutes, ...(allStores ? { allStores } : {}) });
   }
 
-  private async snapshotRows(stores: ReadonlySet<string> | "*", from: number, to: number): Promise<(PublicMinute & { storeId: string })[]> {
+  private async snapshotRows(stores: ReadonlySet<string> | "*", from: number, to: number): Promise<FeedRow[]> {
     if (stores === "*") return this.queries.storeRowsForAll(from, to);
     if (stores.size > PER_STORE_READ_LIMIT) return (await this.queries.storeRowsForAll(from, to)).filter((r) => stores.has(r.storeId));
-    const perStore = await Promise.all([...stores].map(async (s) => (await this.queries.storeMinutes(s, from, to)).map((m) => ({ storeId: s, ...m }))));
-    return perStore.flat();
+    return (await Promise.all([...stores].map((s) => this.queries.storeFeedRows(s, from, to)))).flat();
   }
 
   private fanOut(batch: readonly LiveTick[]): void {
@@ -170,7 +170,7 @@ export class LiveFeed {
     return false;
   }
 
-  private broadcastAllStores(minutes: PublicMinute[]): void {
+  private broadcastAllStores(minutes: FeedAllStoresMinute[]): void {
     for (const client of this.clients) if (client.stores === "*") this.send(client, { type: "allStores", minutes });
   }
 

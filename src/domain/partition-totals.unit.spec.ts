@@ -17,7 +17,6 @@ import {
   type PartitionTotalsRow,
 } from "./partition-totals.ts";
 import { MINUTE_MS } from "./time.ts";
-import { isNewerRow } from "./windows.ts";
 import type { WindowingConfig } from "./windowing-config.ts";
 
 const M = Date.UTC(2026, 0, 1, 10, 0);
@@ -64,16 +63,6 @@ describe("partition totals: version and sums", () => {
     expect(partitionTotalsOfRows([row("a", 4), row("b", 9)])[0]!.version).toBe(2 * 15 + 1);
     expect(partitionTotalsOfRows([row("a", 4), row("a", 4, { currency: "USD" })]).map((r) => r.currency).sort()).toEqual(["EUR", "USD"]);
     expect(sumContributions(P, M, "EUR", []).version).toBe(0);
-  });
-
-  it("a newer row is a higher offset, or the same offset made final", () => {
-    const c = (offset: number, provisional: boolean) => ({ totals: row("a", offset), offset, revision: 1, provisional });
-    expect(isNewerRow(undefined, c(0, true))).toBe(true);
-    expect(isNewerRow(c(3, false), c(4, true))).toBe(true);
-    expect(isNewerRow(c(4, true), c(3, false))).toBe(false);
-    expect(isNewerRow(c(4, true), c(4, false))).toBe(true);
-    expect(isNewerRow(c(4, false), c(4, true))).toBe(false);
-    expect(isNewerRow(c(4, false), c(4, false))).toBe(false);
   });
 
   it("the version of a later state is higher than any earlier mixture unless the content is equal (property)", () => {

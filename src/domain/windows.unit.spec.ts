@@ -41,20 +41,24 @@ describe("window arithmetic", () => {
   });
 });
 
-describe("which version of a row is newer (the one rule for store windows, the live view and the queries)", () => {
+describe("which version of a row is newer (the one rule for store windows, the live view, the queries and the live page)", () => {
   const v = (offset: number, provisional: boolean) => ({ offset, provisional });
-  it("a higher offset wins whatever its state; at the same offset final beats provisional; equal is not newer", () => {
-    expect(isNewerRow(undefined, v(0, true))).toBe(true);
-    expect(isNewerRow(v(3, false), v(4, true))).toBe(true);
-    expect(isNewerRow(v(4, true), v(3, false))).toBe(false);
-    expect(isNewerRow(v(4, true), v(4, false))).toBe(true);
-    expect(isNewerRow(v(4, false), v(4, true))).toBe(false);
-    expect(isNewerRow(v(4, false), v(4, false))).toBe(false);
+  it.each([
+    ["nothing before", undefined, v(0, true), true],
+    ["a higher offset, even provisional over final", v(3, false), v(4, true), true],
+    ["a lower offset, even final over provisional", v(4, true), v(3, false), false],
+    ["the same offset made final", v(4, true), v(4, false), true],
+    ["the same offset back to provisional", v(4, false), v(4, true), false],
+    ["the same version again", v(4, false), v(4, false), false],
+  ])("store row: %s → %s", (_case, prev, next, newer) => {
+    expect(isNewerRow(prev, next)).toBe(newer);
   });
-  it("aggregates: a strictly higher version wins", () => {
-    expect(isNewerAggregate(undefined, { version: 0 })).toBe(true);
-    expect(isNewerAggregate({ version: 5 }, { version: 6 })).toBe(true);
-    expect(isNewerAggregate({ version: 6 }, { version: 6 })).toBe(false);
-    expect(isNewerAggregate({ version: 7 }, { version: 6 })).toBe(false);
+  it.each([
+    [undefined, 0, true],
+    [5, 6, true],
+    [6, 6, false],
+    [7, 6, false],
+  ])("aggregate: version %s then %s → newer %s", (prev, next, newer) => {
+    expect(isNewerAggregate(prev === undefined ? undefined : { version: prev }, { version: next })).toBe(newer);
   });
 });

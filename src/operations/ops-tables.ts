@@ -1,6 +1,7 @@
 import type { types } from "cassandra-driver";
-import { netMinor, type MinuteRow } from "../domain/minute-row.ts";
+import type { MinuteRow } from "../domain/minute-row.ts";
 import { utcDay } from "../domain/time.ts";
+import { upsertMinuteTotals } from "../projections/analytics/minute-totals-upsert.ts";
 import { minuteTotalsOf } from "../projections/cassandra/cassandra-minute-projection.ts";
 import type { OpsContext } from "./ops-context.ts";
 import type { Mismatch, StoredWindow } from "./reconcile-plan.ts";
@@ -92,20 +93,7 @@ export async function minuteTotalsWindows(ctx: OpsContext, from: number, to: num
 
 /** Whole-row rewrite of minute_totals rows (operations' rows carry a winning revision, see reconcile-plan.ts). */
 export async function writeMinuteTotals(ctx: OpsContext, rows: readonly MinuteRow[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 1000) {
-    const chunk = rows.slice(i, i + 1000);
-    await ctx.pool.query(
-      `INSERT INTO minute_totals AS t (store_id, minute, currency, sale_count, refund_count, gross_minor, refund_minor, net_minor, item_count, provisional, source_partition, source_offset, revision)
-       SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::char(3)[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::boolean[], $11::int[], $12::bigint[], $13::int[])
-       ON CONFLICT (store_id, minute, currency) DO UPDATE SET sale_count = excluded.sale_count, refund_count = excluded.refund_count,
-         gross_minor = excluded.gross_minor, refund_minor = excluded.refund_minor, net_minor = excluded.net_minor, item_count = excluded.item_count,
-         provisional = excluded.provisional, source_partition = excluded.source_partition, source_offset = excluded.source_offset,
-         revision = excluded.revision, updated_at = now()`,
-      [chunk.map((r) => r.storeId), chunk.map((r) => new Date(r.minute).toISOString()), chunk.map((r) => r.currency), chunk.map((r) => r.saleCount),
-        chunk.map((r) => r.refundCount), chunk.map((r) => r.grossMinor), chunk.map((r) => r.refundMinor), chunk.map((r) => netMinor(r)), chunk.map((r) => r.itemCount),
-        chunk.map((r) => r.provisional), chunk.map((r) => r.partition), chunk.map((r) => r.offset), chunk.map((r) => r.revision)],
-    );
-  }
+  await upsertMinuteTotals(ctx.pool, rows, false);
 }
 
 /** Late events (beyond the allowed lateness) with occurredAt in [from, to) not yet folded into the totals. */

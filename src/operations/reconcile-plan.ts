@@ -1,4 +1,5 @@
 import { netMinor, type MinuteRow, type MinuteTotals } from "../domain/minute-row.ts";
+import type { PublicMinute } from "../domain/public-minute.ts";
 import { sumContributions, type PartitionTotalsRow } from "../domain/partition-totals.ts";
 import { recomputeKey, type ExpectedWindow } from "../domain/recompute.ts";
 
@@ -16,26 +17,11 @@ const MAX_REVISION = 65_535;
 export type Target = "cassandra" | "minute_totals" | "partition_totals";
 export type MismatchKind = "missing" | "differs" | "unexpected";
 
-/** The measures compared (first/last event times are informative, not compared). */
-export interface Measures {
-  saleCount: number;
-  refundCount: number;
-  grossMinor: number;
-  refundMinor: number;
-  netMinor: number;
-  itemCount: number;
-}
+/** The measures compared, as the API serves them (first/last event times are informative, not compared). */
+export type Measures = Omit<PublicMinute, "minute" | "currency" | "provisional">;
 
-/** A stored copy of one window, from any target. */
-export interface StoredWindow extends MinuteTotals {
-  storeId: string;
-  minute: number;
-  currency: string;
-  partition: number;
-  offset: number;
-  revision: number;
-  provisional: boolean;
-}
+/** A stored copy of one window, from any target (the event ids are not compared). */
+export type StoredWindow = Omit<MinuteRow, "eventIds">;
 
 export interface Mismatch {
   target: Target;

@@ -11,6 +11,19 @@ import type { PublicMinute } from "../domain/public-minute.ts";
 
 export type { PublicMinute };
 
+/**
+ * A store's minute row as the live feed sends it: the public row plus the log position it includes
+ * and its write count, so a client can tell which of two versions is newer (isNewerRow).
+ */
+export type FeedRow = PublicMinute & { storeId: string; partition: number; offset: number; revision: number };
+
+/** All-stores totals of a minute as the live feed sends them: plus the sum of the partition aggregates' versions (it only grows). */
+export type FeedAllStoresMinute = PublicMinute & { version: number };
+
+export function feedRow(t: Tick, provisional = t.provisional): FeedRow {
+  return { storeId: t.storeId, ...publicMinute(t.minute, t.currency, t, provisional), partition: t.partition, offset: t.offset, revision: t.revision };
+}
+
 export function publicMinute(minute: number, currency: string, t: MinuteTotals, provisional: boolean): PublicMinute {
   return {
     minute: isoMinute(minute),
@@ -61,12 +74,15 @@ export class MinuteQueries {
     return rows.sort(byMinuteThenCurrency).map((r) => publicMinute(r.minute, r.currency, r, r.provisional));
   }
 
+  /** One store's rows as the live feed sends them (a snapshot). */
+  async storeFeedRows(storeId: string, from: number, to: number): Promise<FeedRow[]> {
+    return (await this.merged(from, to, storeId)).sort(byMinuteThenCurrency).map((r) => feedRow(r));
+  }
+
   /** Every store's rows (the live feed's snapshot for a "*" subscriber). */
-  async storeRowsForAll(from: number, to: number): Promise<(PublicMinute & { storeId: string })[]> {
+  async storeRowsForAll(from: number, to: number): Promise<FeedRow[]> {
     const rows = await this.merged(from, to);
-    return rows
-      .sort((a, b) => byMinuteThenCurrency(a, b) || (a.storeId < b.storeId ? -1 : 1))
-      .map((r) => ({ storeId: r.storeId, ...publicMinute(r.minute, r.currency, r, r.provisional) }));
+    return rows.sort((a, b) => byMinuteThenCurrency(a, b) || (a.storeId < b.storeId ? -1 : 1)).map((r) => feedRow(r));
   }
 
   /**
@@ -75,23 +91,29 @@ export class MinuteQueries {
    * P × minutes × currencies rows, whatever the number of stores.
    */
   async allMinutes(from: number, to: number): Promise<PublicMinute[]> {
+    return (await this.allMinutesWithVersion(from, to)).map(({ version: _v, ...m }) => m);
+  }
+
+  /** allMinutes with the sum of the summed aggregates' versions (for the live feed: newer = higher). */
+  async allMinutesWithVersion(from: number, to: number): Promise<FeedAllStoresMinute[]> {
     const latest = new Map<string, PartitionTotalsRow>();
     for (const r of await this.minutes.partitionTotals(from, to)) latest.set(`${r.partition}|${r.minute}|${r.currency}`, r);
     for (const t of this.live.partitionsBetween(from, to)) {
       const key = `${t.partition}|${t.minute}|${t.currency}`;
       if (isNewerAggregate(latest.get(key), t)) latest.set(key, t);
     }
-    const sums = new Map<string, { minute: number; currency: string; totals: MinuteTotals; provisional: boolean }>();
+    const sums = new Map<string, { minute: number; currency: string; totals: MinuteTotals; provisional: boolean; version: number }>();
     for (const r of latest.values()) {
       const what = `the all-stores total of ${isoMinute(r.minute)} in ${r.currency}`;
       if (isOutOfRange(r)) throw new AmountOutOfRangeError(what);
       const key = `${r.minute}|${r.currency}`;
       let s = sums.get(key);
-      if (!s) sums.set(key, (s = { minute: r.minute, currency: r.currency, totals: emptyTotals(), provisional: false }));
+      if (!s) sums.set(key, (s = { minute: r.minute, currency: r.currency, totals: emptyTotals(), provisional: false, version: 0 }));
       mergeTotals(s.totals, r, what);
       s.provisional ||= r.provisional;
+      s.version += r.version;
     }
-    return [...sums.values()].sort(byMinuteThenCurrency).map((s) => publicMinute(s.minute, s.currency, s.totals, s.provisional));
+    return [...sums.values()].sort(byMinuteThenCurrency).map((s) => ({ ...publicMinute(s.minute, s.currency, s.totals, s.provisional), version: s.version }));
   }
 
   /** Stores seen since the start of the UTC day, with that day's net per currency (reads every store row of the day). */

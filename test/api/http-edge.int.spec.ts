@@ -1,7 +1,6 @@
 import { connect, type Socket } from "node:net";
-import type { FastifyInstance } from "fastify";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { saleEvent, startEmbedded, waitFor, type TestApp } from "../support/embedded-app.ts";
+import { describe, expect, it } from "vitest";
+import { embeddedAppPerDescribe, saleEvent, waitFor } from "../support/embedded-app.ts";
 
 /** Issue 7 §1–3 at the HTTP edge: framework errors, 405, media types, aborts, timeouts, keys, rate limits, bounded errors. */
 
@@ -25,13 +24,7 @@ function rawSocket(url: string): Promise<RawClient> {
 }
 
 describe("framework errors, methods and media types (no keys)", () => {
-  let t: TestApp;
-  let app: FastifyInstance;
-  beforeAll(async () => {
-    t = await startEmbedded({ listen: true, env: { REQUEST_TIMEOUT_MS: "1500", HEADERS_TIMEOUT_MS: "1000", KEEP_ALIVE_TIMEOUT_MS: "1000" } });
-    app = t.runtime.app;
-  });
-  afterAll(async () => t?.close());
+  const t = embeddedAppPerDescribe({ listen: true, env: { REQUEST_TIMEOUT_MS: "1500", HEADERS_TIMEOUT_MS: "1000", KEEP_ALIVE_TIMEOUT_MS: "1000" } });
 
   it.each([
     ["DELETE", "/v1/minutes", "GET, HEAD"],
@@ -39,7 +32,7 @@ describe("framework errors, methods and media types (no keys)", () => {
     ["QUERY", "/healthz", "GET, HEAD"],
     ["POST", "/metrics", "GET, HEAD"],
   ] as const)("%s %s → 405 with Allow: %s and an INTRADAY code", async (method, url, allow) => {
-    const res = await app.inject({ method, url });
+    const res = await t.runtime.app.inject({ method, url });
     expect(res.statusCode).toBe(405);
     expect(res.headers.allow).toBe(allow);
     expect(res.json()).toMatchObject({ code: "INTRADAY_METHOD_NOT_ALLOWED", retryable: false });
@@ -52,7 +45,7 @@ describe("framework errors, methods and media types (no keys)", () => {
   });
 
   it("an unknown path → 404 INTRADAY_NOT_FOUND", async () => {
-    const res = await app.inject({ method: "GET", url: "/nope" });
+    const res = await t.runtime.app.inject({ method: "GET", url: "/nope" });
     expect(res.statusCode).toBe(404);
     expect(res.json().code).toBe("INTRADAY_NOT_FOUND");
   });
@@ -60,30 +53,30 @@ describe("framework errors, methods and media types (no keys)", () => {
   it.each(["application/json; charset=latin1", "application/json; charset=UTF-16", 'application/json; charset="iso-8859-1"'])(
     "Content-Type %s → 415 (JSON is UTF-8)",
     async (type) => {
-      const res = await app.inject({ method: "POST", url: "/v1/sales", headers: { "content-type": type }, payload: JSON.stringify(saleEvent()) });
+      const res = await t.runtime.app.inject({ method: "POST", url: "/v1/sales", headers: { "content-type": type }, payload: JSON.stringify(saleEvent()) });
       expect(res.statusCode).toBe(415);
       expect(res.json()).toMatchObject({ code: "INTRADAY_UNSUPPORTED_MEDIA_TYPE", error: expect.stringMatching(/charset/) });
     },
   );
 
   it.each(["application/json; charset=utf-8", "application/json; charset=UTF8", "application/json"])("Content-Type %s → 202", async (type) => {
-    const res = await app.inject({ method: "POST", url: "/v1/sales", headers: { "content-type": type }, payload: JSON.stringify(saleEvent()) });
+    const res = await t.runtime.app.inject({ method: "POST", url: "/v1/sales", headers: { "content-type": type }, payload: JSON.stringify(saleEvent()) });
     expect(res.statusCode).toBe(202);
   });
 
   it.each(["gzip", "br", "deflate"])("Content-Encoding %s → 415 (the server decodes none)", async (encoding) => {
-    const res = await app.inject({ method: "POST", url: "/v1/sales", headers: { "content-type": "application/json", "content-encoding": encoding }, payload: "x" });
+    const res = await t.runtime.app.inject({ method: "POST", url: "/v1/sales", headers: { "content-type": "application/json", "content-encoding": encoding }, payload: "x" });
     expect(res.statusCode).toBe(415);
     expect(res.json()).toMatchObject({ code: "INTRADAY_UNSUPPORTED_MEDIA_TYPE", error: expect.stringMatching(/Content-Encoding/) });
   });
 
   it("no error answer carries a framework (FST_*) code", async () => {
     const probes = [
-      app.inject({ method: "POST", url: "/v1/sales", headers: { "content-type": "application/json" }, payload: "" }),
-      app.inject({ method: "POST", url: "/v1/sales", headers: { "content-type": "application/json" }, payload: "{" }),
-      app.inject({ method: "POST", url: "/v1/sales", headers: { "content-type": "text/csv" }, payload: "a,b" }),
-      app.inject({ method: "GET", url: "/v1/minutes?from=x" }),
-      app.inject({ method: "OPTIONS", url: "/v1/sales" }),
+      t.runtime.app.inject({ method: "POST", url: "/v1/sales", headers: { "content-type": "application/json" }, payload: "" }),
+      t.runtime.app.inject({ method: "POST", url: "/v1/sales", headers: { "content-type": "application/json" }, payload: "{" }),
+      t.runtime.app.inject({ method: "POST", url: "/v1/sales", headers: { "content-type": "text/csv" }, payload: "a,b" }),
+      t.runtime.app.inject({ method: "GET", url: "/v1/minutes?from=x" }),
+      t.runtime.app.inject({ method: "OPTIONS", url: "/v1/sales" }),
     ];
     for (const res of await Promise.all(probes)) {
       expect(res.statusCode).toBeGreaterThanOrEqual(400);
@@ -94,7 +87,7 @@ describe("framework errors, methods and media types (no keys)", () => {
 
   it("lower-case t and z in occurredAt are valid RFC 3339 → 202", async () => {
     const occurredAt = new Date(Date.now() - 5000).toISOString().replace("T", "t").replace("Z", "z");
-    const res = await app.inject({ method: "POST", url: "/v1/sales", payload: saleEvent({ occurredAt }) });
+    const res = await t.runtime.app.inject({ method: "POST", url: "/v1/sales", payload: saleEvent({ occurredAt }) });
     expect(res.statusCode, res.body).toBe(202);
   });
 
@@ -132,11 +125,7 @@ describe("framework errors, methods and media types (no keys)", () => {
 });
 
 describe("bounded error answers (error amplification)", () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startEmbedded();
-  });
-  afterAll(async () => t?.close());
+  const t = embeddedAppPerDescribe();
 
   it("1,000 events × 1,000 empty lines → one bounded 400 (was 3,000,000 issues and 284 MB)", async () => {
     const lines = Array.from({ length: 1000 }, () => ({}));
@@ -164,44 +153,38 @@ describe("bounded error answers (error amplification)", () => {
 });
 
 describe("API keys, read keys and rate limits", () => {
-  let t: TestApp;
-  let app: FastifyInstance;
+  const t = embeddedAppPerDescribe({ env: { API_KEYS: "ingest-1,ingest-2", READ_API_KEYS: "read-1", INGEST_RATE_LIMIT: "3", INGEST_RATE_WINDOW_MS: "600000", MAX_BODY_BYTES: "65536" } });
   const auth = (key: string) => ({ authorization: `Bearer ${key}` });
-  beforeAll(async () => {
-    t = await startEmbedded({ env: { API_KEYS: "ingest-1,ingest-2", READ_API_KEYS: "read-1", INGEST_RATE_LIMIT: "3", INGEST_RATE_WINDOW_MS: "600000", MAX_BODY_BYTES: "65536" } });
-    app = t.runtime.app;
-  });
-  afterAll(async () => t?.close());
 
   it.each(["bearer", "BEARER", "Bearer", "bEaReR"])("the %s scheme is accepted (case-insensitive, RFC 9110)", async (scheme) => {
-    const res = await app.inject({ method: "GET", url: "/v1/stores", headers: { authorization: `${scheme} read-1` } });
+    const res = await t.runtime.app.inject({ method: "GET", url: "/v1/stores", headers: { authorization: `${scheme} read-1` } });
     expect(res.statusCode).toBe(200);
   });
 
   it("the key is checked before the body is read: no key + a body over the limit → 401, not 413", async () => {
-    const res = await app.inject({ method: "POST", url: "/v1/sales", headers: { "content-type": "application/json" }, payload: "x".repeat(200_000) });
+    const res = await t.runtime.app.inject({ method: "POST", url: "/v1/sales", headers: { "content-type": "application/json" }, payload: "x".repeat(200_000) });
     expect(res.statusCode).toBe(401);
     expect(res.headers["www-authenticate"]).toBe("Bearer");
   });
 
   it("reads need a read key (or an ingest key) when read keys are configured; health does not", async () => {
     for (const url of ["/v1/stores", "/metrics", `/v1/minutes?from=${new Date(Date.now() - 60_000).toISOString()}&to=${new Date().toISOString()}`]) {
-      expect((await app.inject({ url })).statusCode, url).toBe(401);
-      expect((await app.inject({ url, headers: auth("ingest-1") })).statusCode, url).toBe(200);
-      expect((await app.inject({ url, headers: auth("read-1") })).statusCode, url).toBe(200);
-      expect((await app.inject({ url, headers: auth("nope") })).json().code, url).toBe("INTRADAY_UNAUTHORIZED");
+      expect((await t.runtime.app.inject({ url })).statusCode, url).toBe(401);
+      expect((await t.runtime.app.inject({ url, headers: auth("ingest-1") })).statusCode, url).toBe(200);
+      expect((await t.runtime.app.inject({ url, headers: auth("read-1") })).statusCode, url).toBe(200);
+      expect((await t.runtime.app.inject({ url, headers: auth("nope") })).json().code, url).toBe("INTRADAY_UNAUTHORIZED");
     }
-    expect((await app.inject({ url: "/healthz" })).statusCode).toBe(200);
-    expect((await app.inject({ url: "/readyz" })).statusCode).toBe(200);
+    expect((await t.runtime.app.inject({ url: "/healthz" })).statusCode).toBe(200);
+    expect((await t.runtime.app.inject({ url: "/readyz" })).statusCode).toBe(200);
   });
 
   it("a read key cannot ingest", async () => {
-    const res = await app.inject({ method: "POST", url: "/v1/sales", headers: auth("read-1"), payload: saleEvent() });
+    const res = await t.runtime.app.inject({ method: "POST", url: "/v1/sales", headers: auth("read-1"), payload: saleEvent() });
     expect(res.statusCode).toBe(401);
   });
 
   it("the OpenAPI document declares bearer security only because keys are configured", async () => {
-    const doc = (await app.inject({ url: "/openapi.json" })).json();
+    const doc = (await t.runtime.app.inject({ url: "/openapi.json" })).json();
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: "http", scheme: "bearer" });
     expect(doc.paths["/v1/sales"].post.security).toEqual([{ bearer: [] }]);
     expect(Object.keys(doc.paths["/v1/sales"].post.responses)).toEqual(expect.arrayContaining(["401", "429"]));
@@ -209,21 +192,17 @@ describe("API keys, read keys and rate limits", () => {
 
   it("per-key rate limit on ingest: the 4th request in the window → 429 with Retry-After; another key has its own budget", async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 4; i++) statuses.push((await app.inject({ method: "POST", url: "/v1/sales", headers: auth("ingest-2"), payload: saleEvent() })).statusCode);
+    for (let i = 0; i < 4; i++) statuses.push((await t.runtime.app.inject({ method: "POST", url: "/v1/sales", headers: auth("ingest-2"), payload: saleEvent() })).statusCode);
     expect(statuses).toEqual([202, 202, 202, 429]);
-    const limited = await app.inject({ method: "POST", url: "/v1/sales", headers: auth("ingest-2"), payload: saleEvent() });
+    const limited = await t.runtime.app.inject({ method: "POST", url: "/v1/sales", headers: auth("ingest-2"), payload: saleEvent() });
     expect(limited.json()).toMatchObject({ code: "INTRADAY_RATE_LIMITED", retryable: true });
     expect(Number(limited.headers["retry-after"])).toBeGreaterThan(0);
-    expect((await app.inject({ method: "POST", url: "/v1/sales", headers: auth("ingest-1"), payload: saleEvent() })).statusCode).toBe(202);
+    expect((await t.runtime.app.inject({ method: "POST", url: "/v1/sales", headers: auth("ingest-1"), payload: saleEvent() })).statusCode).toBe(202);
   });
 });
 
 describe("without keys the document declares no security", () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startEmbedded();
-  });
-  afterAll(async () => t?.close());
+  const t = embeddedAppPerDescribe();
 
   it("no securitySchemes, no 401 or 429 on ingest; every error response has the error body", async () => {
     const doc = (await t.runtime.app.inject({ url: "/openapi.json" })).json();
@@ -244,11 +223,7 @@ describe("without keys the document declares no security", () => {
 });
 
 describe("connection cap", () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startEmbedded({ listen: true, env: { MAX_CONNECTIONS: "2" } });
-  });
-  afterAll(async () => t?.close());
+  const t = embeddedAppPerDescribe({ listen: true, env: { MAX_CONNECTIONS: "2" } });
 
   it("a connection past INTRADAY_MAX_CONNECTIONS is refused; the held ones still work", async () => {
     const held = [await rawSocket(t.url), await rawSocket(t.url)];

@@ -1,25 +1,12 @@
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { saleEvent } from "../support/embedded-app.ts";
-import { isolatedEnv, startClusterApp } from "./support.ts";
-
-type App = Awaited<ReturnType<typeof startClusterApp>>;
+import { clusterAppPerFile } from "./support.ts";
 
 describe("the same eventId with a different payload, on the real stack (PostgreSQL fingerprints)", () => {
-  let app: App;
-  let env: Record<string, string>;
-  let drop: () => Promise<void>;
+  const cluster = clusterAppPerFile(2);
 
-  beforeAll(async () => {
-    ({ env, drop } = await isolatedEnv(2));
-    app = await startClusterApp(env);
-  });
-  afterAll(async () => {
-    await app?.runtime.stop();
-    await drop?.();
-  });
-
-  const post = (body: unknown) => app.runtime.app.inject({ method: "POST", url: "/v1/sales", payload: body as object });
+  const post = (body: unknown) => cluster.app.runtime.app.inject({ method: "POST", url: "/v1/sales", payload: body as object });
 
   it("is a 409 with a stable code; the same payload stays a duplicate; nothing of the refused request is appended", async () => {
     const e = saleEvent({ storeId: "conflict-store" });
@@ -31,7 +18,7 @@ describe("the same eventId with a different payload, on the real stack (PostgreS
     expect(res.json()).toMatchObject({ code: "INTRADAY_EVENT_ID_CONFLICT", issues: [{ index: 1, path: "eventId" }] });
     expect((await post(fresh)).json()).toEqual({ accepted: 1, duplicates: 0 });
 
-    const pool = new pg.Pool({ connectionString: env.PG_URL, max: 1 });
+    const pool = new pg.Pool({ connectionString: cluster.env.PG_URL, max: 1 });
     try {
       const r = await pool.query("SELECT fingerprint FROM ingest_event_ids WHERE event_id = $1", [e.eventId]);
       expect(r.rows[0].fingerprint).toMatch(/^-?\d+$/);

@@ -1,11 +1,10 @@
-import { Kafka, logLevel } from "kafkajs";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CassandraMinuteProjection, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
-import { spawnServer, type ServerProcess } from "../support/process.ts";
+import { describe, expect, it } from "vitest";
+import { CassandraMinuteProjection } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
 import { waitFor } from "../support/embedded-app.ts";
+import { appInstancesPerFile } from "./instances.ts";
 import { expectExactTotals } from "./reconcile-helpers.ts";
-import { isolatedEnv, prefixed, settingsFrom } from "./support.ts";
+import { cassandraFor, settingsFrom } from "./support.ts";
 import { Sender } from "./traffic.ts";
 
 /**
@@ -20,28 +19,14 @@ import { Sender } from "./traffic.ts";
 const MINUTE = 60_000;
 
 describe("every row ends final across rebalances", () => {
-  let env: Record<string, string>;
-  let drop: () => Promise<void>;
-  const servers: ServerProcess[] = [];
-
-  beforeAll(async () => {
-    ({ env, drop } = await isolatedEnv(4));
-  });
-  afterAll(async () => {
-    await Promise.all(servers.map((s) => s.kill9()));
-    await drop?.();
-  });
+  const instances = appInstancesPerFile(4);
 
   it("two instances, a third joining and leaving: no provisional rows remain after the minutes close (aggregates and the PostgreSQL table included)", async () => {
+    const { env } = instances;
     const from = Date.now() - 2 * MINUTE;
-    const a = await spawnServer({ env: prefixed(env) });
-    const b = await spawnServer({ env: prefixed(env) });
-    servers.push(a, b);
-    const kafka = new Kafka({ brokers: env.KAFKA_BROKERS!.split(","), logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
-    const members = async () => (await admin.describeGroups([env.KAFKA_GROUP!])).groups[0]!.members.length;
-    await waitFor(async () => (await members()) === 2, 60_000, 500);
+    const a = await instances.spawn();
+    const b = await instances.spawn();
+    await instances.waitForMembers(2);
 
     // Each phase has its own stores, so the windows a revocation leaves provisional get no later
     // event: only the new owner's adoption can finalise them.
@@ -58,14 +43,13 @@ describe("every row ends final across rebalances", () => {
       return sender.acked;
     };
     const before = await phase("ab");
-    const c = await spawnServer({ env: prefixed(env) });
-    servers.push(c);
-    await waitFor(async () => (await members()) === 3, 60_000, 500);
+    const c = await instances.spawn();
+    await instances.waitForMembers(3);
     targets.push(c.url);
     const during = await phase("abc");
     targets.pop();
     expect((await c.sigterm()).code).toBe(0);
-    await waitFor(async () => (await members()) === 2, 60_000, 500);
+    await instances.waitForMembers(2);
     const after = await phase("ab2");
     const acked = new Map([...before, ...during, ...after]);
     const lastMinute = Math.floor(Date.now() / MINUTE) * MINUTE;
@@ -73,7 +57,7 @@ describe("every row ends final across rebalances", () => {
     await expectExactTotals(env, acked, from, to, "final");
 
     const settings = settingsFrom(env);
-    const cass = createCassandraClient({ contactPoints: env.CASSANDRA_CONTACT_POINTS!.split(","), localDataCenter: "datacenter1", keyspace: env.CASSANDRA_KEYSPACE! }, env.CASSANDRA_KEYSPACE);
+    const cass = cassandraFor(env);
     const minutes = new CassandraMinuteProjection(cass, settings.PARTITIONS);
     const pool = new pg.Pool({ connectionString: env.PG_URL, max: 1 });
     pool.on("error", () => undefined); // the test database is dropped in afterAll, also after a failure
@@ -94,7 +78,6 @@ describe("every row ends final across rebalances", () => {
     } finally {
       await cass.shutdown();
       await pool.end();
-      await admin.disconnect();
     }
   }, 360_000);
 });

@@ -1,32 +1,18 @@
 import { Kafka, logLevel } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
 import { partitionFor } from "../../src/event-log/partitioner.ts";
 import { saleEvent, waitFor } from "../support/embedded-app.ts";
-import { isolatedEnv, startClusterApp } from "./support.ts";
-
-type App = Awaited<ReturnType<typeof startClusterApp>>;
+import { cassandraFor, clusterAppPerFile } from "./support.ts";
 
 describe("the real stack end to end", () => {
-  let app: App;
-  let env: Record<string, string>;
-  let drop: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ env, drop } = await isolatedEnv(3));
-    app = await startClusterApp(env, { listen: true });
-  });
-  afterAll(async () => {
-    await app?.runtime.stop();
-    await drop?.();
-  });
+  const cluster = clusterAppPerFile(3, { listen: true });
 
   const post = (body: unknown) =>
-    fetch(`${app.url}/v1/sales`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    fetch(`${cluster.app.url}/v1/sales`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
   async function cassandraRow(storeId: string, minute: number) {
-    const c = createCassandraClient({ contactPoints: env.CASSANDRA_CONTACT_POINTS!.split(","), localDataCenter: "datacenter1", keyspace: env.CASSANDRA_KEYSPACE! }, env.CASSANDRA_KEYSPACE);
+    const c = cassandraFor(cluster.env);
     try {
       const rs = await c.execute("SELECT * FROM minutes_by_store WHERE store_id = ? AND day = ? AND minute = ?", [storeId, new Date(minute).toISOString().slice(0, 10), new Date(minute)]);
       return rs.rows[0];
@@ -36,7 +22,7 @@ describe("the real stack end to end", () => {
   }
 
   it("carries a POSTed sale through Kafka into a Cassandra row, the REST API and a websocket tick", async () => {
-    const ws = new WebSocket(`${app.url.replace("http", "ws")}/v1/live`);
+    const ws = new WebSocket(`${cluster.app.url.replace("http", "ws")}/v1/live`);
     const messages: { type: string; storeId?: string; netMinor?: number }[] = [];
     ws.on("message", (d) => messages.push(JSON.parse(d.toString())));
     await new Promise((r) => ws.once("open", r));
@@ -59,7 +45,7 @@ describe("the real stack end to end", () => {
 
     const from = new Date(minute).toISOString();
     const to = new Date(minute + 60_000).toISOString();
-    const body = (await (await fetch(`${app.url}/v1/stores/e2e-store/minutes?from=${from}&to=${to}`)).json()) as { minutes: { netMinor: number; saleCount: number }[] };
+    const body = (await (await fetch(`${cluster.app.url}/v1/stores/e2e-store/minutes?from=${from}&to=${to}`)).json()) as { minutes: { netMinor: number; saleCount: number }[] };
     expect(body.minutes).toHaveLength(1);
     expect(body.minutes[0]).toMatchObject({ netMinor: 597, saleCount: 1 });
     ws.close();
@@ -83,19 +69,19 @@ describe("the real stack end to end", () => {
   });
 
   it("dead-letters a malformed record written by another producer and keeps the partition flowing", async () => {
-    const kafka = new Kafka({ clientId: "other-producer", brokers: env.KAFKA_BROKERS!.split(","), logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ clientId: "other-producer", brokers: cluster.env.KAFKA_BROKERS!.split(","), logLevel: logLevel.NOTHING });
     const producer = kafka.producer();
     await producer.connect();
     const partition = partitionFor("dlq-store", 3);
-    await producer.send({ topic: env.KAFKA_TOPIC!, messages: [{ key: "dlq-store", value: "{not json", partition }, { key: "dlq-store", value: JSON.stringify({ schemaVersion: 1, eventId: "nope" }), partition }] });
+    await producer.send({ topic: cluster.env.KAFKA_TOPIC!, messages: [{ key: "dlq-store", value: "{not json", partition }, { key: "dlq-store", value: JSON.stringify({ schemaVersion: 1, eventId: "nope" }), partition }] });
     await producer.disconnect();
     const res = await post(saleEvent({ storeId: "dlq-store", lines: [{ sku: "a", quantity: 1, unitPriceMinor: 4200 }] }));
     expect(res.status).toBe(202);
 
-    const dlq = kafka.consumer({ groupId: `${env.KAFKA_GROUP}-dlq-reader` });
+    const dlq = kafka.consumer({ groupId: `${cluster.env.KAFKA_GROUP}-dlq-reader` });
     const dead: { reason: string; offset: string }[] = [];
     await dlq.connect();
-    await dlq.subscribe({ topics: [`${env.KAFKA_TOPIC}.dlq`], fromBeginning: true });
+    await dlq.subscribe({ topics: [`${cluster.env.KAFKA_TOPIC}.dlq`], fromBeginning: true });
     await dlq.run({ eachMessage: async ({ message }) => void dead.push({ reason: String(message.headers?.["x-dead-letter-reason"]), offset: String(message.headers?.["x-source-offset"]) }) });
     await waitFor(async () => dead.length >= 2, 20_000);
     await dlq.disconnect();
@@ -105,7 +91,7 @@ describe("the real stack end to end", () => {
     const from = new Date(now - 120_000).toISOString();
     const to = new Date(now + 60_000).toISOString();
     await waitFor(async () => {
-      const body = (await (await fetch(`${app.url}/v1/stores/dlq-store/minutes?from=${from}&to=${to}`)).json()) as { minutes: { netMinor: number }[] };
+      const body = (await (await fetch(`${cluster.app.url}/v1/stores/dlq-store/minutes?from=${from}&to=${to}`)).json()) as { minutes: { netMinor: number }[] };
       return body.minutes.some((m) => m.netMinor === 4200);
     }, 15_000);
   });

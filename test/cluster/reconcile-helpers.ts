@@ -2,11 +2,11 @@ import pg from "pg";
 import { expect } from "vitest";
 import { windowingOf } from "../../src/config/settings.ts";
 import { netMinor } from "../../src/domain/minute-row.ts";
-import { CassandraMinuteProjection, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
+import { CassandraMinuteProjection } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
 import { PgRawHistory } from "../../src/projections/postgres/pg-raw-history.ts";
 import { reconcile } from "../../src/operations/reconcile-report.ts";
 import { waitFor } from "../support/embedded-app.ts";
-import { settingsFrom } from "./support.ts";
+import { cassandraFor, settingsFrom } from "./support.ts";
 import { expectedNetByStoreMinute, type PosEvent } from "./traffic.ts";
 
 /**
@@ -17,7 +17,7 @@ export async function expectExactTotals(env: Record<string, string>, acked: Map<
   const mine = (storeId: string) => storeId.startsWith(storePrefix);
   const settings = settingsFrom(env);
   const pool = new pg.Pool({ connectionString: env.PG_URL, max: 2 });
-  const cass = createCassandraClient({ contactPoints: env.CASSANDRA_CONTACT_POINTS!.split(","), localDataCenter: "datacenter1", keyspace: env.CASSANDRA_KEYSPACE! }, env.CASSANDRA_KEYSPACE);
+  const cass = cassandraFor(env);
   const minutes = new CassandraMinuteProjection(cass, settings.PARTITIONS);
   const history = new PgRawHistory(pool);
   try {

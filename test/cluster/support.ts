@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import pg from "pg";
-import { inject } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
 import { loadSettings, type Settings } from "../../src/config/settings.ts";
+import { createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
+import { isolatedNamespace } from "../../scripts/isolated-env.ts";
 import { clusterAdapters } from "../../src/runtime/cluster-adapters.ts";
 import { createRuntime, type Runtime } from "../../src/runtime/runtime.ts";
 
@@ -12,35 +12,10 @@ import { createRuntime, type Runtime } from "../../src/runtime/runtime.ts";
  */
 export async function isolatedEnv(partitions = 3): Promise<{ env: Record<string, string>; drop: () => Promise<void> }> {
   const base = inject("clusterEnv");
-  const id = `it_${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: base.PG_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${id}`);
-  await admin.end();
-  const url = new URL(base.PG_URL!);
-  url.pathname = `/${id}`;
+  const { env, drop } = await isolatedNamespace({ MODE: "cluster", KAFKA_BROKERS: base.KAFKA_BROKERS!, CASSANDRA_CONTACT_POINTS: base.CASSANDRA_CONTACT_POINTS!, PG_URL: base.PG_URL! }, "it");
   return {
-    env: {
-      MODE: "cluster",
-      KAFKA_BROKERS: base.KAFKA_BROKERS!,
-      CASSANDRA_CONTACT_POINTS: base.CASSANDRA_CONTACT_POINTS!,
-      PG_URL: url.toString(),
-      KAFKA_TOPIC: id.replace(/_/g, "-"),
-      KAFKA_GROUP: `${id}-windows`,
-      CASSANDRA_KEYSPACE: id,
-      PARTITIONS: String(partitions),
-      LOG_LEVEL: "silent",
-      GRACE_MS: "1000",
-      IDLE_SLACK_MS: "1000",
-      CHECKPOINT_MS: "500",
-      SWEEP_INTERVAL_MS: "250",
-    },
-    drop: async () => {
-      const c = new pg.Client({ connectionString: base.PG_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${id} WITH (FORCE)`).catch(() => undefined);
-      await c.end();
-    },
+    env: { ...env, PARTITIONS: String(partitions), LOG_LEVEL: "silent", GRACE_MS: "1000", IDLE_SLACK_MS: "1000", CHECKPOINT_MS: "500", SWEEP_INTERVAL_MS: "250" },
+    drop,
   };
 }
 
@@ -59,6 +34,43 @@ export async function startClusterApp(env: Record<string, string>, opts: { liste
   await runtime.startProcessing();
   const url = opts.listen ? await runtime.app.listen({ host: "127.0.0.1", port: 0 }) : "";
   return { runtime, url, settings };
+}
+
+export type ClusterApp = Awaited<ReturnType<typeof startClusterApp>>;
+
+/**
+ * One in-process app on an isolated environment for the enclosing `describe`: started in
+ * beforeAll, stopped and its environment dropped in afterAll (also after a failure).
+ */
+export function clusterAppPerFile(partitions: number, opts: { listen?: boolean } = {}): { readonly app: ClusterApp; readonly env: Record<string, string> } {
+  let app: ClusterApp | undefined;
+  let env: Record<string, string> | undefined;
+  let drop: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    ({ env, drop } = await isolatedEnv(partitions));
+    app = await startClusterApp(env, opts);
+  });
+  afterAll(async () => {
+    await app?.runtime.stop();
+    await drop?.();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("the cluster app is only available inside the tests of the describe");
+    return value;
+  };
+  return {
+    get app() {
+      return started(app);
+    },
+    get env() {
+      return started(env);
+    },
+  };
+}
+
+/** A Cassandra client on the file's keyspace (the caller shuts it down). */
+export function cassandraFor(env: Record<string, string>): ReturnType<typeof createCassandraClient> {
+  return createCassandraClient({ contactPoints: env.CASSANDRA_CONTACT_POINTS!.split(","), localDataCenter: "datacenter1", keyspace: env.CASSANDRA_KEYSPACE! }, env.CASSANDRA_KEYSPACE);
 }
 
 /** Stops or starts one local service (kafka, cassandra, postgres) with the project's script. */

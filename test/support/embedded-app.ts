@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll } from "vitest";
 import { loadSettings, type Settings } from "../../src/config/settings.ts";
 import { embeddedAdapters } from "../../src/runtime/embedded-adapters.ts";
 import { createRuntime, type Runtime } from "../../src/runtime/runtime.ts";
@@ -38,6 +39,37 @@ export async function startEmbedded(opts: { env?: Record<string, string>; dataDi
       await runtime.stop();
       if (!keepData) rmSync(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * An embedded app for the enclosing `describe`: started in beforeAll, closed in afterAll. The
+ * returned object reads through to the running app, so tests use it like a TestApp.
+ */
+export function embeddedAppPerDescribe(opts: Parameters<typeof startEmbedded>[0] = {}): TestApp {
+  let app: TestApp | undefined;
+  beforeAll(async () => {
+    app = await startEmbedded(opts);
+  });
+  afterAll(async () => app?.close());
+  const running = (): TestApp => {
+    if (!app) throw new Error("the embedded app is only available inside the tests of the describe");
+    return app;
+  };
+  return {
+    get runtime() {
+      return running().runtime;
+    },
+    get settings() {
+      return running().settings;
+    },
+    get dataDir() {
+      return running().dataDir;
+    },
+    get url() {
+      return running().url;
+    },
+    close: (o) => running().close(o),
   };
 }
 

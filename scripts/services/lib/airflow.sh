@@ -16,11 +16,7 @@ AIRFLOW_HOME_DIR="$DATA_DIR/airflow"
 AIRFLOW_PIDFILE="$RUN_DIR/airflow.pid"
 AIRFLOW_SUPERVISOR="$REPO_ROOT/airflow/bin/supervise.sh"
 
-airflow_pid() {
-  local pid
-  pid=$(cat "$AIRFLOW_PIDFILE" 2>/dev/null || true)
-  [[ -n "$pid" ]] && pid_is_ours "$pid" "airflow/bin/supervise.sh" "intraday-home=$STATE_DIR " && printf '%s\n' "$pid"
-}
+airflow_pid() { pidfile_pid "$AIRFLOW_PIDFILE" "airflow/bin/supervise.sh" "intraday-home=$STATE_DIR "; }
 
 airflow_adopt() {
   local pid

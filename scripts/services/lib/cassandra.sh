@@ -16,11 +16,7 @@ CASSANDRA_SRC="$SERVICES_DIR/cassandra"
 
 cassandra_port() { printf '%s\n' "$CASSANDRA_PORT"; }
 
-cassandra_pid() {
-  local pid
-  pid=$(cat "$CASSANDRA_PIDFILE" 2>/dev/null || true)
-  [[ -n "$pid" ]] && pid_is_ours "$pid" "-Dintraday.service=cassandra" "-Dintraday.home=$STATE_DIR " "org.apache.cassandra.service.CassandraDaemon" && printf '%s\n' "$pid"
-}
+cassandra_pid() { pidfile_pid "$CASSANDRA_PIDFILE" "-Dintraday.service=cassandra" "-Dintraday.home=$STATE_DIR " "org.apache.cassandra.service.CassandraDaemon"; }
 
 cassandra_adopt() {
   local pid

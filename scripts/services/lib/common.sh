@@ -76,6 +76,15 @@ pid_is_ours() {
   return 0
 }
 
+# The pid recorded in <pidfile>, when that process is still running and ours (its command line
+# contains every needle); prints nothing and fails otherwise.
+pidfile_pid() {
+  local pidfile=$1 pid
+  shift
+  pid=$(cat "$pidfile" 2>/dev/null || true)
+  [[ -n "$pid" ]] && pid_is_ours "$pid" "$@" && printf '%s\n' "$pid"
+}
+
 # find_pid_by_cmdline NEEDLE... -> prints the pids whose command line contains every needle
 find_pid_by_cmdline() {
   local d pid cmd needle ok

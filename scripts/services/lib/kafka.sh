@@ -16,11 +16,7 @@ KAFKA_SRC="$SERVICES_DIR/kafka"
 
 kafka_port() { printf '%s\n' "$KAFKA_PORT"; }
 
-kafka_pid() {
-  local pid
-  pid=$(cat "$KAFKA_PIDFILE" 2>/dev/null || true)
-  [[ -n "$pid" ]] && pid_is_ours "$pid" "-Dintraday.service=kafka" "-Dintraday.home=$STATE_DIR " "kafka.Kafka" && printf '%s\n' "$pid"
-}
+kafka_pid() { pidfile_pid "$KAFKA_PIDFILE" "-Dintraday.service=kafka" "-Dintraday.home=$STATE_DIR " "kafka.Kafka"; }
 
 kafka_adopt() {
   local pid

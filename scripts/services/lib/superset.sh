@@ -32,11 +32,7 @@ superset_env() {
 
 superset_needles() { printf '%s\n' "$SUPERSET_VENV/bin/" "127.0.0.1:$SUPERSET_PORT"; }
 
-superset_pid() {
-  local pid
-  pid=$(cat "$SUPERSET_PIDFILE" 2>/dev/null || true)
-  [[ -n "$pid" ]] && pid_is_ours "$pid" "$SUPERSET_VENV/bin/" "127.0.0.1:$SUPERSET_PORT" && printf '%s\n' "$pid"
-}
+superset_pid() { pidfile_pid "$SUPERSET_PIDFILE" "$SUPERSET_VENV/bin/" "127.0.0.1:$SUPERSET_PORT"; }
 
 superset_adopt() {
   local pid

@@ -1,5 +1,5 @@
 import type { PartitionTick } from "../../live/ports.ts";
-import type { MinuteQueries, PublicMinute } from "../../projections/queries.ts";
+import type { FeedAllStoresMinute, MinuteQueries } from "../../projections/queries.ts";
 import { MINUTE_MS } from "../../domain/time.ts";
 
 const ERROR_BACKOFF_MS = 1000;
@@ -19,8 +19,8 @@ export class AllStoresUpdates {
   private closed = false;
 
   constructor(
-    private readonly queries: Pick<MinuteQueries, "allMinutes">,
-    private readonly send: (minutes: PublicMinute[]) => void,
+    private readonly queries: Pick<MinuteQueries, "allMinutesWithVersion">,
+    private readonly send: (minutes: FeedAllStoresMinute[]) => void,
     private readonly onError: (err: unknown) => void,
     private readonly minIntervalMs: number,
     private readonly now: () => number,
@@ -49,7 +49,7 @@ export class AllStoresUpdates {
       const from = minutes[0]!;
       const to = minutes.at(-1)! + MINUTE_MS;
       const wanted = new Set(minutes);
-      const rows = (await this.queries.allMinutes(from, to)).filter((r) => wanted.has(Date.parse(r.minute)));
+      const rows = (await this.queries.allMinutesWithVersion(from, to)).filter((r) => wanted.has(Date.parse(r.minute)));
       if (rows.length && !this.closed) this.send(rows);
     } catch (err) {
       for (const m of minutes) this.dirty.add(m);

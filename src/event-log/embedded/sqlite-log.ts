@@ -4,7 +4,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { encodeForLog, type SaleEvent } from "../../domain/event.ts";
 import { fingerprintOf } from "../../ingest/fingerprint.ts";
-import { GroupCommit } from "../group-commit.ts";
+import { GroupCommit } from "../../shared/group-commit.ts";
 import { partitionFor } from "../partitioner.ts";
 import type { AppendResult, DeadLetterSink, IngestLog, LogRecord } from "../ports.ts";
 

@@ -2,7 +2,7 @@ import { CompressionTypes, type Kafka, type Producer } from "kafkajs";
 import { encodeForLog, type SaleEvent } from "../../domain/event.ts";
 import { fingerprintOf } from "../../ingest/fingerprint.ts";
 import { componentLogger } from "../../observability/logger.ts";
-import { GroupCommit } from "../group-commit.ts";
+import { GroupCommit } from "../../shared/group-commit.ts";
 import { partitionFor } from "../partitioner.ts";
 import { LogUnavailableError, type AppendResult, type IngestLog, type RecordedId, type SeenIds } from "../ports.ts";
 

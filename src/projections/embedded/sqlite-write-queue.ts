@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { GroupCommit } from "../../event-log/group-commit.ts";
+import { GroupCommit } from "../../shared/group-commit.ts";
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 type Write = () => unknown;

@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { netMinor, type MinuteRow } from "../../../src/domain/minute-row.ts";
 import { MINUTE_MS, minuteOf, utcDay } from "../../../src/domain/time.ts";
 import { settledBefore } from "../../../src/operations/closed-window.ts";
-import { CassandraMinuteProjection, createCassandraClient } from "../../../src/projections/cassandra/cassandra-minute-projection.ts";
+import { CassandraMinuteProjection } from "../../../src/projections/cassandra/cassandra-minute-projection.ts";
 import type { Runtime } from "../../../src/runtime/runtime.ts";
 import { waitFor } from "../../support/embedded-app.ts";
-import { isolatedEnv, prefixed, startClusterApp } from "../support.ts";
+import { cassandraFor, isolatedEnv, prefixed, startClusterApp } from "../support.ts";
 import { AirflowApi, airflowEnv, dagsTest, summaryOf } from "./airflow-support.ts";
 
 /**
@@ -84,7 +84,7 @@ describe.skipIf((process.env.INTRADAY_TEST_SERVICES ?? "local") !== "local")("Ai
     Object.assign(env, { ALLOWED_LATENESS_MS: "1000" });
     ({ runtime } = await startClusterApp(env));
     pool = new pg.Pool({ connectionString: env.PG_URL, max: 2 });
-    cass = createCassandraClient({ contactPoints: env.CASSANDRA_CONTACT_POINTS!.split(","), localDataCenter: "datacenter1", keyspace: env.CASSANDRA_KEYSPACE! }, env.CASSANDRA_KEYSPACE);
+    cass = cassandraFor(env);
     minutes = new CassandraMinuteProjection(cass, 3);
 
     const now = Date.now();

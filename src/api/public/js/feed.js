@@ -15,9 +15,16 @@ export function onStateChange(fn) {
   scheduleRender = fn;
 }
 
-function applyAllStoresMessage(msg) {
-  for (const m of msg.minutes ?? []) applyAllStores(m);
-}
+/** Updates after the snapshot, by message type; ones that arrive before it wait for it. */
+const UPDATES = {
+  tick: (msg) => {
+    applyRow(msg);
+    scheduleStoresRefresh();
+  },
+  allStores: (msg) => {
+    for (const m of msg.minutes ?? []) applyAllStores(m);
+  },
+};
 
 function setStatus(kind, text, title = "") {
   const el = $("#status");
@@ -83,30 +90,19 @@ function onMessage(msg) {
     state.allStores.clear();
     for (const m of msg.minutes ?? []) applyRow(m);
     for (const m of msg.allStores ?? []) applyAllStores(m);
-    for (const early of state.early) {
-      if (early.type === "allStores") applyAllStoresMessage(early);
-      else applyRow(early);
-    }
+    for (const early of state.early) UPDATES[early.type](early);
     state.early = [];
     state.haveSnapshot = true;
     state.attempt = 0;
     setStatus("live", "Live", `Subscribed to all stores since ${timeSecFmt.format(new Date())}`);
     refreshStores();
     scheduleRender();
-  } else if (msg.type === "tick") {
+  } else if (Object.hasOwn(UPDATES, msg.type)) {
     if (!state.haveSnapshot) {
       state.early.push(msg);
       return;
     }
-    applyRow(msg);
-    scheduleRender();
-    scheduleStoresRefresh();
-  } else if (msg.type === "allStores") {
-    if (!state.haveSnapshot) {
-      state.early.push(msg);
-      return;
-    }
-    applyAllStoresMessage(msg);
+    UPDATES[msg.type](msg);
     scheduleRender();
   } else if (msg.type === "error") {
     console.warn("live feed:", msg.error);

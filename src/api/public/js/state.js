@@ -1,6 +1,7 @@
 // What the live page knows: the latest row per (store, minute, currency) from the feed, the
 // all-stores totals per (minute, currency) from the feed, and today's store totals from REST.
 import { MINUTE_MS, minuteFloor } from "./format.js";
+import { isNewerAggregate, isNewerRow } from "./row-order.js";
 
 export const WINDOW_MINUTES = 15;
 
@@ -31,6 +32,7 @@ function rowKey(r) {
   return `${r.storeId}|${r.minuteMs}|${r.currency}`;
 }
 
+/** A feed row (snapshot or tick) or all-stores minute as the page keeps it; null when unusable. */
 function normalise(msg) {
   const minuteMs = Date.parse(msg.minute);
   if (!Number.isFinite(minuteMs) || typeof msg.storeId !== "string" || typeof msg.currency !== "string") return null;
@@ -46,26 +48,21 @@ function normalise(msg) {
     netMinor: Number(msg.netMinor) || 0,
     itemCount: msg.itemCount | 0,
     provisional: msg.provisional === true,
+    offset: Number(msg.offset),
+    version: Number(msg.version),
   };
 }
 
 /**
- * Latest wins. Events only ever add to a window, so a row with more events is newer; at equal
- * counts the final (closed) row is newer than the provisional one. This keeps the page right even
- * when a tick and the snapshot cross on the wire.
+ * Latest wins, by the domain's rule (row-order.js): this keeps the page right when a tick and the
+ * snapshot cross on the wire, whichever arrives first.
  */
 export function applyRow(raw) {
   const r = normalise(raw);
   if (!r) return;
   const key = rowKey(r);
-  if (newer(r, state.rows.get(key))) state.rows.set(key, r);
+  if (isNewerRow(state.rows.get(key), r)) state.rows.set(key, r);
   state.knownStores.add(r.storeId);
-}
-
-function newer(r, prev) {
-  const n = r.saleCount + r.refundCount;
-  const pn = prev ? prev.saleCount + prev.refundCount : -1;
-  return !prev || n > pn || (n === pn && (prev.provisional || !r.provisional));
 }
 
 export function prune() {
@@ -129,10 +126,10 @@ function storesSelling(currency, minuteMs) {
   return n;
 }
 
-/** Latest wins by the rule of applyRow; the all-stores row of a minute only ever grows. */
+/** Latest wins: the higher version (row-order.js). */
 export function applyAllStores(raw) {
   const r = normalise({ ...raw, storeId: "*" });
   if (!r) return;
   const key = `${r.minuteMs}|${r.currency}`;
-  if (newer(r, state.allStores.get(key))) state.allStores.set(key, r);
+  if (isNewerAggregate(state.allStores.get(key), r)) state.allStores.set(key, r);
 }

@@ -117,25 +117,7 @@ export function renderTopStores(range, selectStore) {
   const max = Math.max(1, ...top.map((e) => e.today));
   $("#top-hint").textContent = `by net sales in ${cur || "—"}`;
 
-  const tbody = $("#top-stores tbody");
-  if (top.length === 0) {
-    const tr = document.createElement("tr");
-    const td = document.createElement("td");
-    td.colSpan = 4;
-    td.className = "table-empty";
-    td.textContent = "No sales today yet";
-    tr.appendChild(td);
-    tbody.replaceChildren(tr);
-    return;
-  }
-  tbody.replaceChildren(...top.map((e, idx) => {
-    const tr = document.createElement("tr");
-    tr.dataset.storeId = e.storeId;
-    tr.dataset.netMinor = String(e.today);
-    if (e.storeId === state.store) tr.classList.add("selected");
-    const rank = document.createElement("td");
-    rank.className = "rank num";
-    rank.textContent = String(idx + 1);
+  fillTable($("#top-stores tbody"), 4, top, (e, idx) => {
     const name = document.createElement("td");
     const nm = document.createElement("div");
     nm.className = "store-name";
@@ -146,16 +128,10 @@ export function renderTopStores(range, selectStore) {
     fill.style.width = `${Math.max(0, (e.today / max) * 100).toFixed(1)}%`;
     meter.appendChild(fill);
     name.append(nm, meter);
-    const today = document.createElement("td");
-    today.className = `r num${e.today < 0 ? " neg" : ""}`;
-    today.textContent = formatMoney(e.today, cur);
-    const recent = document.createElement("td");
-    recent.className = `r num${e.recent < 0 ? " neg" : ""}`;
-    recent.textContent = formatMoney(e.recent, cur);
-    tr.append(rank, name, today, recent);
-    tr.addEventListener("click", () => selectStore(e.storeId));
+    const tr = selectableRow({ storeId: e.storeId, netMinor: String(e.today) }, e.storeId === state.store, () => selectStore(e.storeId));
+    tr.append(cell("rank num", String(idx + 1)), name, moneyCell(e.today, cur), moneyCell(e.recent, cur));
     return tr;
-  }));
+  });
 }
 
 export function renderCurrencies(selectCurrency) {
@@ -168,33 +144,40 @@ export function renderCurrencies(selectCurrency) {
       totals.set(c, t);
     }
   }
-  const tbody = $("#currencies tbody");
-  if (totals.size === 0) {
+  const rows = [...totals].sort((a, b) => b[1].stores - a[1].stores || (a[0] < b[0] ? -1 : 1));
+  fillTable($("#currencies tbody"), 3, rows, ([c, t]) => {
+    const tr = selectableRow({ currency: c }, c === state.currency, () => selectCurrency(c));
+    tr.append(cell("store-name", c), cell("r num", countFmt.format(t.stores)), moneyCell(t.net, c));
+    return tr;
+  });
+}
+
+function cell(className, text) {
+  const td = document.createElement("td");
+  td.className = className;
+  td.textContent = text;
+  return td;
+}
+
+const moneyCell = (minor, currency) => cell(`r num${minor < 0 ? " neg" : ""}`, formatMoney(minor, currency));
+
+function selectableRow(data, selected, onClick) {
+  const tr = document.createElement("tr");
+  Object.assign(tr.dataset, data);
+  if (selected) tr.classList.add("selected");
+  tr.addEventListener("click", onClick);
+  return tr;
+}
+
+/** One row per item, or a single "No sales today yet" row spanning the table's columns. */
+function fillTable(tbody, columns, items, rowOf) {
+  if (items.length === 0) {
+    const td = cell("table-empty", "No sales today yet");
+    td.colSpan = columns;
     const tr = document.createElement("tr");
-    const td = document.createElement("td");
-    td.colSpan = 3;
-    td.className = "table-empty";
-    td.textContent = "No sales today yet";
     tr.appendChild(td);
     tbody.replaceChildren(tr);
     return;
   }
-  tbody.replaceChildren(...[...totals].sort((a, b) => b[1].stores - a[1].stores || (a[0] < b[0] ? -1 : 1)).map(([c, t]) => {
-    const tr = document.createElement("tr");
-    tr.dataset.currency = c;
-    if (c === state.currency) tr.classList.add("selected");
-    const a = document.createElement("td");
-    a.className = "store-name";
-    a.textContent = c;
-    const b = document.createElement("td");
-    b.className = "r num";
-    b.textContent = countFmt.format(t.stores);
-    const d = document.createElement("td");
-    d.className = `r num${t.net < 0 ? " neg" : ""}`;
-    d.textContent = formatMoney(t.net, c);
-    tr.append(a, b, d);
-    tr.addEventListener("click", () => selectCurrency(c));
-    return tr;
-  }));
+  tbody.replaceChildren(...items.map(rowOf));
 }
-
