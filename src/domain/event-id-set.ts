@@ -27,11 +27,11 @@ export class EventIdSet {
     this.packed.add(pack(id));
   }
 
-  /** The ids as text, in the order they were added. */
-  toArray(): string[] {
-    const out = new Array<string>(this.packed.size);
+  /** The ids as text, in the order they were added, from position `from` on. */
+  toArray(from = 0): string[] {
+    const out = new Array<string>(Math.max(0, this.packed.size - from));
     let i = 0;
-    for (const p of this.packed) out[i++] = unpack(p);
+    for (const p of this.packed) if (i++ >= from) out[i - 1 - from] = unpack(p);
     return out;
   }
 }

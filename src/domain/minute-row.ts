@@ -24,7 +24,14 @@ export interface MinuteRow extends MinuteTotals {
   offset: number;
   revision: number;
   provisional: boolean;
+  /** The window's event ids from position `idsFrom` on (all of them when it is absent or 0). */
   eventIds: string[];
+  /**
+   * Written rows only: the first `idsFrom` ids of the window are already stored (this writer loaded or
+   * wrote them), so a store appends `eventIds` after them instead of replacing the list. Absent or 0:
+   * `eventIds` is the whole list and replaces what is stored.
+   */
+  idsFrom?: number;
 }
 
 export function emptyTotals(): MinuteTotals {

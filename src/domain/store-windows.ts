@@ -32,6 +32,8 @@ interface Window {
   currency: string;
   totals: MinuteTotals;
   eventIds: EventIdSet;
+  /** How many of eventIds (in insertion order) are durably stored: the next write appends only the rest. */
+  storedIds: number;
   partition: number;
   offset: number;
   revision: number;
@@ -107,6 +109,7 @@ export function installWindows(s: StoreWindows, wanted: readonly WindowKey[], ro
               lastEventAt: row.lastEventAt,
             },
             eventIds: new EventIdSet(row.eventIds),
+            storedIds: row.eventIds.length,
             partition: row.partition,
             offset: row.offset,
             revision: row.revision,
@@ -120,6 +123,7 @@ export function installWindows(s: StoreWindows, wanted: readonly WindowKey[], ro
             currency: k.currency,
             totals: emptyTotals(),
             eventIds: new EventIdSet(),
+            storedIds: 0,
             partition: -1,
             offset: -1,
             revision: 0,
@@ -179,8 +183,9 @@ export interface Clock extends PartitionClock {
   now: number;
 }
 
+/** A row to write (with the ids not yet stored) or, without ids, the live view of a window. */
 function toRow(s: StoreWindows, w: Window, revision: number, withIds = true): MinuteRow {
-  return {
+  const row: MinuteRow = {
     storeId: s.storeId,
     minute: w.minute,
     currency: w.currency,
@@ -189,8 +194,10 @@ function toRow(s: StoreWindows, w: Window, revision: number, withIds = true): Mi
     offset: w.offset,
     revision,
     provisional: !w.closed,
-    eventIds: withIds ? w.eventIds.toArray() : [],
+    eventIds: withIds ? w.eventIds.toArray(w.storedIds) : [],
   };
+  if (withIds && w.storedIds > 0) row.idsFrom = w.storedIds;
+  return row;
 }
 
 /** The live view of a window (also of a still-open one), as ticks and provisional rows carry it. */
@@ -235,6 +242,7 @@ export function markWritten(s: StoreWindows, rows: readonly MinuteRow[], now: nu
     if (!w) continue;
     w.revision = r.revision;
     w.storedProvisional = r.provisional;
+    w.storedIds = (r.idsFrom ?? 0) + r.eventIds.length;
     if (w.offset === r.offset) w.dirtySince = null;
     w.lastWriteAt = now;
   }
