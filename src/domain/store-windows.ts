@@ -49,7 +49,7 @@ interface Window {
 /** State of one store, owned by its actor. Pure functions below; no I/O, time comes in as `now`. */
 export interface StoreWindows {
   storeId: string;
-  windows: Map<string, Window>;
+  windows: Map<number, Window>;
   /**
    * Late events (from applyEvents) the actor has not yet durably recorded. They hold back the commit
    * like dirty windows do: once their window has applied a later offset, a replay would skip them.
@@ -68,7 +68,7 @@ export function newStoreWindows(storeId: string): StoreWindows {
 
 /** Windows these events touch that are not in memory: the actor loads their rows first. */
 export function missingWindows(s: StoreWindows, events: readonly LoggedEvent[]): WindowKey[] {
-  const out = new Map<string, WindowKey>();
+  const out = new Map<number, WindowKey>();
   for (const { event } of events) {
     const minute = windowOf(event.occurredAtMs);
     const key = windowKey(minute, event.currency);
@@ -79,7 +79,7 @@ export function missingWindows(s: StoreWindows, events: readonly LoggedEvent[]):
 
 /** Of these windows (a new owner's provisional rows), those not in memory: the actor loads them to finalise them. */
 export function absentWindows(s: StoreWindows, keys: readonly WindowKey[]): WindowKey[] {
-  const out = new Map<string, WindowKey>();
+  const out = new Map<number, WindowKey>();
   for (const k of keys) {
     const key = windowKey(k.minute, k.currency);
     if (!s.windows.has(key)) out.set(key, k);
@@ -141,14 +141,14 @@ export interface ApplyResult {
   /** Events not counted (late or refused), with the reason: recorded for reconciliation. */
   late: LateEvent[];
   /** Keys of windows whose totals changed. */
-  changed: Set<string>;
+  changed: Set<number>;
 }
 
 /** Applies events in log order. Every window they touch must be in memory (see missingWindows). */
 export function applyEvents(s: StoreWindows, events: readonly LoggedEvent[], cfg: WindowingConfig): ApplyResult {
   const outcomes: Outcome[] = [];
   const late: LateEvent[] = [];
-  const changed = new Set<string>();
+  const changed = new Set<number>();
   for (const rec of events) {
     const { event } = rec;
     const minute = windowOf(event.occurredAtMs);
@@ -201,7 +201,7 @@ function toRow(s: StoreWindows, w: Window, revision: number, withIds = true): Mi
 }
 
 /** The live view of a window (also of a still-open one), as ticks and provisional rows carry it. */
-export function viewOf(s: StoreWindows, key: string): MinuteRow | undefined {
+export function viewOf(s: StoreWindows, key: number): MinuteRow | undefined {
   const w = s.windows.get(key);
   return w ? toRow(s, w, w.revision, false) : undefined;
 }

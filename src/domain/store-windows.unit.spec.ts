@@ -500,3 +500,13 @@ describe("store windows", () => {
     });
   });
 });
+
+describe("windowKey", () => {
+  it("is a distinct number per (minute, currency) and refuses what is not a window", () => {
+    const keys = new Set<number>();
+    for (const minute of [0, M, END, -MINUTE_MS, Date.UTC(9999, 11, 31, 23, 59)]) for (const c of ["AAA", "EUR", "USD", "ZZZ", "ZZY"]) keys.add(windowKey(minute, c));
+    expect(keys.size).toBe(25);
+    expect(() => windowKey(M, "eur")).toThrow(/currency "eur"/);
+    expect(() => windowKey(M + 1, "EUR")).toThrow(/not a window/);
+  });
+});
