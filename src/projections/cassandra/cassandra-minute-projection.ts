@@ -4,7 +4,6 @@ import type { MinuteRow, MinuteTotals } from "../../domain/minute-row.ts";
 import { partitionTotalsOfRows, type PartitionTotalsRow } from "../../domain/partition-totals.ts";
 import { MINUTE_MS, utcDay } from "../../domain/time.ts";
 import type { WindowKey } from "../../domain/store-windows.ts";
-import { PartitionBatcher } from "./partition-batcher.ts";
 import type { MinuteProjection } from "../ports.ts";
 
 const TOTALS = "sale_count, refund_count, gross_minor, refund_minor, item_count, first_event_at, last_event_at";
@@ -133,9 +132,6 @@ const SET_ROW =
 const ROW_KEY = "WHERE store_id = ? AND day = ? AND minute = ? AND currency = ?";
 const REPLACE_IDS = `UPDATE minutes_by_store USING TIMESTAMP ? SET ${SET_ROW}, id_chunks = ? ${ROW_KEY}`;
 const APPEND_IDS = `UPDATE minutes_by_store USING TIMESTAMP ? SET ${SET_ROW}, id_chunks[?] = ? ${ROW_KEY}`;
-const BY_DAY_INSERT =
-  `INSERT INTO minutes_by_day (day, source_partition, minute, store_id, currency, ${TOTALS}, source_offset, revision, provisional) ` +
-  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?";
 const KEEP_IDS = `UPDATE minutes_by_store USING TIMESTAMP ? SET ${SET_ROW} ${ROW_KEY}`;
 
 /** The ids a minutes_by_store row includes: its chunks, or the whole-list column of rows written before them. */
@@ -151,12 +147,7 @@ function storedIds(r: types.Row, storeId: string): string[] {
 
 /** Minute projections in Cassandra: prepared statements, whole-row idempotent upserts. */
 export class CassandraMinuteProjection implements MinuteProjection {
-  /** minutes_by_day rows of all store actors' writes of one turn, batched per (day, partition). */
-  private readonly byDay: PartitionBatcher;
-
-  constructor(private readonly client: Client, private readonly partitions: number) {
-    this.byDay = new PartitionBatcher(client, BY_DAY_INSERT);
-  }
+  constructor(private readonly client: Client, private readonly partitions: number) {}
 
   /** Reads every page of a query. */
   private async all(query: string, params: unknown[]): Promise<types.Row[]> {
@@ -201,7 +192,10 @@ export class CassandraMinuteProjection implements MinuteProjection {
               : this.client.execute(KEEP_IDS, [ts, ...cols, ...key]);
         return [
           byStore,
-          this.byDay.write(`${day}|${r.partition}`, [day, r.partition, new Date(r.minute), r.storeId, r.currency, ...totals, BigInt(r.offset), r.revision, r.provisional, ts]),
+          this.client.execute(
+            `INSERT INTO minutes_by_day (day, source_partition, minute, store_id, currency, ${TOTALS}, source_offset, revision, provisional) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
+            [day, r.partition, new Date(r.minute), r.storeId, r.currency, ...totals, BigInt(r.offset), r.revision, r.provisional, ts],
+          ),
         ];
       }),
     );
