@@ -7,6 +7,9 @@
  * 36-character text). Anything else (ids of rows written by other code) is kept as text behind a
  * marker that a packed id cannot contain.
  */
+/** An id in the set's packed form (from EventIdSet.absent). */
+export type PackedId = string & { readonly __packedId: unique symbol };
+
 export class EventIdSet {
   /**
    * Up to SMALL ids in a plain array scanned linearly (≈ 4 B per id plus the 32-B packed string;
@@ -29,8 +32,25 @@ export class EventIdSet {
   }
 
   add(id: string): void {
+    this.addPacked(pack(id));
+  }
+
+  /** The id's packed form when it is absent (for addAbsent), or null when present: one packing and one lookup. */
+  absent(id: string): PackedId | null {
     const p = pack(id);
-    if (this.hasPacked(p)) return;
+    return this.hasPacked(p) ? null : (p as PackedId);
+  }
+
+  /** Adds an id that `absent` just reported absent (nothing was added in between). */
+  addAbsent(p: PackedId): void {
+    this.insert(p);
+  }
+
+  private addPacked(p: string): void {
+    if (!this.hasPacked(p)) this.insert(p);
+  }
+
+  private insert(p: string): void {
     if (this.small && this.small.length < SMALL) this.small.push(p);
     else if (this.small) {
       this.big = new Set(this.small);

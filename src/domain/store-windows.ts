@@ -1,5 +1,5 @@
 import type { SaleEvent } from "./event.ts";
-import { EventIdSet } from "./event-id-set.ts";
+import { EventIdSet, type PackedId } from "./event-id-set.ts";
 import { addEvent, emptyTotals, fitsEvent, windowKey, type MinuteRow, type MinuteTotals } from "./minute-row.ts";
 import { MAX_EXACT_MINOR } from "./money.ts";
 import type { WindowingConfig } from "./windowing-config.ts";
@@ -155,9 +155,10 @@ export function applyEvents(s: StoreWindows, events: readonly LoggedEvent[], cfg
     const key = windowKey(minute, event.currency);
     const w = s.windows.get(key);
     if (!w) throw new Error(`window ${key} of store ${s.storeId} not loaded`);
+    let fresh: PackedId | null = null;
     if (w.partition === rec.partition && rec.offset <= w.offset) {
       outcomes.push("replayed");
-    } else if (w.eventIds.has(event.eventId)) {
+    } else if ((fresh = w.eventIds.absent(event.eventId)) === null) {
       outcomes.push("duplicate");
     } else if (isBeyondLateness(minute, rec.appendTime, cfg)) {
       outcomes.push("late");
@@ -167,7 +168,7 @@ export function applyEvents(s: StoreWindows, events: readonly LoggedEvent[], cfg
       late.push({ event, partition: rec.partition, offset: rec.offset, appendTime: rec.appendTime, reason: REFUSED_OUT_OF_RANGE });
     } else {
       addEvent(w.totals, event);
-      w.eventIds.add(event.eventId);
+      w.eventIds.addAbsent(fresh);
       w.partition = rec.partition;
       w.offset = rec.offset;
       if (w.dirtySince === null) w.dirtySince = rec.offset;
