@@ -59,7 +59,8 @@ function makeProcessor(dir: string, clock: { now: number }) {
     askTimeoutMs: 120_000,
     now,
   };
-  const consumer = { commit: async () => {} } as unknown as LogConsumer;
+  // No log ends: windows close by stream time only (the quiet-partition path is not measured here).
+  const consumer = { commit: async () => {}, lag: async () => [] } as unknown as LogConsumer;
   const processor = new Processor(deps, () => consumer, (e) => console.error(e));
   return { processor, projections, liveView, metrics };
 }

@@ -37,7 +37,7 @@ async function writeDue(s: StoreWindows, clock: Clock, deps: ActorDeps, force: b
   deps.metrics.flushSeconds.observe((performance.now() - started) / 1000);
   deps.metrics.rowWrites.inc(undefined, rows.length);
   markWritten(s, rows, clock.now);
-  const ticks = rows.map(({ eventIds: _ids, ...tick }) => tick);
+  const ticks = rows.map(({ eventIds: _ids, idsFrom: _from, ...tick }) => tick);
   out.written.push(...ticks);
   return ticks;
 }

@@ -32,4 +32,17 @@ describe("EventIdSet", () => {
     expect(set.has(odd)).toBe(true);
     expect(set.toArray()).toEqual([odd]);
   });
+  it("absent + addAbsent: one lookup answers present or gives the id to add, across the switch from array to Set", () => {
+    const ids = Array.from({ length: 40 }, () => randomUUID());
+    const set = new EventIdSet();
+    for (const id of ids) {
+      const p = set.absent(id);
+      expect(p).not.toBeNull();
+      set.addAbsent(p!);
+      expect(set.absent(id)).toBeNull();
+    }
+    expect(set.toArray()).toEqual(ids);
+    expect(set.toArray(30)).toEqual(ids.slice(30));
+    expect(set.absent("not-a-uuid")).not.toBeNull();
+  });
 });

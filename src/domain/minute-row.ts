@@ -24,7 +24,14 @@ export interface MinuteRow extends MinuteTotals {
   offset: number;
   revision: number;
   provisional: boolean;
+  /** The window's event ids from position `idsFrom` on (all of them when it is absent or 0). */
   eventIds: string[];
+  /**
+   * Written rows only: the first `idsFrom` ids of the window are already stored (this writer loaded or
+   * wrote them), so a store appends `eventIds` after them instead of replacing the list. Absent or 0:
+   * `eventIds` is the whole list and replaces what is stored.
+   */
+  idsFrom?: number;
 }
 
 export function emptyTotals(): MinuteTotals {
@@ -81,6 +88,17 @@ export function mergeTotals(a: MinuteTotals, b: MinuteTotals, what = "a sum of m
   if (b.lastEventAt !== null && (a.lastEventAt === null || b.lastEventAt > a.lastEventAt)) a.lastEventAt = b.lastEventAt;
 }
 
-export function windowKey(minute: number, currency: string): string {
-  return `${minute}|${currency}`;
+/**
+ * The key of a (minute, currency) window of one store: a number (a heap number in a Map key costs
+ * less than a string), injective for minute-aligned times and 3-letter upper-case codes (what the
+ * event contract admits; anything else throws).
+ */
+export function windowKey(minute: number, currency: string): number {
+  const a = currency.charCodeAt(0) - 65;
+  const b = currency.charCodeAt(1) - 65;
+  const c = currency.charCodeAt(2) - 65;
+  if (currency.length !== 3 || !(a >= 0 && a < 26 && b >= 0 && b < 26 && c >= 0 && c < 26) || minute % 60_000 !== 0) {
+    throw new Error(`not a window: minute ${minute}, currency ${JSON.stringify(currency)}`);
+  }
+  return (minute / 60_000) * 32_768 + a * 676 + b * 26 + c;
 }

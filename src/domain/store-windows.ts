@@ -1,5 +1,5 @@
 import type { SaleEvent } from "./event.ts";
-import { EventIdSet } from "./event-id-set.ts";
+import { EventIdSet, type PackedId } from "./event-id-set.ts";
 import { addEvent, emptyTotals, fitsEvent, windowKey, type MinuteRow, type MinuteTotals } from "./minute-row.ts";
 import { MAX_EXACT_MINOR } from "./money.ts";
 import type { WindowingConfig } from "./windowing-config.ts";
@@ -32,6 +32,8 @@ interface Window {
   currency: string;
   totals: MinuteTotals;
   eventIds: EventIdSet;
+  /** How many of eventIds (in insertion order) are durably stored: the next write appends only the rest. */
+  storedIds: number;
   partition: number;
   offset: number;
   revision: number;
@@ -47,7 +49,7 @@ interface Window {
 /** State of one store, owned by its actor. Pure functions below; no I/O, time comes in as `now`. */
 export interface StoreWindows {
   storeId: string;
-  windows: Map<string, Window>;
+  windows: Map<number, Window>;
   /**
    * Late events (from applyEvents) the actor has not yet durably recorded. They hold back the commit
    * like dirty windows do: once their window has applied a later offset, a replay would skip them.
@@ -66,7 +68,7 @@ export function newStoreWindows(storeId: string): StoreWindows {
 
 /** Windows these events touch that are not in memory: the actor loads their rows first. */
 export function missingWindows(s: StoreWindows, events: readonly LoggedEvent[]): WindowKey[] {
-  const out = new Map<string, WindowKey>();
+  const out = new Map<number, WindowKey>();
   for (const { event } of events) {
     const minute = windowOf(event.occurredAtMs);
     const key = windowKey(minute, event.currency);
@@ -77,7 +79,7 @@ export function missingWindows(s: StoreWindows, events: readonly LoggedEvent[]):
 
 /** Of these windows (a new owner's provisional rows), those not in memory: the actor loads them to finalise them. */
 export function absentWindows(s: StoreWindows, keys: readonly WindowKey[]): WindowKey[] {
-  const out = new Map<string, WindowKey>();
+  const out = new Map<number, WindowKey>();
   for (const k of keys) {
     const key = windowKey(k.minute, k.currency);
     if (!s.windows.has(key)) out.set(key, k);
@@ -107,6 +109,7 @@ export function installWindows(s: StoreWindows, wanted: readonly WindowKey[], ro
               lastEventAt: row.lastEventAt,
             },
             eventIds: new EventIdSet(row.eventIds),
+            storedIds: row.eventIds.length,
             partition: row.partition,
             offset: row.offset,
             revision: row.revision,
@@ -120,6 +123,7 @@ export function installWindows(s: StoreWindows, wanted: readonly WindowKey[], ro
             currency: k.currency,
             totals: emptyTotals(),
             eventIds: new EventIdSet(),
+            storedIds: 0,
             partition: -1,
             offset: -1,
             revision: 0,
@@ -137,23 +141,24 @@ export interface ApplyResult {
   /** Events not counted (late or refused), with the reason: recorded for reconciliation. */
   late: LateEvent[];
   /** Keys of windows whose totals changed. */
-  changed: Set<string>;
+  changed: Set<number>;
 }
 
 /** Applies events in log order. Every window they touch must be in memory (see missingWindows). */
 export function applyEvents(s: StoreWindows, events: readonly LoggedEvent[], cfg: WindowingConfig): ApplyResult {
   const outcomes: Outcome[] = [];
   const late: LateEvent[] = [];
-  const changed = new Set<string>();
+  const changed = new Set<number>();
   for (const rec of events) {
     const { event } = rec;
     const minute = windowOf(event.occurredAtMs);
     const key = windowKey(minute, event.currency);
     const w = s.windows.get(key);
     if (!w) throw new Error(`window ${key} of store ${s.storeId} not loaded`);
+    let fresh: PackedId | null = null;
     if (w.partition === rec.partition && rec.offset <= w.offset) {
       outcomes.push("replayed");
-    } else if (w.eventIds.has(event.eventId)) {
+    } else if ((fresh = w.eventIds.absent(event.eventId)) === null) {
       outcomes.push("duplicate");
     } else if (isBeyondLateness(minute, rec.appendTime, cfg)) {
       outcomes.push("late");
@@ -163,7 +168,7 @@ export function applyEvents(s: StoreWindows, events: readonly LoggedEvent[], cfg
       late.push({ event, partition: rec.partition, offset: rec.offset, appendTime: rec.appendTime, reason: REFUSED_OUT_OF_RANGE });
     } else {
       addEvent(w.totals, event);
-      w.eventIds.add(event.eventId);
+      w.eventIds.addAbsent(fresh);
       w.partition = rec.partition;
       w.offset = rec.offset;
       if (w.dirtySince === null) w.dirtySince = rec.offset;
@@ -179,8 +184,9 @@ export interface Clock extends PartitionClock {
   now: number;
 }
 
+/** A row to write (with the ids not yet stored) or, without ids, the live view of a window. */
 function toRow(s: StoreWindows, w: Window, revision: number, withIds = true): MinuteRow {
-  return {
+  const row: MinuteRow = {
     storeId: s.storeId,
     minute: w.minute,
     currency: w.currency,
@@ -189,12 +195,14 @@ function toRow(s: StoreWindows, w: Window, revision: number, withIds = true): Mi
     offset: w.offset,
     revision,
     provisional: !w.closed,
-    eventIds: withIds ? w.eventIds.toArray() : [],
+    eventIds: withIds ? w.eventIds.toArray(w.storedIds) : [],
   };
+  if (withIds && w.storedIds > 0) row.idsFrom = w.storedIds;
+  return row;
 }
 
 /** The live view of a window (also of a still-open one), as ticks and provisional rows carry it. */
-export function viewOf(s: StoreWindows, key: string): MinuteRow | undefined {
+export function viewOf(s: StoreWindows, key: number): MinuteRow | undefined {
   const w = s.windows.get(key);
   return w ? toRow(s, w, w.revision, false) : undefined;
 }
@@ -235,6 +243,7 @@ export function markWritten(s: StoreWindows, rows: readonly MinuteRow[], now: nu
     if (!w) continue;
     w.revision = r.revision;
     w.storedProvisional = r.provisional;
+    w.storedIds = (r.idsFrom ?? 0) + r.eventIds.length;
     if (w.offset === r.offset) w.dirtySince = null;
     w.lastWriteAt = now;
   }

@@ -209,7 +209,33 @@ describe("store windows", () => {
       apply(s, [logged(e, 8)], [stored()], M);
       const [row] = dueWrites(s, { streamTime: END + cfg.graceMs, now: M }, cfg);
       expect(row).toMatchObject({ saleCount: 2, grossMinor: 200, offset: 8, revision: 2, provisional: false });
-      expect([...row!.eventIds].sort()).toEqual([uuid(999_001), e.eventId].sort());
+      // the loaded id is stored already: the write carries only the new one, after it
+      expect(row!.idsFrom).toBe(1);
+      expect(row!.eventIds).toEqual([e.eventId]);
+    });
+  });
+
+  describe("event ids in writes", () => {
+    it("a window's first write carries all its ids; later writes only those added since the last durable write, at their position", () => {
+      const s = newStoreWindows(STORE);
+      const [a, b, c, d] = [sale(), sale(), sale(), sale()];
+      apply(s, [logged(a, 1), logged(b, 2)], [], M);
+      const first = dueWrites(s, { streamTime: M, now: M }, cfg, true);
+      expect(first[0]!.eventIds).toEqual([a.eventId, b.eventId]);
+      expect(first[0]!.idsFrom ?? 0).toBe(0);
+      markWritten(s, first, M);
+
+      apply(s, [logged(c, 3)], [], M);
+      const failed = dueWrites(s, { streamTime: M, now: M }, cfg, true);
+      expect(failed[0]).toMatchObject({ idsFrom: 2, eventIds: [c.eventId] });
+      // that write fails (no markWritten): the next one still carries c, with d
+      apply(s, [logged(d, 4), logged(a, 5)], [], M);
+      const retry = dueWrites(s, { streamTime: M, now: M }, cfg, true);
+      expect(retry[0]).toMatchObject({ idsFrom: 2, eventIds: [c.eventId, d.eventId], saleCount: 4 });
+      markWritten(s, retry, M);
+
+      const closing = dueWrites(s, { streamTime: END + cfg.graceMs, now: M }, cfg);
+      expect(closing[0]).toMatchObject({ idsFrom: 4, eventIds: [], provisional: false });
     });
   });
 
@@ -472,5 +498,15 @@ describe("store windows", () => {
         { numRuns: 200 },
       );
     });
+  });
+});
+
+describe("windowKey", () => {
+  it("is a distinct number per (minute, currency) and refuses what is not a window", () => {
+    const keys = new Set<number>();
+    for (const minute of [0, M, END, -MINUTE_MS, Date.UTC(9999, 11, 31, 23, 59)]) for (const c of ["AAA", "EUR", "USD", "ZZZ", "ZZY"]) keys.add(windowKey(minute, c));
+    expect(keys.size).toBe(25);
+    expect(() => windowKey(M, "eur")).toThrow(/currency "eur"/);
+    expect(() => windowKey(M + 1, "EUR")).toThrow(/not a window/);
   });
 });

@@ -110,6 +110,33 @@ export function projectionContract(name: string, open: () => Promise<Projections
         expect(sortedIds(loaded)).toEqual(sortedIds(v2));
       });
 
+      it("given a row, when it is written again with idsFrom, then only the new ids are appended after the stored ones, in order", async () => {
+        const { base, store } = freshRange();
+        const first = [randomUUID(), randomUUID(), randomUUID()];
+        const more = [randomUUID(), randomUUID()];
+        await p.minutes.writeRows([row({ storeId: store, minute: base, offset: 10, revision: 1, provisional: true, eventIds: first })]);
+        const v2 = row({ storeId: store, minute: base, offset: 20, revision: 2, provisional: true, saleCount: 5, eventIds: more, idsFrom: 3 });
+        await p.minutes.writeRows([v2]);
+        await p.minutes.writeRows([v2]); // a retried write appends nothing twice
+        await p.minutes.writeRows([row({ storeId: store, minute: base, offset: 30, revision: 3, saleCount: 5, eventIds: [], idsFrom: 5 })]);
+        const [loaded] = await p.minutes.loadRows(store, [{ minute: base, currency: "EUR" }]);
+        expect(loaded).toMatchObject({ offset: 30, revision: 3, saleCount: 5, provisional: false });
+        expect(loaded!.eventIds).toEqual([...first, ...more]);
+        expect(loaded!.idsFrom ?? 0).toBe(0);
+      });
+
+      it("given appended ids, when the whole list is written again (no idsFrom), then it replaces every stored chunk", async () => {
+        const { base, store } = freshRange();
+        await p.minutes.writeRows([row({ storeId: store, minute: base, offset: 10, eventIds: [randomUUID(), randomUUID()] })]);
+        await p.minutes.writeRows([row({ storeId: store, minute: base, offset: 11, eventIds: [randomUUID()], idsFrom: 2 })]);
+        const whole = [randomUUID(), randomUUID()];
+        await p.minutes.writeRows([row({ storeId: store, minute: base, offset: 12, eventIds: whole })]);
+        const appended = randomUUID();
+        await p.minutes.writeRows([row({ storeId: store, minute: base, offset: 13, eventIds: [appended], idsFrom: 2 })]);
+        const [loaded] = await p.minutes.loadRows(store, [{ minute: base, currency: "EUR" }]);
+        expect(loaded!.eventIds).toEqual([...whole, appended]);
+      });
+
       it("given rows of several currencies in one minute, then each is its own row and none is summed into another", async () => {
         const { base, store } = freshRange();
         const eur = row({ storeId: store, minute: base, currency: "EUR", grossMinor: 100 });

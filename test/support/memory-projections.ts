@@ -42,7 +42,11 @@ export class MemoryProjections implements MinuteProjection, LateEvents, RawHisto
       const key = rowKey(r.storeId, r.minute, r.currency);
       const old = this.rows.get(key);
       if (old && old.partition === r.partition && r.offset < old.offset) continue;
-      this.rows.set(key, structuredClone(r));
+      // With idsFrom the row carries only the ids after the first idsFrom stored ones (see MinuteRow).
+      const { idsFrom, ...row } = structuredClone(r);
+      const kept = idsFrom ? (old?.eventIds ?? []).slice(0, idsFrom) : [];
+      if (kept.length < (idsFrom ?? 0)) throw new Error(`event ids of ${key}: ${kept.length} stored, the row appends at ${idsFrom}`);
+      this.rows.set(key, { ...row, eventIds: kept.concat(row.eventIds) });
     }
   }
 

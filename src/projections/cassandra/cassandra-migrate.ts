@@ -41,7 +41,7 @@ export async function migrateCassandra(client: Client, keyspace: string, replica
   const applied: string[] = [];
   for (const m of loadMigrations()) {
     if (done.has(m.version)) continue;
-    for (const stmt of m.statements) await client.execute(stmt.replace(/CREATE TABLE IF NOT EXISTS (\w+)/i, `CREATE TABLE IF NOT EXISTS ${keyspace}.$1`));
+    for (const stmt of m.statements) await client.execute(stmt.replace(/^(CREATE TABLE IF NOT EXISTS|ALTER TABLE) (\w+)/i, `$1 ${keyspace}.$2`));
     await AFTER[m.version]?.(client, keyspace);
     await client.execute(`INSERT INTO ${keyspace}.schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, [m.version, m.name, new Date()], { prepare: true });
     applied.push(m.name);

@@ -1,4 +1,5 @@
 import cassandra, { type Client, type types } from "cassandra-driver";
+import { idsOfChunks, type IdChunk } from "../../domain/event-id-chunks.ts";
 import type { MinuteRow, MinuteTotals } from "../../domain/minute-row.ts";
 import { partitionTotalsOfRows, type PartitionTotalsRow } from "../../domain/partition-totals.ts";
 import { MINUTE_MS, utcDay } from "../../domain/time.ts";
@@ -125,6 +126,25 @@ export function createCassandraClient(s: CassandraSettings, keyspace?: string): 
   });
 }
 
+const SET_ROW =
+  "sale_count = ?, refund_count = ?, gross_minor = ?, refund_minor = ?, item_count = ?, first_event_at = ?, last_event_at = ?, " +
+  "source_partition = ?, source_offset = ?, revision = ?, provisional = ?, id_count = ?";
+const ROW_KEY = "WHERE store_id = ? AND day = ? AND minute = ? AND currency = ?";
+const REPLACE_IDS = `UPDATE minutes_by_store USING TIMESTAMP ? SET ${SET_ROW}, id_chunks = ? ${ROW_KEY}`;
+const APPEND_IDS = `UPDATE minutes_by_store USING TIMESTAMP ? SET ${SET_ROW}, id_chunks[?] = ? ${ROW_KEY}`;
+const KEEP_IDS = `UPDATE minutes_by_store USING TIMESTAMP ? SET ${SET_ROW} ${ROW_KEY}`;
+
+/** The ids a minutes_by_store row includes: its chunks, or the whole-list column of rows written before them. */
+function storedIds(r: types.Row, storeId: string): string[] {
+  const chunks = (r.get("id_chunks") as Record<string, string> | null) ?? {};
+  const list: IdChunk[] = Object.entries(chunks).map(([pos, ids]) => ({ pos: Number(pos), ids }));
+  const legacy = r.get("event_ids") as string | null;
+  const count = r.get("id_count") as number | null;
+  if (legacy && !list.some((c) => c.pos === 0)) list.push({ pos: 0, ids: legacy });
+  const where = `${storeId} ${(r.get("minute") as Date).toISOString()} ${r.get("currency") as string}`;
+  return idsOfChunks(list, count ?? (legacy ? legacy.split(",").length : 0), where);
+}
+
 /** Minute projections in Cassandra: prepared statements, whole-row idempotent upserts. */
 export class CassandraMinuteProjection implements MinuteProjection {
   constructor(private readonly client: Client, private readonly partitions: number) {}
@@ -145,17 +165,12 @@ export class CassandraMinuteProjection implements MinuteProjection {
     const rows = await Promise.all(
       keys.map((k) =>
         this.client.execute(
-          `SELECT minute, currency, ${TOTALS}, source_partition, source_offset, revision, provisional, event_ids FROM minutes_by_store WHERE store_id = ? AND day = ? AND minute = ? AND currency = ?`,
+          `SELECT minute, currency, ${TOTALS}, source_partition, source_offset, revision, provisional, id_count, id_chunks, event_ids FROM minutes_by_store WHERE store_id = ? AND day = ? AND minute = ? AND currency = ?`,
           [storeId, utcDay(k.minute), new Date(k.minute), k.currency],
         ),
       ),
     );
-    return rows.flatMap((rs) =>
-      rs.rows.map((r) => {
-        const ids = r.get("event_ids") as string | null;
-        return { ...rowOf(r, storeId, null), eventIds: ids ? ids.split(",") : [] };
-      }),
-    );
+    return rows.flatMap((rs) => rs.rows.map((r) => ({ ...rowOf(r, storeId, null), eventIds: storedIds(r, storeId) })));
   }
 
   async writeRows(rows: readonly MinuteRow[]): Promise<void> {
@@ -165,11 +180,18 @@ export class CassandraMinuteProjection implements MinuteProjection {
         const ts = writeTimestamp(r);
         const totals = [BigInt(r.saleCount), BigInt(r.refundCount), BigInt(r.grossMinor), BigInt(r.refundMinor), BigInt(r.itemCount),
           r.firstEventAt === null ? null : new Date(r.firstEventAt), r.lastEventAt === null ? null : new Date(r.lastEventAt)];
+        const from = r.idsFrom ?? 0;
+        const key = [r.storeId, day, new Date(r.minute), r.currency];
+        const cols = [...totals, r.partition, BigInt(r.offset), r.revision, r.provisional, from + r.eventIds.length];
+        // Only the ids new since the window's last durable write travel: one map cell at their position.
+        const byStore =
+          from === 0
+            ? this.client.execute(REPLACE_IDS, [ts, ...cols, { 0: r.eventIds.join(",") }, ...key])
+            : r.eventIds.length
+              ? this.client.execute(APPEND_IDS, [ts, ...cols, from, r.eventIds.join(","), ...key])
+              : this.client.execute(KEEP_IDS, [ts, ...cols, ...key]);
         return [
-          this.client.execute(
-            `INSERT INTO minutes_by_store (store_id, day, minute, currency, ${TOTALS}, source_partition, source_offset, revision, provisional, event_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
-            [r.storeId, day, new Date(r.minute), r.currency, ...totals, r.partition, BigInt(r.offset), r.revision, r.provisional, r.eventIds.join(","), ts],
-          ),
+          byStore,
           this.client.execute(
             `INSERT INTO minutes_by_day (day, source_partition, minute, store_id, currency, ${TOTALS}, source_offset, revision, provisional) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
             [day, r.partition, new Date(r.minute), r.storeId, r.currency, ...totals, BigInt(r.offset), r.revision, r.provisional, ts],

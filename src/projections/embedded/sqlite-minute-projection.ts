@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { idsOfChunks, type IdChunk } from "../../domain/event-id-chunks.ts";
 import type { MinuteRow } from "../../domain/minute-row.ts";
 import type { PartitionTotalsRow } from "../../domain/partition-totals.ts";
 import type { WindowKey } from "../../domain/store-windows.ts";
@@ -23,23 +24,15 @@ const TOTALS_COLUMNS =
 type TotalsFromDb = Omit<PartitionTotalsRow, "provisional"> & { provisional: number };
 const totalsFromDb = (r: TotalsFromDb): PartitionTotalsRow => ({ ...r, provisional: r.provisional === 1 });
 
-interface IdState {
-  partition: number;
-  offset: number;
-  idCount: number;
-  lastId: string | null;
-}
-
 /**
  * Minute rows and partition totals in projections.sqlite, the embedded stand-in for Cassandra.
  *
  * Event ids of a window live in their own table as appended chunks (comma-joined, keyed by the
- * position of their first id): a window written again with the same ids plus new ones appends one
- * chunk of only the new ones instead of rewriting them all.
+ * position of their first id, see event-id-chunks.ts): a row written with `idsFrom` appends one
+ * chunk of only its new ids; a row without replaces the window's ids.
  */
 export class SqliteMinuteProjection implements MinuteProjection {
   private readonly upsert: Database.Statement;
-  private readonly idState: Database.Statement;
   private readonly insertId: Database.Statement;
   private readonly deleteIds: Database.Statement;
   private readonly loadOne: Database.Statement;
@@ -56,6 +49,7 @@ export class SqliteMinuteProjection implements MinuteProjection {
     private readonly writes: SqliteWriteQueue,
   ) {
     // A row is only replaced by one that includes at least as much of the log (idempotent, never backwards).
+    // last_id is no longer read (the chunks' positions replaced it); it stays null.
     this.upsert = this.db.prepare(`
       INSERT INTO minute_rows (store_id, minute, currency, sale_count, refund_count, gross_minor, refund_minor, item_count,
         first_event_at, last_event_at, partition, offset, revision, provisional, id_count, last_id)
@@ -67,15 +61,11 @@ export class SqliteMinuteProjection implements MinuteProjection {
         last_event_at = excluded.last_event_at, partition = excluded.partition, offset = excluded.offset,
         revision = excluded.revision, provisional = excluded.provisional, id_count = excluded.id_count, last_id = excluded.last_id
       WHERE excluded.offset >= minute_rows.offset OR excluded.partition != minute_rows.partition`);
-    this.idState = this.db.prepare(
-      "SELECT partition, offset, id_count AS idCount, last_id AS lastId FROM minute_rows WHERE store_id = ? AND minute = ? AND currency = ?",
-    );
     this.insertId = this.db.prepare("INSERT OR REPLACE INTO window_event_ids (store_id, minute, currency, pos, event_ids) VALUES (?, ?, ?, ?, ?)");
     this.deleteIds = this.db.prepare("DELETE FROM window_event_ids WHERE store_id = ? AND minute = ? AND currency = ?");
     this.loadOne = this.db.prepare(`SELECT ${ROW_COLUMNS}, id_count AS idCount FROM minute_rows WHERE store_id = ? AND minute = ? AND currency = ?`);
     this.loadIds = this.db
-      .prepare("SELECT event_ids FROM window_event_ids WHERE store_id = ? AND minute = ? AND currency = ? ORDER BY pos")
-      .pluck();
+      .prepare("SELECT pos, event_ids AS ids FROM window_event_ids WHERE store_id = ? AND minute = ? AND currency = ? ORDER BY pos");
     this.byStore = this.db.prepare(`SELECT ${ROW_COLUMNS} FROM minute_rows WHERE store_id = ? AND minute >= ? AND minute < ? ORDER BY minute, currency`);
     this.byTime = this.db.prepare(`SELECT ${ROW_COLUMNS} FROM minute_rows WHERE minute >= ? AND minute < ? ORDER BY minute, currency, store_id`);
     // A partition aggregate is only replaced by one of at least its version (never backwards).
@@ -101,34 +91,26 @@ export class SqliteMinuteProjection implements MinuteProjection {
       if (!r) continue;
       const idCount = r.idCount ?? 0;
       delete r.idCount;
-      let ids: string[] = [];
-      if (idCount > 0) for (const chunk of this.loadIds.all(storeId, k.minute, k.currency) as string[]) ids = ids.length ? ids.concat(chunk.split(",")) : chunk.split(",");
+      const ids = idCount > 0 ? idsOfChunks(this.loadIds.all(storeId, k.minute, k.currency) as IdChunk[], idCount, `${storeId} ${k.minute} ${k.currency}`) : [];
       out.push(fromDb(r, ids));
     }
     return out;
   }
 
   /**
-   * One whole-row upsert. The ids already stored for the window are kept and only the new ones are
-   * appended when the new list extends the stored one: same partition, not behind it (so the writer
-   * loaded the stored row and its ids first, in stored order, and only added to them), at least as
-   * long, with the stored last id at the same position. Any other list replaces the stored ids whole.
+   * One whole-row upsert (skipped when the stored row includes more of the log), then its ids: a chunk
+   * of the new ones at `idsFrom`, or, without it, the whole list replacing the stored one.
    */
   private writeRow(r: MinuteRow): void {
     const ids = r.eventIds;
-    const prev = this.idState.get(r.storeId, r.minute, r.currency) as IdState | undefined;
-    let from = 0;
-    if (prev) {
-      if (r.partition === prev.partition && r.offset < prev.offset) return; // the upsert would not apply: nothing changes
-      if (r.partition === prev.partition && ids.length >= prev.idCount && (prev.idCount === 0 || ids[prev.idCount - 1] === prev.lastId)) {
-        from = prev.idCount;
-      } else if (prev.idCount > 0) {
-        this.deleteIds.run(r.storeId, r.minute, r.currency);
-      }
-    }
-    // Named parameters bind the row's columns; its other fields (eventIds) are not bound.
-    this.upsert.run({ ...r, provisional: r.provisional ? 1 : 0, idCount: ids.length, lastId: ids.length ? ids[ids.length - 1] : null });
-    if (from < ids.length) this.insertId.run(r.storeId, r.minute, r.currency, from, (from === 0 ? ids : ids.slice(from)).join(","));
+    const from = r.idsFrom ?? 0;
+    const idCount = from + ids.length;
+    // Named parameters bind the row's columns; its other fields (eventIds, idsFrom) are not bound.
+    const { idsFrom: _from, ...cols } = r;
+    const applied = this.upsert.run({ ...cols, provisional: r.provisional ? 1 : 0, idCount, lastId: null }).changes > 0;
+    if (!applied) return;
+    if (from === 0) this.deleteIds.run(r.storeId, r.minute, r.currency);
+    if (ids.length) this.insertId.run(r.storeId, r.minute, r.currency, from, ids.join(","));
   }
 
   writeRows(rows: readonly MinuteRow[]): Promise<void> {
