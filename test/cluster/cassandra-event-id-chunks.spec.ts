@@ -51,6 +51,25 @@ describe("Cassandra window event ids: appended chunks, rows of the whole-list la
     expect(again!.eventIds).toEqual([...old, added]);
   });
 
+  it("a writer of the previous version during a rolling upgrade (whole list in event_ids, id_count left stale) loses no id", async () => {
+    const ids = [randomUUID(), randomUUID(), randomUUID()];
+    await store.writeRows([row("s-upgrade", 10, 1, ids.slice(0, 2))]);
+    const previous = row("s-upgrade", 12, 2, ids);
+    await client.execute(
+      "UPDATE minutes_by_store USING TIMESTAMP ? SET sale_count = ?, source_offset = ?, revision = ?, event_ids = ? WHERE store_id = ? AND day = ? AND minute = ? AND currency = ?",
+      [writeTimestamp(previous), 3n, 12n, 2, ids.join(","), "s-upgrade", utcDay(minute), new Date(minute), "EUR"],
+      { prepare: true },
+    );
+    const [loaded] = await store.loadRows("s-upgrade", [{ minute, currency: "EUR" }]);
+    expect(loaded!.eventIds).toEqual(ids);
+
+    await store.writeRows([row("s-upgrade", 14, 3, ids)]); // a whole-list write of this version clears the old column
+    const [replaced] = await store.loadRows("s-upgrade", [{ minute, currency: "EUR" }]);
+    expect(replaced!.eventIds).toEqual(ids);
+    const raw = await client.execute("SELECT event_ids FROM minutes_by_store WHERE store_id = ? AND day = ? AND minute = ? AND currency = ?", ["s-upgrade", utcDay(minute), new Date(minute), "EUR"], { prepare: true });
+    expect(raw.first().get("event_ids")).toBeNull();
+  });
+
   it("a stale writer's chunk at the same positions (same ids: the list follows the log) leaves the list intact; its row loses", async () => {
     const ids = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
     await store.writeRows([row("s-stale", 10, 1, ids.slice(0, 2))]);

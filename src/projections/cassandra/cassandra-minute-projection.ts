@@ -130,7 +130,7 @@ const SET_ROW =
   "sale_count = ?, refund_count = ?, gross_minor = ?, refund_minor = ?, item_count = ?, first_event_at = ?, last_event_at = ?, " +
   "source_partition = ?, source_offset = ?, revision = ?, provisional = ?, id_count = ?";
 const ROW_KEY = "WHERE store_id = ? AND day = ? AND minute = ? AND currency = ?";
-const REPLACE_IDS = `UPDATE minutes_by_store USING TIMESTAMP ? SET ${SET_ROW}, id_chunks = ? ${ROW_KEY}`;
+const REPLACE_IDS = `UPDATE minutes_by_store USING TIMESTAMP ? SET ${SET_ROW}, id_chunks = ?, event_ids = null ${ROW_KEY}`;
 const APPEND_IDS = `UPDATE minutes_by_store USING TIMESTAMP ? SET ${SET_ROW}, id_chunks[?] = ? ${ROW_KEY}`;
 const KEEP_IDS = `UPDATE minutes_by_store USING TIMESTAMP ? SET ${SET_ROW} ${ROW_KEY}`;
 
@@ -140,9 +140,13 @@ function storedIds(r: types.Row, storeId: string): string[] {
   const list: IdChunk[] = Object.entries(chunks).map(([pos, ids]) => ({ pos: Number(pos), ids }));
   const legacy = r.get("event_ids") as string | null;
   const count = r.get("id_count") as number | null;
-  if (legacy && !list.some((c) => c.pos === 0)) list.push({ pos: 0, ids: legacy });
+  // A whole list in the old column (rows from before the chunks, or a writer of the previous version
+  // during a rolling upgrade, which leaves id_count stale) is a chunk at 0; lists are prefixes of one
+  // log order, so the longer of it and id_count is what the row includes.
+  const legacyCount = legacy ? legacy.split(",").length : 0;
+  if (legacy) list.push({ pos: 0, ids: legacy });
   const where = `${storeId} ${(r.get("minute") as Date).toISOString()} ${r.get("currency") as string}`;
-  return idsOfChunks(list, count ?? (legacy ? legacy.split(",").length : 0), where);
+  return idsOfChunks(list, Math.max(count ?? 0, legacyCount), where);
 }
 
 /** Minute projections in Cassandra: prepared statements, whole-row idempotent upserts. */
