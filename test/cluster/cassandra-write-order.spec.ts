@@ -1,26 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { MinuteRow } from "../../src/domain/minute-row.ts";
-import { migrateCassandra } from "../../src/projections/cassandra/cassandra-migrate.ts";
-import { CassandraMinuteProjection, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
-import { isolatedEnv } from "./support.ts";
+import { cassandraProjectionPerFile } from "./support.ts";
 
 describe("Cassandra minute rows never move backwards", () => {
-  let store: CassandraMinuteProjection;
-  let drop: () => Promise<void>;
-
-  beforeAll(async () => {
-    const iso = await isolatedEnv(3);
-    drop = iso.drop;
-    const settings = { contactPoints: iso.env.CASSANDRA_CONTACT_POINTS!.split(","), localDataCenter: "datacenter1", keyspace: iso.env.CASSANDRA_KEYSPACE! };
-    const admin = createCassandraClient(settings);
-    await migrateCassandra(admin, settings.keyspace);
-    await admin.shutdown();
-    store = new CassandraMinuteProjection(createCassandraClient(settings, settings.keyspace), 3);
-  });
-  afterAll(async () => {
-    await store?.close();
-    await drop?.();
-  });
+  const cassandra = cassandraProjectionPerFile();
 
   const minute = Date.UTC(2026, 10, 27, 10, 0);
   const row = (offset: number, revision: number, saleCount: number, provisional: boolean): MinuteRow => ({
@@ -29,17 +12,17 @@ describe("Cassandra minute rows never move backwards", () => {
   });
 
   it("ignores a stale writer's older row (a consumer that lost its partition) in both tables", async () => {
-    await store.writeRows([row(200, 4, 20, true)]);
-    await store.writeRows([row(150, 5, 15, true)]);
-    const [byStore] = await store.storeRows("s-order", minute, minute + 60_000);
-    const [byDay] = await store.allRows(minute, minute + 60_000);
+    await cassandra.store.writeRows([row(200, 4, 20, true)]);
+    await cassandra.store.writeRows([row(150, 5, 15, true)]);
+    const [byStore] = await cassandra.store.storeRows("s-order", minute, minute + 60_000);
+    const [byDay] = await cassandra.store.allRows(minute, minute + 60_000);
     expect(byStore).toMatchObject({ offset: 200, saleCount: 20 });
     expect(byDay).toMatchObject({ offset: 200, saleCount: 20 });
   });
 
   it("takes the closing write of the same offset with a higher revision", async () => {
-    await store.writeRows([row(200, 5, 20, false)]);
-    const [r] = await store.storeRows("s-order", minute, minute + 60_000);
+    await cassandra.store.writeRows([row(200, 5, 20, false)]);
+    const [r] = await cassandra.store.storeRows("s-order", minute, minute + 60_000);
     expect(r).toMatchObject({ offset: 200, revision: 5, provisional: false });
   });
 });

@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, inject } from "vitest";
 import { loadSettings, type Settings } from "../../src/config/settings.ts";
-import { createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
+import { migrateCassandra } from "../../src/projections/cassandra/cassandra-migrate.ts";
+import { CassandraMinuteProjection, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
 import { isolatedNamespace } from "../../scripts/isolated-env.ts";
 import { clusterAdapters } from "../../src/runtime/cluster-adapters.ts";
 import { createRuntime, type Runtime } from "../../src/runtime/runtime.ts";
@@ -71,6 +72,34 @@ export function clusterAppPerFile(partitions: number, opts: { listen?: boolean }
 /** A Cassandra client on the file's keyspace (the caller shuts it down). */
 export function cassandraFor(env: Record<string, string>): ReturnType<typeof createCassandraClient> {
   return createCassandraClient({ contactPoints: env.CASSANDRA_CONTACT_POINTS!.split(","), localDataCenter: "datacenter1", keyspace: env.CASSANDRA_KEYSPACE! }, env.CASSANDRA_KEYSPACE);
+}
+
+/** A migrated keyspace of its own for the file (3 partitions), with the minute projection over it; dropped after the file. */
+export function cassandraProjectionPerFile(): { readonly store: CassandraMinuteProjection; readonly client: ReturnType<typeof createCassandraClient> } {
+  const state: { store?: CassandraMinuteProjection; client?: ReturnType<typeof createCassandraClient>; drop?: () => Promise<void> } = {};
+  beforeAll(async () => {
+    const iso = await isolatedEnv(3);
+    state.drop = iso.drop;
+    const keyspace = iso.env.CASSANDRA_KEYSPACE!;
+    const admin = createCassandraClient({ contactPoints: iso.env.CASSANDRA_CONTACT_POINTS!.split(","), localDataCenter: "datacenter1", keyspace });
+    await migrateCassandra(admin, keyspace);
+    if ((await migrateCassandra(admin, keyspace)).length > 0) throw new Error("Cassandra migrations are not idempotent");
+    await admin.shutdown();
+    state.client = cassandraFor(iso.env);
+    state.store = new CassandraMinuteProjection(state.client, 3);
+  });
+  afterAll(async () => {
+    await state.store?.close();
+    await state.drop?.();
+  });
+  return {
+    get store() {
+      return state.store!;
+    },
+    get client() {
+      return state.client!;
+    },
+  };
 }
 
 /** Stops or starts one local service (kafka, cassandra, postgres) with the project's script. */

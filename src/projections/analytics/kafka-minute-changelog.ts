@@ -1,4 +1,5 @@
-import type { Admin, Kafka, Producer } from "kafkajs";
+import type { Admin, Kafka } from "kafkajs";
+import { DurableProducer } from "../../event-log/kafka/durable-producer.ts";
 import type { MinuteRow } from "../../domain/minute-row.ts";
 import type { LateEvent } from "../../domain/store-windows.ts";
 import type { MinuteChangelog } from "./changelog-minute-projection.ts";
@@ -16,27 +17,25 @@ export async function ensureChangelogTopic(admin: Admin, eventsTopic: string, pa
 
 /** Publishes written minute rows and late events, keyed by store (idempotent producer, acks=all). */
 export class KafkaMinuteChangelog implements MinuteChangelog, LateChangelog {
-  private readonly producer: Producer;
+  private readonly out: DurableProducer;
 
-  constructor(kafka: Kafka, private readonly topic: string) {
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  constructor(kafka: Kafka, topic: string) {
+    this.out = new DurableProducer(kafka, topic);
   }
 
   connect(): Promise<void> {
-    return this.producer.connect();
+    return this.out.connect();
   }
 
-  async publish(rows: readonly MinuteRow[]): Promise<void> {
-    if (!rows.length) return;
-    await this.producer.send({ topic: this.topic, acks: -1, messages: rows.map((r) => ({ key: r.storeId, value: encodeChangelogRow(r) })) });
+  publish(rows: readonly MinuteRow[]): Promise<void> {
+    return this.out.send(rows.map((r) => ({ key: r.storeId, value: encodeChangelogRow(r) })));
   }
 
-  async publishLate(events: readonly LateEvent[]): Promise<void> {
-    if (!events.length) return;
-    await this.producer.send({ topic: this.topic, acks: -1, messages: events.map((l) => ({ key: l.event.storeId, value: encodeChangelogLate(l) })) });
+  publishLate(events: readonly LateEvent[]): Promise<void> {
+    return this.out.send(events.map((l) => ({ key: l.event.storeId, value: encodeChangelogLate(l) })));
   }
 
-  async close(): Promise<void> {
-    await this.producer.disconnect();
+  close(): Promise<void> {
+    return this.out.close();
   }
 }
