@@ -13,12 +13,6 @@ interface Pending {
   bytes: number;
 }
 
-/** A group's answer for one request, and when its new ids are recorded in the id index (the request resolves after both). */
-interface Sent {
-  result: AppendResult;
-  recorded: Promise<void>;
-}
-
 /** Most record bytes per produce request: one record batch per partition must stay under the broker's message.max.bytes (1 MiB). */
 const MAX_GROUP_BYTES = 512 * 1024;
 
@@ -33,14 +27,7 @@ export class KafkaIngestLog implements IngestLog {
   private broken = false;
   private closed = false;
   /** Requests that arrive while a send is in flight go out together in the next one. */
-  private readonly sends = new GroupCommit<Pending, Sent>((group) => this.appendGroup(group), { weight: (p) => p.bytes, maxWeight: MAX_GROUP_BYTES });
-  /**
-   * Ids Kafka acknowledged whose insert into the id index is still in flight, with their fingerprints:
-   * the next group is checked against them as well as the index, so recording a group's ids overlaps
-   * the next group's send without letting an id through twice in this process.
-   */
-  private readonly recording = new Map<string, bigint>();
-  private readonly recordings = new Set<Promise<void>>();
+  private readonly sends = new GroupCommit<Pending, AppendResult>((group) => this.appendGroup(group), { weight: (p) => p.bytes, maxWeight: MAX_GROUP_BYTES });
 
   constructor(
     private readonly kafka: Kafka,
@@ -82,28 +69,19 @@ export class KafkaIngestLog implements IngestLog {
     return this.lastSendOk;
   }
 
-  /** Resolves once Kafka acknowledged the new events and their ids are recorded (or recording failed, which only warns). */
-  async appendNew(events: readonly SaleEvent[]): Promise<AppendResult> {
+  appendNew(events: readonly SaleEvent[]): Promise<AppendResult> {
     const values = events.map(recordValueOf);
     let bytes = 0;
     for (const v of values) bytes += v.length;
-    const sent = await this.sends.submit({ events, values, bytes });
-    await sent.recorded;
-    return sent.result;
+    return this.sends.submit({ events, values, bytes });
   }
 
-  private async appendGroup(group: readonly Pending[]): Promise<Sent[]> {
-    const ids: string[] = [];
-    for (const p of group) for (const e of p.events) if (!this.recording.has(e.eventId)) ids.push(e.eventId);
+  private async appendGroup(group: readonly Pending[]): Promise<AppendResult[]> {
     let seen = new Map<string, bigint | null>();
     try {
-      seen = await this.seenIds.seen(ids);
+      seen = await this.seenIds.seen(group.flatMap((p) => p.events.map((e) => e.eventId)));
     } catch (err) {
       this.onWarning(`ingest dedupe index unavailable, appending without it (processing still dedupes): ${(err as Error).message}`);
-    }
-    for (const p of group) for (const e of p.events) {
-      const fp = this.recording.get(e.eventId);
-      if (fp !== undefined) seen.set(e.eventId, fp);
     }
     const results: AppendResult[] = [];
     const fresh: RecordedId[] = [];
@@ -141,30 +119,18 @@ export class KafkaIngestLog implements IngestLog {
         this.broken = true;
         throw new LogUnavailableError(`Kafka did not acknowledge the append: ${(err as Error).message}`, 5);
       }
+      try {
+        await this.seenIds.remember(fresh);
+      } catch (err) {
+        this.onWarning(`could not record ingested event ids (retries will be deduped by processing): ${(err as Error).message}`);
+      }
     }
-    const recorded = this.record(fresh);
-    this.recordings.add(recorded);
-    void recorded.finally(() => this.recordings.delete(recorded));
-    return results.map((result) => ({ result, recorded }));
-  }
-
-  /** Records acknowledged ids in the id index; the callers wait for it, the next group's send does not. */
-  private async record(fresh: readonly RecordedId[]): Promise<void> {
-    if (!fresh.length) return;
-    for (const r of fresh) this.recording.set(r.eventId, r.fingerprint);
-    try {
-      await this.seenIds.remember(fresh);
-    } catch (err) {
-      this.onWarning(`could not record ingested event ids (retries will be deduped by processing): ${(err as Error).message}`);
-    } finally {
-      for (const r of fresh) if (this.recording.get(r.eventId) === r.fingerprint) this.recording.delete(r.eventId);
-    }
+    return results;
   }
 
   async close(): Promise<void> {
     this.closed = true;
     await this.sends.settled();
-    while (this.recordings.size) await Promise.all(this.recordings);
     await this.producer.disconnect();
   }
 }
