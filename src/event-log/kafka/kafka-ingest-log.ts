@@ -9,7 +9,8 @@ import { LogUnavailableError, type AppendResult, type IngestLog, type RecordedId
 
 interface Pending {
   events: readonly SaleEvent[];
-  values: string[];
+  /** The record values, encoded at once: a request's values wait for the group's send, and held as bytes they are one flat buffer each, not string pieces. */
+  values: Buffer[];
   bytes: number;
 }
 
@@ -70,7 +71,7 @@ export class KafkaIngestLog implements IngestLog {
   }
 
   appendNew(events: readonly SaleEvent[]): Promise<AppendResult> {
-    const values = events.map(recordValueOf);
+    const values = events.map((e) => Buffer.from(recordValueOf(e)));
     let bytes = 0;
     for (const v of values) bytes += v.length;
     return this.sends.submit({ events, values, bytes });
@@ -85,7 +86,7 @@ export class KafkaIngestLog implements IngestLog {
     }
     const results: AppendResult[] = [];
     const fresh: RecordedId[] = [];
-    const messages: { key: string; value: string; partition: number; timestamp: string }[] = [];
+    const messages: { key: string; value: Buffer; partition: number; timestamp: string }[] = [];
     const timestamp = String(Date.now());
     for (const p of group) {
       const fingerprints = p.events.map(fingerprintOf);
