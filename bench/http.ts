@@ -1,6 +1,6 @@
 /** HTTP bench helpers: a server in a child process (own event loop) and autocannon against it. */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
@@ -27,8 +27,8 @@ async function waitReady(url: string, proc: ChildProcess, log: () => string, tim
   throw new Error(`server not ready at ${url} within ${timeoutMs} ms:\n${log()}`);
 }
 
-function startChild(args: string[], env: NodeJS.ProcessEnv, readyUrl: string, dataDir: string | null): Promise<Child> {
-  const proc = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+function startChild(args: string[], env: NodeJS.ProcessEnv, readyUrl: string, dataDir: string | null, cwd?: string): Promise<Child> {
+  const proc = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], ...(cwd ? { cwd } : {}) });
   let out = "";
   proc.stdout!.on("data", (c: Buffer) => (out = (out + c.toString()).slice(-4000)));
   proc.stderr!.on("data", (c: Buffer) => (out = (out + c.toString()).slice(-4000)));
@@ -51,14 +51,17 @@ function startChild(args: string[], env: NodeJS.ProcessEnv, readyUrl: string, da
   );
 }
 
-/** `npm start` on the embedded default (temp data dir), as a child process. */
-export function startIntraday(port: number, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<Child> {
+/** `npm start` on the embedded default (temp data dir), as a child process; from another checkout when `root` is given (A/B of a change). */
+export function startIntraday(port: number, extraArgs: string[] = [], env: Record<string, string> = {}, root?: string): Promise<Child> {
   const dataDir = mkdtempSync(join(tmpdir(), "intraday-bench-"));
+  // BENCH_SERVER_NODE_FLAGS: extra node flags for the server only (A/B of e.g. --max-semi-space-size).
+  const serverFlags = (process.env.BENCH_SERVER_NODE_FLAGS ?? "").split(" ").filter(Boolean);
   return startChild(
-    [...extraArgs, "--import", "tsx", "src/main.ts"],
+    [...serverFlags, ...extraArgs, "--import", "tsx", "src/main.ts"],
     { INTRADAY_PORT: String(port), INTRADAY_DATA_DIR: dataDir, INTRADAY_LOG_LEVEL: "warn", ...env },
     `http://127.0.0.1:${port}/readyz`,
     dataDir,
+    root,
   );
 }
 
@@ -131,3 +134,24 @@ export async function metricSum(base: string, name: string): Promise<number> {
   }
   return sum;
 }
+
+/**
+ * CPU time a process has used, in ms: all its threads, and its main thread alone (Linux /proc; null
+ * elsewhere). On a shared machine the wall-clock rate moves with everyone else's load; CPU spent per
+ * event by the server does much less, so A/B pairs are read on it.
+ */
+export function cpuMs(pid: number | undefined): { process: number; main: number } | null {
+  if (pid === undefined) return null;
+  const ticks = (path: string): number => {
+    const stat = readFileSync(path, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return Number(fields[11]) + Number(fields[12]); // utime + stime (fields 14 and 15 of stat(5))
+  };
+  try {
+    return { process: (ticks(`/proc/${pid}/stat`) * 1000) / CLOCK_TICKS, main: (ticks(`/proc/${pid}/task/${pid}/stat`) * 1000) / CLOCK_TICKS };
+  } catch {
+    return null;
+  }
+}
+/** USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK). */
+const CLOCK_TICKS = 100;

@@ -5,11 +5,11 @@
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { BodyFactory } from "./fixtures.ts";
-import { load, metricSum, startIntraday, startTrivial, type LoadResult } from "./http.ts";
+import { cpuMs, load, metricSum, startIntraday, startTrivial, type LoadResult } from "./http.ts";
 import { tickLatency } from "./cluster/latency.ts";
 import { summarise } from "./profile-summary.ts";
 
@@ -18,6 +18,8 @@ const { values: flags } = parseArgs({
     quick: { type: "boolean", default: false },
     only: { type: "string" },
     profile: { type: "boolean", default: false },
+    baseline: { type: "string" },
+    "baseline-last": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -25,7 +27,9 @@ if (flags.help) {
   console.log(`npm run bench [-- --quick] [-- --only ingest-single,ingest-batch,latency,process,decode,apply,heap,fastify] [-- --profile]
   --quick    shorter runs (3 s HTTP, 100k events in process)
   --only     run some cases only
-  --profile  also CPU-profile the server (ingest cases) and the processor, summarised in the JSON`);
+  --profile  also CPU-profile the server (ingest cases) and the processor, summarised in the JSON
+  --baseline DIR  A/B of the ingest cases in one run: each runs against the server of checkout DIR (rows "…-base"), then this one
+  --baseline-last  run this checkout's server first and the baseline second (the second run of a pair meets the first one's disk writeback)`);
   process.exit(0);
 }
 const quick = flags.quick;
@@ -72,10 +76,12 @@ function inproc<T>(name: string, opts: Record<string, unknown>): Promise<T> {
 
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toFixed(1));
 
-async function ingestCase(id: string, batch: number, connections: number, pipelining: number, port: number): Promise<void> {
-  log(`${id}: starting the server (npm start, embedded default, temp data dir) on :${port}`);
+const loadNow = () => loadavg().map((x) => x.toFixed(2)).join(" ");
+
+async function ingestCase(id: string, batch: number, connections: number, pipelining: number, port: number, root?: string): Promise<void> {
+  log(`${id}: starting the server (npm start, embedded default, temp data dir${root ? `, from ${root}` : ""}) on :${port}; load ${loadNow()}`);
   const profDir = flags.profile ? join(PROFILES, `${id}-${Date.now()}`) : null;
-  const server = await startIntraday(port, profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : []);
+  const server = await startIntraday(port, profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : [], {}, root);
   try {
     const bodies = new BodyFactory(STORES);
     const body = batch === 1 ? () => bodies.event() : () => bodies.batch(batch);
@@ -84,6 +90,7 @@ async function ingestCase(id: string, batch: number, connections: number, pipeli
     await load({ url, connections, pipelining, seconds: WARMUP_SECONDS, body });
     const acceptedBefore = await metricSum(server.url, "intraday_ingest_events_total");
     const processedBefore = await metricSum(server.url, "intraday_processed_events_total");
+    const cpuBefore = cpuMs(server.proc.pid);
     log(`${id}: ${HTTP_SECONDS} s, ${connections} connections × pipelining ${pipelining}, ${batch} event(s) per POST`);
     const r: LoadResult = await load({
       url,
@@ -93,21 +100,25 @@ async function ingestCase(id: string, batch: number, connections: number, pipeli
       body,
       onTick: (n) => process.stdout.write(`    … ${n} requests\r`),
     });
+    const cpuAfter = cpuMs(server.proc.pid);
     const accepted = (await metricSum(server.url, "intraday_ingest_events_total")) - acceptedBefore;
     const processed = (await metricSum(server.url, "intraday_processed_events_total")) - processedBefore;
     const eventsPerSecond = (r.requestsPerSecond - r.non2xx / r.seconds) * batch;
-    details[id] = { ...r, eventsPerPost: batch, eventsPerSecond, acceptedEvents: accepted, processedDuringLoad: processed, processedPerSecond: processed / r.seconds };
+    // The main thread does ingest and the API; the worker thread (default topology) the consumers.
+    const ingestCpuUsPerEvent = cpuBefore && cpuAfter && accepted > 0 ? ((cpuAfter.main - cpuBefore.main) * 1000) / accepted : null;
+    const serverCpuUsPerEvent = cpuBefore && cpuAfter && accepted > 0 ? ((cpuAfter.process - cpuBefore.process) * 1000) / accepted : null;
+    details[id] = { ...r, eventsPerPost: batch, eventsPerSecond, acceptedEvents: accepted, processedDuringLoad: processed, processedPerSecond: processed / r.seconds, ingestCpuUsPerEvent, serverCpuUsPerEvent, loadavgAfter: loadavg(), serverRoot: root ?? "." };
     const target = batch === 1 ? 10_000 : 100_000;
     rows.push({
       id,
-      what: batch === 1 ? "ingest, single-event POSTs (HTTP, child server)" : `ingest, batched POSTs (${batch} events each)`,
+      what: `${batch === 1 ? "ingest, single-event POSTs (HTTP, child server)" : `ingest, batched POSTs (${batch} events each)`}${root ? " [baseline]" : ""}`,
       value: eventsPerSecond,
       unit: "events/s",
       target: `≥ ${fmt(target)}`,
       met: eventsPerSecond >= target,
-      detail: `${fmt(r.requestsPerSecond)} req/s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}; processed meanwhile ${fmt(processed / r.seconds)} ev/s`,
+      detail: `${fmt(r.requestsPerSecond)} req/s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}; processed meanwhile ${fmt(processed / r.seconds)} ev/s; main-thread CPU ${ingestCpuUsPerEvent?.toFixed(1) ?? "?"} µs/event (whole server ${serverCpuUsPerEvent?.toFixed(1) ?? "?"}); load ${loadNow()}`,
     });
-    log(`${id}: ${fmt(eventsPerSecond)} events/s (${fmt(r.requestsPerSecond)} req/s, p99 ${r.latencyMs.p99} ms)`);
+    log(`${id}: ${fmt(eventsPerSecond)} events/s (${fmt(r.requestsPerSecond)} req/s, p99 ${r.latencyMs.p99} ms); main-thread CPU ${ingestCpuUsPerEvent?.toFixed(1) ?? "?"} µs/event`);
   } finally {
     await server.stop();
   }
@@ -144,11 +155,18 @@ async function main(): Promise<void> {
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
   };
-  log(`machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, node ${machine.node}${quick ? " (quick run)" : ""}`);
+  log(`machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, node ${machine.node}, load ${loadNow()}${quick ? " (quick run)" : ""}`);
   const started = Date.now();
 
-  if (want("ingest-single")) await ingestCase("ingest-single", 1, 50, 10, 3151);
-  if (want("ingest-batch")) await ingestCase("ingest-batch", 500, 8, 1, 3152);
+  // With --baseline each ingest case runs twice back to back, the baseline first: read the pair as a ratio.
+  const pair = async (id: string, batch: number, connections: number, pipelining: number, port: number) => {
+    const base = flags.baseline;
+    if (base && !flags["baseline-last"]) await ingestCase(`${id}-base`, batch, connections, pipelining, port, base);
+    await ingestCase(id, batch, connections, pipelining, port);
+    if (base && flags["baseline-last"]) await ingestCase(`${id}-base`, batch, connections, pipelining, port, base);
+  };
+  if (want("ingest-single")) await pair("ingest-single", 1, 50, 10, 3151);
+  if (want("ingest-batch")) await pair("ingest-batch", 500, 8, 1, 3152);
   if (want("latency")) await latencyCase(3153);
 
   if (want("process")) {
@@ -240,7 +258,7 @@ async function main(): Promise<void> {
       `${r.what.padEnd(w[0]!)}  ${fmt(r.value).padStart(w[1]!)}  ${r.unit.padEnd(w[2]!)}  ${(r.target ?? "").padEnd(w[3]!)}  ${r.met === undefined ? "    " : r.met ? "yes " : "NO  "}  ${r.detail}`,
     );
   }
-  const result = { at: new Date().toISOString(), quick, machine, durationSeconds: (Date.now() - started) / 1000, rows, details };
+  const result = { at: new Date().toISOString(), quick, baseline: flags.baseline ?? null, loadavgAtEnd: loadavg(), machine, durationSeconds: (Date.now() - started) / 1000, rows, details };
   const stamp = result.at.replace(/[:.]/g, "-");
   writeFileSync(join(RESULTS, `${stamp}.json`), JSON.stringify(result, null, 2));
   writeFileSync(join(RESULTS, "latest.json"), JSON.stringify(result, null, 2));

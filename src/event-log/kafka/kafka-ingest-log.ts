@@ -1,6 +1,7 @@
 import { CompressionTypes, type Kafka, type Producer } from "kafkajs";
-import { encodeForLog, type SaleEvent } from "../../domain/event.ts";
+import type { SaleEvent } from "../../domain/event.ts";
 import { fingerprintOf } from "../../ingest/fingerprint.ts";
+import { recordValueOf } from "../../ingest/record-value.ts";
 import { componentLogger } from "../../observability/logger.ts";
 import { GroupCommit } from "../../shared/group-commit.ts";
 import { partitionFor } from "../partitioner.ts";
@@ -8,7 +9,8 @@ import { LogUnavailableError, type AppendResult, type IngestLog, type RecordedId
 
 interface Pending {
   events: readonly SaleEvent[];
-  values: string[];
+  /** The record values, encoded at once: a request's values wait for the group's send, and held as bytes they are one flat buffer each, not string pieces. */
+  values: Buffer[];
   bytes: number;
 }
 
@@ -69,7 +71,7 @@ export class KafkaIngestLog implements IngestLog {
   }
 
   appendNew(events: readonly SaleEvent[]): Promise<AppendResult> {
-    const values = events.map(encodeForLog);
+    const values = events.map((e) => Buffer.from(recordValueOf(e)));
     let bytes = 0;
     for (const v of values) bytes += v.length;
     return this.sends.submit({ events, values, bytes });
@@ -84,7 +86,7 @@ export class KafkaIngestLog implements IngestLog {
     }
     const results: AppendResult[] = [];
     const fresh: RecordedId[] = [];
-    const messages: { key: string; value: string; partition: number; timestamp: string }[] = [];
+    const messages: { key: string; value: Buffer; partition: number; timestamp: string }[] = [];
     const timestamp = String(Date.now());
     for (const p of group) {
       const fingerprints = p.events.map(fingerprintOf);

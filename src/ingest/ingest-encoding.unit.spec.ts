@@ -1,0 +1,71 @@
+import fc from "fast-check";
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { decodeEvent, encodeForLog, type SaleEvent } from "../domain/event.ts";
+import { canonicalPayload, fingerprintOf } from "./fingerprint.ts";
+import { jsonNumber, jsonString } from "./json-text.ts";
+import { recordValueOf } from "./record-value.ts";
+
+/** The formula fingerprints were first stored with: the hand-built text must hash to exactly this. */
+function storedFormula(e: SaleEvent): bigint {
+  const canonical = JSON.stringify([e.storeId, e.occurredAtMs, e.type, e.currency, e.lines.map((l) => [l.sku, l.quantity, l.unitPriceMinor])]);
+  return createHash("sha256").update(canonical).digest().readBigInt64BE(0);
+}
+
+/** Any string (quotes, backslashes, control characters, lone surrogates, astral characters) and any number. */
+const anyText = fc.oneof(fc.string({ unit: "binary" }), fc.string({ unit: fc.constantFrom('"', "\\", "\u0000", "\u001f", "\u007f", "\ud800", "\udc00", "é", "a") }), fc.uuid());
+const anyNumber = fc.oneof(fc.integer(), fc.maxSafeInteger(), fc.double(), fc.constantFrom(0, -0, NaN, Infinity, -Infinity, 1e21, 5e-7));
+const anyEvent: fc.Arbitrary<SaleEvent> = fc.record({
+  eventId: anyText,
+  storeId: anyText,
+  occurredAt: anyText,
+  occurredAtMs: anyNumber,
+  type: fc.constantFrom("sale", "refund") as fc.Arbitrary<SaleEvent["type"]>,
+  currency: anyText,
+  lines: fc.array(fc.record({ sku: anyText, quantity: anyNumber, unitPriceMinor: anyNumber }), { maxLength: 4 }),
+  totalMinor: anyNumber,
+  itemCount: anyNumber,
+});
+
+describe("ingest's hand-built JSON", () => {
+  it("writes single values exactly as JSON.stringify does", () => {
+    fc.assert(fc.property(anyText, (s) => {
+      expect(jsonString(s)).toBe(JSON.stringify(s));
+    }), { numRuns: 2000 });
+    fc.assert(fc.property(anyNumber, (x) => {
+      expect(jsonNumber(x)).toBe(JSON.stringify(x));
+    }), { numRuns: 2000 });
+  });
+
+  it("writes the log record value byte-equal to encodeForLog", () => {
+    fc.assert(fc.property(anyEvent, (e) => {
+      expect(recordValueOf(e)).toBe(encodeForLog(e));
+    }), { numRuns: 1000 });
+  });
+
+  it("fingerprints exactly as stored fingerprints were computed", () => {
+    fc.assert(
+      fc.property(anyEvent, (e) => {
+        expect(canonicalPayload(e)).toBe(JSON.stringify([e.storeId, e.occurredAtMs, e.type, e.currency, e.lines.map((l) => [l.sku, l.quantity, l.unitPriceMinor])]));
+        expect(fingerprintOf(e)).toBe(storedFormula(e));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("keeps a fingerprint recorded by the first version (a retry after an upgrade is still a duplicate)", () => {
+    const r = decodeEvent({
+      eventId: "3F2504E0-4F89-41D3-9A0C-0305E82C3301",
+      storeId: "store-7",
+      occurredAt: "2026-11-27T10:15:00.123+01:00",
+      type: "refund",
+      currency: "EUR",
+      lines: [
+        { sku: 'café "latte"\\', quantity: 2, unitPriceMinor: 350 },
+        { sku: "\u{1F600}", quantity: 1, unitPriceMinor: 0 },
+      ],
+    });
+    if (!r.ok) throw new Error(JSON.stringify(r.issues));
+    expect(fingerprintOf(r.event)).toBe(-431521724254706265n);
+  });
+});
