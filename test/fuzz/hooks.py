@@ -1,0 +1,165 @@
+"""Schemathesis hooks: apply the rules the OpenAPI document states as `x-intraday-*` extensions.
+
+JSON Schema cannot say that totalMinor equals the sum of the lines, that the sum is capped, that
+occurredAt is a real calendar date within a range and not ahead of the server clock, or that an
+eventId names one payload. The document states these rules as extensions (docs/api.md, "Rules
+JSON Schema cannot state"); this module reads them from the operation's request-body schema and
+makes every generated body that is otherwise schema-valid follow them, just before it is sent. Nothing here knows the
+event's field names: they all come from the document.
+
+A body that is not schema-valid (negative mode) is left exactly as generated, so the negative
+checks still see invalid data.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import json
+import re
+import time
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+import jsonschema_rs
+import schemathesis
+
+RFC3339 = re.compile(r"^(\d{4})-(\d{2})-(\d{2})([Tt])(\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|([+-])(\d{2}):(\d{2}))$")
+ID_NAMESPACE = uuid.UUID("6f1c0a53-2c51-4b8e-9f0e-7d1d5c3a9b21")
+_validators: dict[int, Any] = {}
+
+
+def _request_schema(ctx: Any) -> dict | None:
+    operation = getattr(ctx, "operation", None)
+    if operation is None:
+        return None
+    raw = operation.definition.raw
+    try:
+        return raw["requestBody"]["content"]["application/json"]["schema"]
+    except (KeyError, TypeError):
+        return None
+
+
+def _has_rules(schema: Any) -> bool:
+    if isinstance(schema, dict):
+        return any(k.startswith("x-intraday-") for k in schema) or any(_has_rules(v) for v in schema.values())
+    if isinstance(schema, list):
+        return any(_has_rules(v) for v in schema)
+    return False
+
+
+def _is_valid(schema: dict, value: Any) -> bool:
+    key = id(schema)
+    if key not in _validators:
+        _validators[key] = jsonschema_rs.Draft202012Validator(schema)
+    try:
+        return _validators[key].is_valid(value)
+    except Exception:  # values the validator cannot even read (e.g. lone surrogates) are not valid
+        return False
+
+
+def _apply(schema: dict, value: Any) -> Any:
+    """Applies the rules of `schema` (and of its branches, items and properties) to a value valid under it."""
+    for branch in schema.get("anyOf", []) + schema.get("oneOf", []):
+        if _is_valid(branch, value):
+            return _apply(branch, value)
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        return [_apply(schema["items"], v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = dict(value)
+    props = schema.get("properties", {})
+    clock = schema.get("x-intraday-max-ahead-of-server-clock")
+    for name, prop in props.items():
+        if name in out and isinstance(prop, dict):
+            out[name] = _apply(prop, out[name])
+            if "x-intraday-instant" in prop:
+                ahead_ms = clock["ms"] if clock and clock.get("field") == name else None
+                out[name] = _instant(prop["x-intraday-instant"], out[name], ahead_ms)
+    if "x-intraday-sum-of" in schema:
+        _sum_of(schema["x-intraday-sum-of"], out)
+    for name, prop in props.items():
+        if isinstance(prop, dict) and "x-intraday-idempotency-key" in prop and name in out:
+            out[name] = _idempotency_key(out, name)
+    return out
+
+
+def _sum_of(rule: dict, event: dict) -> None:
+    """Σ over rule.array of the product of rule.product ≤ rule.maximum, and = event[rule.equalTo] when given."""
+    items = event.get(rule["array"])
+    if not isinstance(items, list):
+        return
+    first, second = rule["product"]
+    remaining = rule["maximum"]
+    total = 0
+    lines = []
+    for item in items:
+        item = dict(item)
+        if item[first] * item[second] > remaining:
+            # Lower the second factor (unitPriceMinor) so the sum stays within the cap; it stays ≥ 0.
+            item[second] = remaining // item[first]
+        part = item[first] * item[second]
+        remaining -= part
+        total += part
+        lines.append(item)
+    event[rule["array"]] = lines
+    if rule.get("equalTo") in event:
+        event[rule["equalTo"]] = total
+
+
+def _instant(rule: dict, text: Any, ahead_ms: int | None) -> Any:
+    """A real calendar date-time in [minimum, exclusiveMaximum) and not past now + ahead_ms, keeping the text's form."""
+    m = RFC3339.match(text) if isinstance(text, str) else None
+    if not m:
+        return text
+    year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    offset_s = 0
+    if m.group(10):
+        offset_s = (1 if m.group(10) == "+" else -1) * (int(m.group(11)) * 3600 + int(m.group(12)) * 60)
+    lowest = _parse_z(rule["minimum"])
+    highest = _parse_z(rule["exclusiveMaximum"]) - 1
+    if ahead_ms is not None:
+        highest = min(highest, time.time() + ahead_ms / 1000)
+
+    def instant(y: int) -> float:
+        d = min(day, calendar.monthrange(y, month)[1]) if rule.get("realCalendarDate") else day
+        fields = datetime(y, month, d, int(m.group(5)), int(m.group(6)), int(m.group(7)), tzinfo=timezone.utc)
+        return fields.timestamp() - offset_s
+
+    if not (lowest <= instant(year) <= highest):
+        # Move the year into the allowed span (deterministically, from the generated year).
+        first, last = datetime.fromtimestamp(lowest, timezone.utc).year + 1, datetime.fromtimestamp(highest, timezone.utc).year - 1
+        year = first + (year - first) % max(1, last - first + 1)
+    if rule.get("realCalendarDate"):
+        day = min(day, calendar.monthrange(year, month)[1])
+    return f"{year:04d}-{month:02d}-{day:02d}{text[10:]}"
+
+
+def _parse_z(text: str) -> float:
+    if text.startswith("10000-"):  # beyond datetime's range: the first instant of year 10000
+        return 253402300800.0
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def _idempotency_key(event: dict, field: str) -> str:
+    """One id per payload: the same payload sent again is a duplicate, another payload never reuses an id."""
+    payload = json.dumps({k: v for k, v in event.items() if k != field}, sort_keys=True, ensure_ascii=False)
+    return str(uuid.uuid5(ID_NAMESPACE, hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()))
+
+
+def follow_rules(schema: dict | None, body: Any) -> Any:
+    """The body with the document's rules applied, or the body itself when it is not schema-valid."""
+    if schema is None or not _has_rules(schema) or not _is_valid(schema, body):
+        return body
+    mapped = _apply(schema, body)
+    # Applying a rule never leaves the schema; if it ever did, the generated body is kept as it was.
+    return mapped if _is_valid(schema, mapped) else body
+
+
+@schemathesis.hook
+def before_call(ctx: Any, case: Any, kwargs: dict[str, Any]) -> None:
+    # Before every call (a map_body hook would miss the coverage phase's bodies).
+    mapped = follow_rules(_request_schema(ctx), case.body)
+    if mapped is not case.body:
+        case.body = mapped
