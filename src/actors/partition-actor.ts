@@ -111,7 +111,7 @@ async function ask(entry: StoreEntry, make: (replyTo: Ref<StoreReply>) => StoreM
 
 /**
  * The store actors gauge counts the entries of `stores`: +1 here when one is spawned and added, −1
- * in stopStore when one is removed and stopped. No other path adds or removes an entry.
+ * when one is removed (stopStore, or all of them when the partition actor is retired).
  */
 function storeEntry(s: PartitionState, storeId: string, self: Ref<PartitionMsg>, deps: ActorDeps, now: number): StoreEntry {
   let entry = s.stores.get(storeId);
@@ -124,7 +124,7 @@ function storeEntry(s: PartitionState, storeId: string, self: Ref<PartitionMsg>,
   return entry;
 }
 
-/** Stops a store actor, once: a store already stopped (by a retire while a message was in flight) is not counted again. */
+/** Stops a store actor, once: a store already let go (by a retire while a message was in flight) is not counted again. */
 function stopStore(s: PartitionState, storeId: string, deps: ActorDeps): void {
   const entry = s.stores.get(storeId);
   if (!entry) return;
@@ -213,9 +213,11 @@ async function handle(s: PartitionState, msg: PartitionMsg, self: Ref<PartitionM
 export interface PartitionActor {
   ref: Ref<PartitionMsg>;
   /**
-   * Stops the actor and its store actors, whatever it holds (a revocation whose flush failed leaves
-   * stores behind). nact does not stop the children of a stopped actor: they would be cut off,
-   * never stopped, and still counted in the store actors gauge.
+   * Stops the actor and lets go of its store actors, whatever it holds (a revocation whose flush
+   * failed leaves stores behind): they leave the actor tree and the store actors gauge. nact does
+   * not stop the children of a stopped actor; they are not stopped here either, because a message
+   * the partition actor is still handling may be waiting on their replies (stopped, they would
+   * never answer and the handler would wait out its ask timeout). Unreachable, they are collected.
    */
   retire(): void;
 }
@@ -242,7 +244,9 @@ export function spawnPartitionActor(parent: Ref<never>, partition: number, deps:
   return {
     ref,
     retire() {
-      for (const storeId of [...state.stores.keys()]) stopStore(state, storeId, deps);
+      deps.metrics.storeActors.inc(undefined, -state.stores.size);
+      // Emptied, so a handler still in flight neither stops nor counts these stores again.
+      state.stores.clear();
       stop(ref);
     },
   };

@@ -1,13 +1,14 @@
 """Schemathesis hooks: apply the rules the OpenAPI document states as `x-intraday-*` extensions.
 
 JSON Schema cannot say that totalMinor equals the sum of the lines, that the sum is capped, that
-occurredAt is a real calendar date within a range and not ahead of the server clock, or that an
-eventId names one payload. The document states these rules as extensions (docs/api.md, "Rules
-JSON Schema cannot state"); this module reads them from the operation's request-body schema and
-makes every generated body that is otherwise schema-valid follow them, just before it is sent. Nothing here knows the
-event's field names: they all come from the document.
+occurredAt is a real calendar date within a range and not ahead of the server clock, that an
+eventId names one payload, or that a query's `to` follows its `from` within the longest range.
+The document states these rules as extensions (docs/api.md, "Rules JSON Schema cannot state, for
+machines"); this module reads them from the operation (request-body schema, query parameters)
+and, just before a request is sent, makes its body and query follow them when they are otherwise
+schema-valid. Nothing here knows the API's field names: they all come from the document.
 
-A body that is not schema-valid (negative mode) is left exactly as generated, so the negative
+Values that are not schema-valid (negative mode) are left exactly as generated, so the negative
 checks still see invalid data.
 """
 
@@ -47,6 +48,12 @@ def _has_rules(schema: Any) -> bool:
     if isinstance(schema, list):
         return any(_has_rules(v) for v in schema)
     return False
+
+
+def _query_schemas(ctx: Any) -> dict[str, dict]:
+    operation = getattr(ctx, "operation", None)
+    params = (operation.definition.raw.get("parameters") if operation is not None else None) or []
+    return {p["name"]: p.get("schema", {}) for p in params if isinstance(p, dict) and p.get("in") == "query"}
 
 
 def _is_valid(schema: dict, value: Any) -> bool:
@@ -142,6 +149,55 @@ def _parse_z(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
+DATE_TIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$")
+LAST_MS = 253402300799999  # 9999-12-31T23:59:59.999Z
+
+
+def _days_from_civil(y: int, m: int, d: int) -> int:
+    """Days since 1970-01-01 of a proleptic Gregorian date (year 0 included, unlike datetime)."""
+    y -= m <= 2
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
+    return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+
+
+def _epoch_ms(text: Any) -> int | None:
+    m = DATE_TIME.match(text) if isinstance(text, str) else None
+    if not m:
+        return None
+    y, mo, d, h, mi, sec = (int(m.group(i)) for i in range(1, 7))
+    ms = int((m.group(7) or "0")[:3].ljust(3, "0"))
+    offset = 0
+    if m.group(8):
+        offset = (1 if m.group(8) == "+" else -1) * (int(m.group(9)) * 60 + int(m.group(10))) * 60_000
+    return ((_days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60_000 + sec * 1000 + ms - offset
+
+
+def _format_ms(t: int) -> str:
+    return datetime.fromtimestamp(t / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{t % 1000:03d}Z"
+
+
+def _after(rule: dict, query: dict, name: str, schemas: dict[str, dict]) -> None:
+    """query[name] after query[rule.field], by at most rule.maxDistanceMs."""
+    other = rule["field"]
+    if name not in query or other not in query:
+        return
+    if not (_is_valid(schemas[name], query[name]) and _is_valid(schemas.get(other, {}), query[other])):
+        return
+    start, end = _epoch_ms(query[other]), _epoch_ms(query[name])
+    if start is None or end is None:
+        return
+    maximum = rule["maxDistanceMs"]
+    if 0 < end - start <= maximum:
+        return
+    distance = (end - start) % maximum or maximum
+    if start < 0 or start + distance > LAST_MS:  # outside what the formatting here can write: a span it can
+        start = 946684800000  # 2000-01-01T00:00:00Z
+        query[other] = _format_ms(start)
+    query[name] = _format_ms(start + distance)
+
+
 def _idempotency_key(event: dict, field: str) -> str:
     """One id per payload: the same payload sent again is a duplicate, another payload never reuses an id."""
     payload = json.dumps({k: v for k, v in event.items() if k != field}, sort_keys=True, ensure_ascii=False)
@@ -157,9 +213,23 @@ def follow_rules(schema: dict | None, body: Any) -> Any:
     return mapped if _is_valid(schema, mapped) else body
 
 
+def follow_query_rules(schemas: dict[str, dict], query: Any) -> Any:
+    """The query with the document's rules on its parameters applied (values not schema-valid are left alone)."""
+    if not isinstance(query, dict):
+        return query
+    out = dict(query)
+    for name, schema in schemas.items():
+        if isinstance(schema, dict) and "x-intraday-after" in schema:
+            _after(schema["x-intraday-after"], out, name, schemas)
+    return out if out != query else query
+
+
 @schemathesis.hook
 def before_call(ctx: Any, case: Any, kwargs: dict[str, Any]) -> None:
     # Before every call (a map_body hook would miss the coverage phase's bodies).
     mapped = follow_rules(_request_schema(ctx), case.body)
     if mapped is not case.body:
         case.body = mapped
+    query = follow_query_rules(_query_schemas(ctx), case.query)
+    if query is not case.query:
+        case.query = query

@@ -8,7 +8,7 @@ import { startEmbedded, type TestApp } from "../support/embedded-app.ts";
  * checks against the embedded server built from the generated /openapi.json, with and without API
  * keys: zero failures. And most schema-valid POSTs (positive mode) are accepted: the rules JSON
  * Schema cannot state are in the document as x-intraday-* extensions, which test/fuzz/hooks.py
- * applies to the generated bodies. The server runs with its default settings (but smaller batches).
+ * applies to the generated requests. The server runs with its default settings (but smaller batches).
  */
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const FUZZ_ENV = { MAX_BATCH: "50" };
@@ -54,10 +54,17 @@ describe("schemathesis, all checks, no API keys", () => {
     expect(r.code, r.output.slice(-6000)).toBe(0);
   }, 600_000);
 
-  it("states the rules JSON Schema cannot say as x-intraday-* extensions of the event schema", async () => {
+  it("states the rules JSON Schema cannot say as x-intraday-* extensions (event schema, range queries)", async () => {
     const doc = (await (await fetch(`${t.url}/openapi.json`)).json()) as {
-      paths: Record<string, Record<string, { requestBody: { content: Record<string, { schema: { anyOf: [EventSchema, { items: EventSchema }] } }> } }>>;
+      paths: Record<
+        string,
+        Record<string, { requestBody: { content: Record<string, { schema: { anyOf: [EventSchema, { items: EventSchema }] } }> }; parameters: { name: string; schema: Record<string, unknown> }[] }>
+      >;
     };
+    for (const path of ["/v1/minutes", "/v1/stores/{storeId}/minutes", "/v1/top-stores", "/v1/late-events"]) {
+      const to = doc.paths[path]!.get!.parameters.find((p) => p.name === "to");
+      expect(to?.schema["x-intraday-after"], path).toEqual({ field: "from", maxDistanceMs: t.settings.MAX_QUERY_RANGE_MS });
+    }
     const [single, batch] = doc.paths["/v1/sales"]!.post!.requestBody.content["application/json"]!.schema.anyOf;
     for (const event of [single, batch.items]) {
       expect(event["x-intraday-sum-of"]).toEqual({ array: "lines", product: ["quantity", "unitPriceMinor"], maximum: 1_000_000_000_000, equalTo: "totalMinor" });
