@@ -18,6 +18,8 @@ then checks every minute row against a recomputation from raw history. Exit 1 on
   --partitions N      log partitions (4)
   --stores N          stores in the traffic (30)
   --keep-services     leave the chaos stack running afterwards
+
+INTRADAY_CHAOS_LOG_DIR=dir keeps each app instance's whole output in dir/<name>-<pid>.log.
 `;
 
 const { values } = parseArgs({

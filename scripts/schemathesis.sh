@@ -20,6 +20,8 @@ case "${1:-}" in
     shift
     install
     base="$1"; shift
+    # The hooks apply the rules the document states as x-intraday-* extensions (test/fuzz/hooks.py).
+    export SCHEMATHESIS_HOOKS="$ROOT/test/fuzz/hooks.py"
     exec "$VENV/bin/st" --config-file "$ROOT/test/fuzz/schemathesis.toml" run "$base/openapi.json" --url "$base" --checks all "$@"
     ;;
   *) echo "usage: $0 install | run <base-url> [st args...]" >&2; exit 2 ;;

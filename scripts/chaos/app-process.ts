@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -25,8 +26,16 @@ export async function startApp(
   for (const [k, v] of Object.entries({ PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "warn", ...settings })) env[`INTRADAY_${k}`] = v;
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
-  child.stdout!.on("data", (d: Buffer) => (out = (out + d.toString()).slice(-200_000)));
-  child.stderr!.on("data", (d: Buffer) => (out = (out + d.toString()).slice(-200_000)));
+  // INTRADAY_CHAOS_LOG_DIR keeps each instance's whole output (for a failed run's diagnosis).
+  const logDir = process.env.INTRADAY_CHAOS_LOG_DIR;
+  const file = logDir ? createWriteStream(`${logDir}/${name}-${child.pid}.log`, { flags: "a" }) : null;
+  const take = (d: Buffer) => {
+    out = (out + d.toString()).slice(-200_000);
+    file?.write(d);
+  };
+  child.stdout!.on("data", take);
+  child.stderr!.on("data", take);
+  child.once("exit", () => file?.end());
   let stopping = false;
   const exited = new Promise<void>((r) =>
     child.once("exit", (code, signal) => {

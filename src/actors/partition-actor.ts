@@ -109,6 +109,10 @@ async function ask(entry: StoreEntry, make: (replyTo: Ref<StoreReply>) => StoreM
   return reply;
 }
 
+/**
+ * The store actors gauge counts the entries of `stores`: +1 here when one is spawned and added, −1
+ * when one is removed (stopStore, or all of them when the partition actor is retired).
+ */
 function storeEntry(s: PartitionState, storeId: string, self: Ref<PartitionMsg>, deps: ActorDeps, now: number): StoreEntry {
   let entry = s.stores.get(storeId);
   if (!entry) {
@@ -118,6 +122,15 @@ function storeEntry(s: PartitionState, storeId: string, self: Ref<PartitionMsg>,
   }
   entry.lastActive = now;
   return entry;
+}
+
+/** Stops a store actor, once: a store already let go (by a retire while a message was in flight) is not counted again. */
+function stopStore(s: PartitionState, storeId: string, deps: ActorDeps): void {
+  const entry = s.stores.get(storeId);
+  if (!entry) return;
+  s.stores.delete(storeId);
+  stop(entry.ref);
+  deps.metrics.storeActors.inc(undefined, -1);
 }
 
 function firstError(replies: readonly StoreReply[]): string | null {
@@ -187,11 +200,7 @@ async function handle(s: PartitionState, msg: PartitionMsg, self: Ref<PartitionM
   const error = firstError([...adoptReplies, ...replies]);
   if (error) return { ok: false, error };
   for (const [storeId, e] of entries) {
-    if (force || (e.settled && now - e.lastActive >= deps.passivateAfterMs)) {
-      stop(e.ref);
-      s.stores.delete(storeId);
-      deps.metrics.storeActors.inc(undefined, -1);
-    }
+    if (force || (e.settled && now - e.lastActive >= deps.passivateAfterMs)) stopStore(s, storeId, deps);
   }
   const reply: PartitionReply = { ok: true, commitOffset: commit(s), windows: openWindowCount(s) };
   // Revoked: everything is written and the stores are stopped; a later batch (a straggler fetched
@@ -200,9 +209,24 @@ async function handle(s: PartitionState, msg: PartitionMsg, self: Ref<PartitionM
   return reply;
 }
 
+/** A partition actor, and how its owner ends it. */
+export interface PartitionActor {
+  ref: Ref<PartitionMsg>;
+  /**
+   * Stops the actor and lets go of its store actors, whatever it holds (a revocation whose flush
+   * failed leaves stores behind): they leave the actor tree and the store actors gauge. nact does
+   * not stop the children of a stopped actor; they are not stopped here either, because a message
+   * the partition actor is still handling may be waiting on their replies (stopped, they would
+   * never answer and the handler would wait out its ask timeout). Unreachable, they are collected.
+   */
+  retire(): void;
+}
+
 /** Supervisor of one assigned partition: routes its records to its stores (one message per store) and does their I/O. */
-export function spawnPartitionActor(parent: Ref<never>, partition: number, deps: ActorDeps): Ref<PartitionMsg> {
-  return spawn(
+export function spawnPartitionActor(parent: Ref<never>, partition: number, deps: ActorDeps): PartitionActor {
+  // nact keeps this very object as the actor's state (handle mutates it in place), so retire sees its stores.
+  const state = newState(partition);
+  const ref = spawn(
     parent,
     async (state: PartitionState, msg: PartitionMsg, ctx): Promise<PartitionState> => {
       let reply: PartitionReply;
@@ -215,8 +239,17 @@ export function spawnPartitionActor(parent: Ref<never>, partition: number, deps:
       return state;
     },
     `partition-${partition}`,
-    { initialState: newState(partition) },
+    { initialState: state },
   );
+  return {
+    ref,
+    retire() {
+      deps.metrics.storeActors.inc(undefined, -state.stores.size);
+      // Emptied, so a handler still in flight neither stops nor counts these stores again.
+      state.stores.clear();
+      stop(ref);
+    },
+  };
 }
 
 export function openWindowCount(s: PartitionState): number {

@@ -4,7 +4,7 @@ import type { LogConsumer, LogRecord, PartitionHandler } from "../event-log/port
 import { throttledErrors } from "../observability/throttled-log.ts";
 import type { ActorDeps } from "./deps.ts";
 import type { PartitionMsg, PartitionReply } from "./messages.ts";
-import { spawnPartitionActor } from "./partition-actor.ts";
+import { spawnPartitionActor, type PartitionActor } from "./partition-actor.ts";
 
 const LOG_END_TIMEOUT_MS = 5000;
 
@@ -14,7 +14,7 @@ const LOG_END_TIMEOUT_MS = 5000;
  */
 export class Processor implements PartitionHandler {
   private readonly system = start();
-  private readonly partitions = new Map<number, Ref<PartitionMsg>>();
+  private readonly partitions = new Map<number, PartitionActor>();
   private readonly windows = new Map<number, number>();
   /** Partitions this member owns now: only these take batches (and commit). */
   private readonly assignedPartitions = new Set<number>();
@@ -34,9 +34,9 @@ export class Processor implements PartitionHandler {
   }
 
   private async ask(p: number, make: (replyTo: Ref<PartitionReply>) => PartitionMsg): Promise<PartitionReply> {
-    const ref = this.partitions.get(p);
-    if (!ref) return { ok: true, commitOffset: null, windows: 0 };
-    const reply = await query(ref, make, this.deps.askTimeoutMs);
+    const actor = this.partitions.get(p);
+    if (!actor) return { ok: true, commitOffset: null, windows: 0 };
+    const reply = await query(actor.ref, make, this.deps.askTimeoutMs);
     if (reply.ok) this.windows.set(p, reply.windows);
     return reply;
   }
@@ -49,8 +49,7 @@ export class Processor implements PartitionHandler {
   async assigned(partitions: number[]): Promise<void> {
     for (const p of partitions) {
       this.assignedPartitions.add(p);
-      const earlier = this.partitions.get(p);
-      if (earlier) stop(earlier);
+      this.partitions.get(p)?.retire();
       this.partitions.set(p, spawnPartitionActor(this.system, p, this.deps));
     }
   }
@@ -124,6 +123,8 @@ export class Processor implements PartitionHandler {
 
   async stop(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
+    for (const actor of this.partitions.values()) actor.retire();
+    this.partitions.clear();
     stop(this.system);
   }
 }

@@ -8,7 +8,12 @@ const storeId = z.string().regex(STORE_ID, "storeId must be 1–64 characters of
 /** from/to, with from < to and to − from ≤ the configured longest range (INTRADAY_MAX_QUERY_RANGE_MS). */
 function ranged<T extends z.ZodRawShape>(maxRangeMs: number, extra: T) {
   return z
-    .strictObject({ from: instant.describe("Inclusive start"), to: instant.describe(`Exclusive end; to − from ≤ ${maxRangeMs} ms`), ...extra })
+    .strictObject({
+      from: instant.describe("Inclusive start"),
+      // The cross-field rule, stated for machines too (docs/api.md "Rules JSON Schema cannot state").
+      to: instant.describe(`Exclusive end; to − from ≤ ${maxRangeMs} ms`).meta({ "x-intraday-after": { field: "from", maxDistanceMs: maxRangeMs } }),
+      ...extra,
+    })
     .superRefine((q, ctx) => {
       const range = q as { from: string; to: string };
       const from = Date.parse(range.from);

@@ -23,6 +23,18 @@ export const SKU_PATTERN = /^[^\u0000-\u001F\u007F-\u009F]{1,64}$/u;
 /** With the u flag a lone surrogate is one code point of category Cs (a valid pair is not). */
 const LONE_SURROGATE = /\p{Cs}/u;
 
+/**
+ * The rules JSON Schema cannot state, written into the OpenAPI document as extensions a generator
+ * (the fuzzer's hooks, test/fuzz/hooks.py) or a client library can read: see docs/api.md.
+ */
+const SUM_OF_LINES_RULE = {
+  "x-intraday-sum-of": { array: "lines", product: ["quantity", "unitPriceMinor"], maximum: MAX_EVENT_TOTAL_MINOR, equalTo: "totalMinor" },
+};
+const INSTANT_RULE = {
+  "x-intraday-instant": { minimum: "2000-01-01T00:00:00Z", exclusiveMaximum: "10000-01-01T00:00:00Z", realCalendarDate: true },
+};
+const IDEMPOTENCY_KEY_RULE = { "x-intraday-idempotency-key": { caseInsensitive: true, samePayloadIsDuplicate: true, otherPayloadIs: 409 } };
+
 const OCCURRED_AT_FORMAT = "occurredAt must be an RFC 3339 date-time with an offset, e.g. 2026-11-27T10:15:00Z";
 const OCCURRED_AT_RANGE = "occurredAt must be a real calendar date-time from 2000-01-01T00:00:00Z to 9999-12-31T23:59:59Z (no leap second :60)";
 
@@ -49,7 +61,8 @@ const line = z
 export const saleEventV1 = z
   .strictObject({
     schemaVersion: z.literal(SCHEMA_VERSION).optional(),
-    eventId: z.uuid("eventId must be a UUID").describe("Chosen by the client; the idempotency key (case-insensitive). Resending it with a different payload is a 409"),
+    eventId: z.uuid("eventId must be a UUID").describe("Chosen by the client; the idempotency key (case-insensitive). Resending it with a different payload is a 409")
+      .meta(IDEMPOTENCY_KEY_RULE),
     storeId: z.string().regex(STORE_ID, "storeId must be 1–64 characters of A-Z a-z 0-9 _ -"),
     occurredAt: z
       .string(OCCURRED_AT_FORMAT)
@@ -58,7 +71,8 @@ export const saleEventV1 = z
       .describe(
         "Event time, RFC 3339 with an offset (T/t, Z/z or ±hh:mm, up to 9 fraction digits, kept to the ms). Years 2000–9999 in UTC, no leap second (:60). " +
           "At most INTRADAY_MAX_FUTURE_SKEW_MS ahead of the server clock",
-      ),
+      )
+      .meta(INSTANT_RULE),
     type: z.enum(["sale", "refund"], "type must be \"sale\" or \"refund\"").describe("A refund's amounts are positive and counted as refunds"),
     currency: z
       .string()
@@ -88,7 +102,8 @@ export const saleEventV1 = z
   .describe(
     `One sale or refund. Σ quantity × unitPriceMinor over the lines is at most ${MAX_EVENT_TOTAL_MINOR} minor units and equals totalMinor when given. ` +
       `At most ${MAX_LINES_PER_EVENT} lines.`,
-  );
+  )
+  .meta(SUM_OF_LINES_RULE);
 
 export type SaleEventInput = z.infer<typeof saleEventV1>;
 export type SaleType = SaleEventInput["type"];

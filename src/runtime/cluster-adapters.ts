@@ -21,6 +21,7 @@ import { PgRawHistory } from "../projections/postgres/pg-raw-history.ts";
 import { PgSeenIds } from "../projections/postgres/pg-seen-ids.ts";
 import type { Adapters } from "./adapters.ts";
 import { lastReconciliation } from "../operations/reconcile-drift.ts";
+import { retryWithBackoff } from "../consumers/retry.ts";
 
 export type ClusterSettings = Pick<
   Settings,
@@ -45,6 +46,18 @@ export async function migrateAll(s: ClusterSettings): Promise<{ cassandra: strin
   }
 }
 
+/**
+ * A broker that has just started may not serve a new topic's metadata yet ("This server does not
+ * host this topic-partition"), after kafkajs' own retries: found by the chaos run, where the app
+ * exited at start. Such errors are retried this long; any other fails the start at once.
+ */
+const TOPIC_METADATA_PATIENCE_MS = 30_000;
+function isTopicMetadataRace(err: unknown): boolean {
+  const e = err as { type?: unknown; originalError?: { type?: unknown } };
+  const type = e.type ?? e.originalError?.type;
+  return type === "UNKNOWN_TOPIC_OR_PARTITION" || type === "LEADER_NOT_AVAILABLE" || type === "NOT_CONTROLLER";
+}
+
 async function reachable<T>(what: string, fix: string, f: () => Promise<T>): Promise<T> {
   try {
     return await f();
@@ -66,8 +79,14 @@ export async function clusterAdapters(s: ClusterSettings): Promise<Adapters> {
   const admin = kafka.admin();
   await reachable(`Kafka at ${s.KAFKA_BROKERS}`, hint, async () => {
     await admin.connect();
-    await ensureTopics(admin, kafkaSettings);
-    await ensureChangelogTopic(admin, s.KAFKA_TOPIC, s.PARTITIONS);
+    const patience = Date.now() + TOPIC_METADATA_PATIENCE_MS;
+    await retryWithBackoff(
+      async () => {
+        await ensureTopics(admin, kafkaSettings);
+        await ensureChangelogTopic(admin, s.KAFKA_TOPIC, s.PARTITIONS);
+      },
+      { shouldRetry: (err) => isTopicMetadataRace(err) && Date.now() < patience },
+    );
   });
   await reachable(`Cassandra/PostgreSQL`, hint, () => migrateAll(s));
   const pool = new pg.Pool({ connectionString: s.PG_URL, max: 10 });

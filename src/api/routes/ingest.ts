@@ -36,9 +36,11 @@ function eventIdConflict(conflicts: readonly { index: number; eventId: string }[
  * batch decoder (IngestService.validate) is the one that runs, because its answer (every bad event
  * by index and path, capped) is part of the contract, and its fast path is 4× cheaper than zod.
  */
-function ingestBody(maxBatch: number) {
+function ingestBody(maxBatch: number, maxFutureSkewMs: number) {
+  // The skew is a setting, so its rule is stated here (the other rules come with saleEventV1).
+  const event = saleEventV1.meta({ "x-intraday-max-ahead-of-server-clock": { field: "occurredAt", ms: maxFutureSkewMs } });
   return z
-    .union([saleEventV1, z.array(saleEventV1).min(1).max(maxBatch)])
+    .union([event, z.array(event).min(1).max(maxBatch)])
     .describe(
       `One event or an array of 1–${maxBatch} events (INTRADAY_MAX_BATCH). All-or-nothing: if any event is invalid, none is accepted and the 400 lists ` +
         `the issues by event index (at most ${MAX_LISTED_ISSUES}; moreIssues / moreInvalidEvents count the rest).`,
@@ -74,7 +76,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: AppDeps): Promise
         summary: "Ingest one event or a batch (all-or-nothing validation, idempotent by eventId)",
         description:
           "202 once the log has durably appended the events. Resending an eventId with the same payload counts as a duplicate; with a different payload it is a 409 and nothing is accepted.",
-        body: ingestBody(settings.MAX_BATCH),
+        body: ingestBody(settings.MAX_BATCH, settings.MAX_FUTURE_SKEW_MS),
         ...(secured ? { security: [{ bearer: [] }] } : {}),
         response: {
           202: acceptedResponse,

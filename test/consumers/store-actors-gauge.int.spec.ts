@@ -1,0 +1,149 @@
+import { createRequire } from "node:module";
+import { describe, expect, it } from "vitest";
+import type { ActorDeps } from "../../src/actors/deps.ts";
+import { Processor } from "../../src/actors/processor.ts";
+import { loadSettings, windowingOf } from "../../src/config/settings.ts";
+import type { MinuteRow } from "../../src/domain/minute-row.ts";
+import { decodeEvent, encodeForLog } from "../../src/domain/event.ts";
+import { partitionFor } from "../../src/event-log/partitioner.ts";
+import type { LogConsumer, LogRecord } from "../../src/event-log/ports.ts";
+import { createMetrics, type Metrics } from "../../src/observability/metrics.ts";
+import { MemoryProjections } from "../support/memory-projections.ts";
+import { waitFor } from "../support/embedded-app.ts";
+
+/**
+ * The intraday_store_actors gauge equals the store actors the actor system really holds, through a
+ * rebalance (a partition revoked, flushed and handed over), a revocation whose flush fails followed
+ * by the partition coming back, passivation of idle stores, and the processor's stop. It drifted
+ * up when a partition actor was replaced or the processor stopped: nact does not stop the children
+ * of a stopped actor, so their stores were cut off and never counted down.
+ */
+const MINUTE = 60_000;
+const PARTITIONS = 2;
+
+/** The live store actors of a processor's actor system, read from nact's own tree (children of the partition actors). */
+interface NactNode {
+  name: string;
+  stopped?: boolean;
+  children: Map<string, NactNode>;
+}
+const nactSystems = createRequire(import.meta.url)("nact/lib/system-map.js") as { find(name: string): NactNode | undefined };
+function liveStoreActors(p: Processor): number {
+  const ref = (p as unknown as { system: { system: { name: string } } }).system;
+  let n = 0;
+  for (const partition of nactSystems.find(ref.system.name)?.children.values() ?? []) {
+    for (const child of partition.children.values()) if (child.name.startsWith("store-") && !child.stopped) n++;
+  }
+  return n;
+}
+
+/** Memory projections whose row writes can be made to fail (a store outage during a revocation's flush). */
+class FlakyProjections extends MemoryProjections {
+  failWrites = false;
+  override async writeRows(rows: readonly MinuteRow[]): Promise<void> {
+    if (this.failWrites) throw new Error("projection unavailable");
+    return super.writeRows(rows);
+  }
+}
+
+const start = Math.floor(Date.now() / MINUTE) * MINUTE + 10_000;
+let clock = start;
+const store = new FlakyProjections();
+// Caught up at every sweep: quiet windows close by the wall clock.
+const consumer = {
+  groupId: "g",
+  run: async () => {},
+  commit: async () => {},
+  lag: async () => Array.from({ length: PARTITIONS }, (_, partition) => ({ partition, end: 0, committed: 0 })),
+  stop: async () => {},
+} as LogConsumer;
+
+function member(): { processor: Processor; metrics: Metrics } {
+  const metrics = createMetrics();
+  const deps: ActorDeps = {
+    minutes: store,
+    late: store,
+    ticks: { publish() {} },
+    deadLetters: { deadLetter: async () => {} },
+    metrics,
+    windowing: windowingOf(loadSettings({})),
+    partitions: PARTITIONS,
+    passivateAfterMs: 60_000,
+    askTimeoutMs: 10_000,
+    now: () => clock,
+  };
+  return { processor: new Processor(deps, () => consumer, () => undefined), metrics };
+}
+
+const storesOf = (partition: number) =>
+  Array.from({ length: 40 }, (_, i) => `store-${i}`)
+    .filter((s) => partitionFor(s, PARTITIONS) === partition)
+    .slice(0, 3);
+let nextOffset = 0;
+function records(partition: number): LogRecord[] {
+  return storesOf(partition).map((storeId) => {
+    const offset = nextOffset++;
+    const r = decodeEvent({
+      eventId: `00000000-0000-4000-8000-${String(offset).padStart(12, "0")}`,
+      storeId,
+      occurredAt: new Date(clock - 1000).toISOString(),
+      type: "sale",
+      currency: "EUR",
+      lines: [{ sku: "a", quantity: 1, unitPriceMinor: 100 }],
+    });
+    if (!r.ok) throw new Error("bad event");
+    return { partition, offset, key: storeId, value: encodeForLog(r.event), appendTime: clock - 500 };
+  });
+}
+
+describe("the store actors gauge", () => {
+  it("equals the live store actors through a rebalance, a failed revocation, passivation and stop", async () => {
+    const a = member();
+    const b = member();
+    const gaugeMatches = (m: { processor: Processor; metrics: Metrics }, expected: number) => {
+      expect(liveStoreActors(m.processor)).toBe(expected);
+      expect(m.metrics.storeActors.get()).toBe(expected);
+    };
+
+    await a.processor.assigned([0, 1]);
+    await a.processor.batch(0, records(0));
+    await a.processor.batch(1, records(1));
+    gaugeMatches(a, 6);
+
+    // Rebalance: partition 1 is flushed and handed to b.
+    await a.processor.revoked([1]);
+    await b.processor.assigned([1]);
+    await b.processor.batch(1, records(1));
+    gaugeMatches(a, 3);
+    gaugeMatches(b, 3);
+
+    // A revocation whose flush fails keeps partition 0's stores; when the partition comes back, its
+    // old actor is replaced by a new one, and those stores go with it.
+    store.failWrites = true;
+    await a.processor.revoked([0]);
+    store.failWrites = false;
+    gaugeMatches(a, 3);
+    await a.processor.assigned([0]);
+    gaugeMatches(a, 0);
+    await a.processor.batch(0, records(0));
+    gaugeMatches(a, 3);
+
+    // Passivation: past the allowed lateness and the idle time, every store is written final and stopped.
+    clock += 15 * MINUTE;
+    await waitFor(async () => {
+      await a.processor.sweep();
+      await b.processor.sweep();
+      return liveStoreActors(a.processor) === 0 && liveStoreActors(b.processor) === 0;
+    });
+    gaugeMatches(a, 0);
+    gaugeMatches(b, 0);
+
+    // Stores spawned again, then the processor stops: the gauge goes back to 0 with them.
+    clock += MINUTE;
+    await b.processor.batch(1, records(1));
+    gaugeMatches(b, 3);
+    await Promise.all([a.processor.stop(), b.processor.stop()]);
+    gaugeMatches(a, 0);
+    gaugeMatches(b, 0);
+  });
+});
