@@ -4,6 +4,7 @@ import { fingerprintOf } from "../../ingest/fingerprint.ts";
 import { recordValueOf } from "../../ingest/record-value.ts";
 import { componentLogger } from "../../observability/logger.ts";
 import { GroupCommit } from "../../shared/group-commit.ts";
+import { throttledErrors } from "../../observability/throttled-log.ts";
 import { partitionFor } from "../partitioner.ts";
 import { LogUnavailableError, type AppendResult, type IngestLog, type RecordedId, type SeenIds } from "../ports.ts";
 
@@ -35,7 +36,7 @@ export class KafkaIngestLog implements IngestLog {
     private readonly topic: string,
     readonly partitions: number,
     private readonly seenIds: SeenIds,
-    private readonly onWarning: (msg: string) => void = (m) => componentLogger("ingest-log").warn(m),
+    private readonly onWarning: (msg: string) => void = throttledWarnings(),
   ) {
     this.producer = this.newProducer();
   }
@@ -134,4 +135,11 @@ export class KafkaIngestLog implements IngestLog {
     await this.sends.settled();
     await this.producer.disconnect();
   }
+}
+
+/** One line per distinct warning per 10 s (with the repeat count): an outage of the id index must not log once per request. */
+function throttledWarnings(): (msg: string) => void {
+  const log = componentLogger("ingest-log");
+  const report = throttledErrors("", 10_000, (line) => log.warn(line.trimStart()));
+  return (msg) => report(new Error(msg));
 }
