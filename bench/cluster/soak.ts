@@ -6,7 +6,7 @@
  * warm-up (last third vs the third after warm-up), tick p99 < 250 ms, lag never above 5 s of traffic.
  * Writes bench/results/soak-<timestamp>.json and soak-latest.json.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import http from "node:http";
 import { loadavg } from "node:os";
 import { join } from "node:path";
@@ -92,7 +92,9 @@ async function main(): Promise<void> {
     })();
     const prober = (async () => {
       while (running && Date.now() + PROBE_SECONDS * 1000 < endAt) {
-        probes.push(await tickLatency(server.url, { rate: 10, seconds: PROBE_SECONDS, tag: `soak${Date.now().toString(36)}` }));
+        const probe = await tickLatency(server.url, { rate: 10, seconds: PROBE_SECONDS, tag: `soak${Date.now().toString(36)}` });
+        probes.push(probe);
+        log(`probe: POST → tick p50 ${probe.tickMs.p50} ms, p99 ${probe.tickMs.p99} ms (${probe.tickMs.n} ticks)`);
         await sleep(20_000);
       }
     })();
@@ -121,6 +123,7 @@ async function main(): Promise<void> {
   ];
   const out = { at: new Date().toISOString(), minutes: MINUTES, rate: RATE, stores: STORES, loadavgAtEnd: loadavg(), rows, samples, probes };
   const dir = join(import.meta.dirname, "..", "results");
+  mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `soak-${out.at.replace(/[:.]/g, "-")}.json`), JSON.stringify(out, null, 2));
   writeFileSync(join(dir, "soak-latest.json"), JSON.stringify(out, null, 2));
   for (const r of rows) console.log(`${r.what}: ${r.value.toFixed(1)} ${r.unit} (target ${r.target}) ${r.met ? "met" : "NOT MET"} — ${r.detail}`);

@@ -12,7 +12,7 @@ describe("Cassandra migration 002 (minutes_by_partition)", () => {
     const admin = createCassandraClient(settings);
     const client = createCassandraClient(settings, settings.keyspace);
     try {
-      expect(await migrateCassandra(admin, settings.keyspace)).toEqual(["001_minute_tables.cql", "002_partition_totals.cql"]);
+      expect(await migrateCassandra(admin, settings.keyspace)).toEqual(["001_minute_tables.cql", "002_partition_totals.cql", "003_window_id_chunks.cql"]);
       const store = new CassandraMinuteProjection(client, 3);
       const m = Date.UTC(2026, 0, 1, 23, 59);
       const row = (storeId: string, partition: number, minute: number, offset: number, provisional: boolean, currency = "EUR"): MinuteRow => ({
