@@ -20,7 +20,7 @@ export async function runRetention(ctx: OpsContext, c: RetentionCutoffs, dryRun:
   const t0 = Date.now();
   const targets = [
     { key: "rawEvents", table: "raw_events", where: "occurred_at < $1", cutoff: c.raw, pk: "event_id" },
-    { key: "lateEvents", table: "late_events", where: "occurred_at < $1 AND folded_run_id IS NOT NULL", cutoff: c.late, pk: "source_partition, source_offset" },
+    { key: "lateEvents", table: "late_events", where: "occurred_at < $1 AND folded_run_id IS NOT NULL", cutoff: c.late, pk: "source_partition, source_offset, event_id" },
     { key: "ingestEventIds", table: "ingest_event_ids", where: "appended_at < $1", cutoff: c.ingestIds, pk: "event_id" },
   ] as const;
   const deleted = { rawEvents: 0, lateEvents: 0, ingestEventIds: 0 };
