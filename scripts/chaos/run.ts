@@ -3,6 +3,7 @@ import { Kafka, logLevel, Partitioners } from "kafkajs";
 import pg from "pg";
 import { loadSettings, windowingOf } from "../../src/config/settings.ts";
 import { partitionFor } from "../../src/event-log/partitioner.ts";
+import { changelogTopic } from "../../src/projections/analytics/kafka-minute-changelog.ts";
 import { CassandraMinuteProjection, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
 import { PgRawHistory } from "../../src/projections/postgres/pg-raw-history.ts";
 import { startApp, type AppProcess } from "./app-process.ts";
@@ -34,6 +35,8 @@ export interface ChaosReport {
   injected: string[];
   checks: Check[];
   traffic: string;
+  /** The last error lines of instance a, kept when a check fails (the instance is gone by then). */
+  logTail: string[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -152,6 +155,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   }
 
   const checks: Check[] = [];
+  const logTail: string[] = [];
   const pool = new pg.Pool({ connectionString: env.PG_URL, max: 2 });
   const cass = createCassandraClient({ contactPoints: [env.CASSANDRA_CONTACT_POINTS!], localDataCenter: "datacenter1", keyspace: id }, id);
   const kadmin = kafka.admin();
@@ -160,16 +164,22 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     await traffic.settle(o.catchUpMs);
     const kafkaAdmin = kadmin;
     await kafkaAdmin.connect();
+    const groups: [group: string, topic: string][] = [
+      [env.KAFKA_GROUP!, env.KAFKA_TOPIC!],
+      [`${env.KAFKA_GROUP}-raw-history`, env.KAFKA_TOPIC!],
+      [`${env.KAFKA_GROUP}-analytics`, changelogTopic(env.KAFKA_TOPIC!)],
+    ];
     const caughtUp = async () => {
-      const ends = await kafkaAdmin.fetchTopicOffsets(env.KAFKA_TOPIC!);
-      for (const group of [env.KAFKA_GROUP!, `${env.KAFKA_GROUP}-raw-history`]) {
-        const [t] = await kafkaAdmin.fetchOffsets({ groupId: group, topics: [env.KAFKA_TOPIC!] });
+      for (const [group, topic] of groups) {
+        const ends = await kafkaAdmin.fetchTopicOffsets(topic);
+        const [t] = await kafkaAdmin.fetchOffsets({ groupId: group, topics: [topic] });
         if (!ends.every((e) => Number(t!.partitions.find((p) => p.partition === e.partition)?.offset) === Number(e.high))) return false;
       }
       return true;
     };
-    await until("both consumer groups committed to the end of the log", caughtUp, o.catchUpMs);
-    checks.push({ name: "both consumer groups caught up (lag 0)", ok: true, detail: "windows and raw-history groups committed to the log end" });
+    // The analytics group reads the changelog the window group writes: checked again once the window group is done.
+    await until("every consumer group committed to the end of its log", async () => (await caughtUp()) && (await caughtUp()), o.catchUpMs);
+    checks.push({ name: "every consumer group caught up (lag 0)", ok: true, detail: "windows and raw-history groups committed to the log end, the analytics group to the changelog end" });
 
     const history = new PgRawHistory(pool);
     const minutes = new CassandraMinuteProjection(cass, o.partitions);
@@ -210,6 +220,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     await kadmin.disconnect().catch(() => undefined);
     await cass.shutdown().catch(() => undefined);
     await pool.end().catch(() => undefined);
+    if (!checks.every((x) => x.ok)) logTail.push(...errorTail(apps.a?.output() ?? ""));
     for (const app of [apps.a, apps.b] as (AppProcess | null)[]) await app?.sigterm();
     if (o.stopServices) services(o.stack, "down");
   }
@@ -219,6 +230,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     ok: checks.every((x) => x.ok),
     injected,
     checks,
+    logTail,
     traffic: `${traffic.acked.size} events acknowledged (${c.sale} sales, ${c.refund} refunds, ${c.late} late, ${c.outOfOrder} out of order, ${c.duplicate} duplicate sends); requests: ${statuses}; ${Math.round((Date.now() - started) / 1000)} s in all`,
   };
 }
@@ -231,6 +243,16 @@ export function formatReport(r: ChaosReport): string {
     `  traffic: ${r.traffic}`,
     "  checks:",
     ...r.checks.map((c) => `    ${c.ok ? "PASS" : "FAIL"} ${c.name}: ${c.detail}`),
+    ...(r.logTail.length ? ["  instance a, last error lines:", ...r.logTail.map((l) => `    ${l}`)] : []),
     `  result: ${r.ok ? "PASS" : "FAIL"}`,
   ].join("\n");
+}
+
+/** The last 60 lines of an instance's output, without kafkajs's start-up notices. */
+function errorTail(output: string): string[] {
+  return output
+    .split("\n")
+    .filter((l) => l.trim() && !/switched default partitioner|Limiting retries for the idempotent producer/.test(l))
+    .slice(-60)
+    .map((l) => l.slice(0, 400));
 }

@@ -1,4 +1,4 @@
-import type { Admin, Consumer, EachBatchPayload, Kafka } from "kafkajs";
+import type { Admin, Consumer, ConsumerCrashEvent, ConsumerRunConfig, EachBatchPayload, Kafka } from "kafkajs";
 import { classifyFailure } from "../../consumers/failure-kind.ts";
 import { retryWithBackoff } from "../../consumers/retry.ts";
 import { throttledErrors } from "../../observability/throttled-log.ts";
@@ -26,7 +26,10 @@ export function assignmentChange(before: ReadonlySet<number>, after: readonly nu
  * while heartbeating, so the partition pauses instead of skipping. On a rebalance the partitions this
  * member keeps keep their state (actors, open windows); only the lost ones are flushed and stopped,
  * and only the gained ones start. Kept partitions are fetched again from the committed offset;
- * records the state already holds are skipped by their offsets.
+ * records the state already holds are skipped by their offsets. kafkajs restarts itself after a
+ * retriable crash but leaves the consumer dead after a "non-retriable" one, some of which are
+ * broker outages (no group coordinator found while Kafka restarts): this member then restarts it
+ * itself, so a partition never stays without a consumer.
  */
 export class KafkaLogConsumer implements LogConsumer {
   private readonly consumer: Consumer;
@@ -35,6 +38,8 @@ export class KafkaLogConsumer implements LogConsumer {
   private assigned = new Set<number>();
   private handler: PartitionHandler | null = null;
   private revoking: Promise<void> = Promise.resolve();
+  private restarting: Promise<void> = Promise.resolve();
+  private stopping = false;
   private readonly onError: (err: unknown) => void;
   readonly groupId: string;
 
@@ -66,15 +71,49 @@ export class KafkaLogConsumer implements LogConsumer {
         .then(() => (gained.length ? handler.assigned(gained) : undefined))
         .catch(this.onError);
     });
-    this.consumer.on(CRASH, (e) => this.onError(e.payload.error));
+    this.consumer.on(CRASH, (e) => this.crashed(e));
     await this.admin.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [this.opts.topic], fromBeginning: true });
-    await this.consumer.run({
+    await this.consumer.run(this.runConfig());
+  }
+
+  private runConfig(): ConsumerRunConfig {
+    return {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.opts.concurrency,
       eachBatch: (payload) => this.eachBatch(payload),
+    };
+  }
+
+  private crashed(e: ConsumerCrashEvent): void {
+    this.onError(e.payload.error);
+    if (e.payload.restart || this.stopping) return;
+    this.restarting = this.restarting.then(() => this.restartAfterCrash(e.payload.error));
+  }
+
+  /**
+   * After a crash kafkajs has left the group: another member may own the partitions by now, so their
+   * state is flushed without a commit (as for a lost partition) and the member joins again, retrying
+   * with backoff for as long as it is not stopping.
+   */
+  private async restartAfterCrash(cause: Error): Promise<void> {
+    this.onError(new Error(`consumer crashed (${cause.name}: ${cause.message}) and kafkajs does not restart it: restarting it`));
+    const lost = [...this.assigned];
+    this.assigned = new Set();
+    await this.revoking;
+    await this.revoke(lost, { commit: false });
+    const stopped = new Error("stopping");
+    await retryWithBackoff(
+      async () => {
+        if (this.stopping) throw stopped;
+        await this.consumer.connect();
+        await this.consumer.run(this.runConfig());
+      },
+      { shouldRetry: (err) => err !== stopped && !this.stopping, onRetry: (err) => this.onError(err), minDelayMs: 1000 },
+    ).catch((err) => {
+      if (err !== stopped) this.onError(err);
     });
   }
 
@@ -145,6 +184,8 @@ export class KafkaLogConsumer implements LogConsumer {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
+    await this.restarting;
     if (this.handler) {
       // Pausing needs a running consumer; after a crash kafkajs may have none, and stopping must still finish.
       try {

@@ -1,0 +1,90 @@
+import { KafkaJSGroupCoordinatorNotFound, type Consumer, type ConsumerConfig, type Kafka } from "kafkajs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createKafka, ensureTopics } from "../../src/event-log/kafka/kafka-client.ts";
+import { KafkaLogConsumer } from "../../src/event-log/kafka/kafka-consumer.ts";
+import type { PartitionHandler } from "../../src/event-log/ports.ts";
+import { waitFor } from "../support/embedded-app.ts";
+import { isolatedEnv } from "./support.ts";
+
+const PARTITIONS = 2;
+/** What kafkajs throws when no broker names a group coordinator (its typings omit the message argument). */
+const coordinatorNotFound = (): Error => Reflect.construct(KafkaJSGroupCoordinatorNotFound, ["Failed to find group coordinator (injected)"]) as Error;
+
+/**
+ * A broker outage can make kafkajs crash a consumer with an error it calls non-retriable ("Failed to
+ * find group coordinator" while Kafka restarts), and then kafkajs does not restart it: found by the
+ * chaos run, where the analytics group stopped for good after a Kafka outage. The fault is injected
+ * at the library boundary (the first batch fetched throws that error), everything else is real Kafka.
+ */
+describe("a consumer that kafkajs crashes without restarting", () => {
+  let env: Record<string, string>;
+  let drop: () => Promise<void>;
+  let kafka: Kafka;
+  let consumer: KafkaLogConsumer | undefined;
+
+  beforeAll(async () => {
+    ({ env, drop } = await isolatedEnv(PARTITIONS));
+    kafka = createKafka({ brokers: env.KAFKA_BROKERS!.split(","), topic: env.KAFKA_TOPIC!, partitions: PARTITIONS });
+    const admin = kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin, { brokers: [], topic: env.KAFKA_TOPIC!, partitions: PARTITIONS });
+    await admin.disconnect();
+  });
+  afterAll(async () => {
+    await consumer?.stop().catch(() => undefined);
+    await drop?.();
+  });
+
+  /** The real kafkajs consumer, except that its first batch throws what kafkajs throws when no coordinator is found. */
+  function crashingOnce(real: Kafka): { kafka: Kafka; crashes: () => number } {
+    let crashes = 0;
+    const wrapped = Object.create(real) as Kafka;
+    wrapped.consumer = (config: ConsumerConfig): Consumer => {
+      const c = real.consumer(config);
+      return {
+        ...c,
+        run: (cfg) =>
+          c.run({
+            ...cfg,
+            eachBatch: async (payload) => {
+              if (crashes === 0 && payload.batch.messages.length > 0) {
+                crashes++;
+                throw coordinatorNotFound();
+              }
+              await cfg!.eachBatch!(payload);
+            },
+          }),
+      };
+    };
+    return { kafka: wrapped, crashes: () => crashes };
+  }
+
+  it("restarts it, and every record is handled and committed", async () => {
+    const seen = new Set<string>();
+    const errors: string[] = [];
+    const handler: PartitionHandler = {
+      async assigned() {},
+      async revoked() {
+        return new Map();
+      },
+      async batch(_p, records) {
+        for (const r of records) seen.add(r.value!);
+        return records[records.length - 1]!.offset + 1;
+      },
+    };
+    const faulty = crashingOnce(kafka);
+    consumer = new KafkaLogConsumer(faulty.kafka, { groupId: env.KAFKA_GROUP!, topic: env.KAFKA_TOPIC!, concurrency: PARTITIONS, onError: (e) => errors.push(String((e as Error).message)) });
+    await consumer.run(handler);
+
+    const producer = kafka.producer();
+    await producer.connect();
+    const values = Array.from({ length: 40 }, (_, i) => `record-${i}`);
+    await producer.send({ topic: env.KAFKA_TOPIC!, messages: values.map((value, i) => ({ key: `store-${i % 5}`, value })) });
+    await producer.disconnect();
+
+    await waitFor(async () => (values.every((v) => seen.has(v)) ? true : null), 60_000, 100);
+    await waitFor(async () => ((await consumer!.lag()).every((p) => p.committed === p.end) ? true : null), 30_000, 200);
+    expect(faulty.crashes()).toBe(1);
+    expect(errors.some((m) => /does not restart it: restarting it/.test(m))).toBe(true);
+  }, 120_000);
+});
