@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { Consumer, Kafka, Producer } from "kafkajs";
+import type { Consumer, ConsumerRunConfig, Kafka, Producer } from "kafkajs";
+import { restartAfterFatalCrash } from "../event-log/kafka/crash-restart.ts";
 import { componentLogger } from "../observability/logger.ts";
 import { InProcessTicks } from "./in-process-ticks.ts";
 import { isPartitionTick, type LiveTick, type TickPublisher, type TickSubscriber } from "./ports.ts";
@@ -15,6 +16,8 @@ export class KafkaTicks implements TickPublisher, TickSubscriber {
   private readonly local = new InProcessTicks();
   private buffer: LiveTick[] = [];
   private timer: NodeJS.Timeout | null = null;
+  private closing = false;
+  private restarting: () => Promise<void> = () => Promise.resolve();
 
   constructor(kafka: Kafka, private readonly topic: string, private readonly flushMs = 5) {
     this.producer = kafka.producer({ allowAutoTopicCreation: false });
@@ -22,10 +25,24 @@ export class KafkaTicks implements TickPublisher, TickSubscriber {
   }
 
   async start(): Promise<void> {
+    const log = componentLogger("ticks");
+    // A consumer kafkajs gives up on would leave this instance's live feed silent for good.
+    this.restarting = restartAfterFatalCrash(this.consumer, {
+      restart: async () => {
+        await this.consumer.connect();
+        await this.consumer.run(this.runConfig());
+      },
+      isStopping: () => this.closing,
+      onError: (err) => log.warn({ err }, "ticks consumer"),
+    });
     await this.producer.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [this.topic], fromBeginning: false });
-    await this.consumer.run({
+    await this.consumer.run(this.runConfig());
+  }
+
+  private runConfig(): ConsumerRunConfig {
+    return {
       eachBatch: async ({ batch }) => {
         for (const m of batch.messages) {
           if (!m.value) continue;
@@ -36,7 +53,7 @@ export class KafkaTicks implements TickPublisher, TickSubscriber {
           }
         }
       },
-    });
+    };
   }
 
   publish(ticks: readonly LiveTick[]): void {
@@ -65,6 +82,8 @@ export class KafkaTicks implements TickPublisher, TickSubscriber {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    await this.restarting();
     if (this.timer) clearTimeout(this.timer);
     this.flush();
     await this.consumer.disconnect();

@@ -43,6 +43,10 @@ export async function readLogRange(ctx: OpsContext, from: number, to: number, pa
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     const finished = new Promise<void>((resolve, reject) => {
+      // A crash kafkajs does not restart from would otherwise leave this read waiting for ever.
+      consumer.on(consumer.events.CRASH, (e) => {
+        if (!e.payload.restart) reject(new Error(`reading ${topic} failed: ${e.payload.error.message}`));
+      });
       consumer
         .run({
           autoCommit: false,

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKafka, ensureTopics } from "../../src/event-log/kafka/kafka-client.ts";
 import { KafkaLogConsumer } from "../../src/event-log/kafka/kafka-consumer.ts";
 import type { PartitionHandler } from "../../src/event-log/ports.ts";
+import { KafkaTicks } from "../../src/live/kafka-ticks.ts";
+import type { LiveTick, PartitionTick } from "../../src/live/ports.ts";
 import { waitFor } from "../support/embedded-app.ts";
 import { isolatedEnv } from "./support.ts";
 
@@ -21,6 +23,7 @@ describe("a consumer that kafkajs crashes without restarting", () => {
   let drop: () => Promise<void>;
   let kafka: Kafka;
   let consumer: KafkaLogConsumer | undefined;
+  const closing: { close(): Promise<void> }[] = [];
 
   beforeAll(async () => {
     ({ env, drop } = await isolatedEnv(PARTITIONS));
@@ -32,6 +35,7 @@ describe("a consumer that kafkajs crashes without restarting", () => {
   });
   afterAll(async () => {
     await consumer?.stop().catch(() => undefined);
+    for (const c of closing) await c.close().catch(() => undefined);
     await drop?.();
   });
 
@@ -86,5 +90,24 @@ describe("a consumer that kafkajs crashes without restarting", () => {
     await waitFor(async () => ((await consumer!.lag()).every((p) => p.committed === p.end) ? true : null), 30_000, 200);
     expect(faulty.crashes()).toBe(1);
     expect(errors.some((m) => /does not restart it: restarting it/.test(m))).toBe(true);
+  }, 120_000);
+
+  it("restarts the live ticks consumer too, so the instance's feed does not fall silent", async () => {
+    const faulty = crashingOnce(kafka);
+    const reader = new KafkaTicks(faulty.kafka, `${env.KAFKA_TOPIC}.ticks`);
+    const writer = new KafkaTicks(kafka, `${env.KAFKA_TOPIC}.ticks`);
+    closing.push(reader, writer);
+    await reader.start();
+    await writer.start();
+    const received: LiveTick[] = [];
+    reader.subscribe((ticks) => received.push(...ticks));
+    let version = 0;
+    const tick = (): PartitionTick => ({ kind: "partition", partition: 0, minute: 0, currency: "EUR", provisional: true, version: ++version, saleCount: 1, refundCount: 0, grossMinor: 100, refundMinor: 0, itemCount: 1, firstEventAt: 1, lastEventAt: 1 });
+    // The reader starts at the latest offset and its first batch crashes it: publish until ticks arrive after the restart.
+    await waitFor(async () => {
+      writer.publish([tick()]);
+      return faulty.crashes() === 1 && received.length > 0 ? true : null;
+    }, 60_000, 200);
+    expect(received.every((t) => (t as PartitionTick).kind === "partition")).toBe(true);
   }, 120_000);
 });

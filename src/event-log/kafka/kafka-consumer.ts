@@ -1,8 +1,9 @@
-import type { Admin, Consumer, ConsumerCrashEvent, ConsumerRunConfig, EachBatchPayload, Kafka } from "kafkajs";
+import type { Admin, Consumer, ConsumerRunConfig, EachBatchPayload, Kafka } from "kafkajs";
 import { classifyFailure } from "../../consumers/failure-kind.ts";
 import { retryWithBackoff } from "../../consumers/retry.ts";
 import { throttledErrors } from "../../observability/throttled-log.ts";
 import type { LogConsumer, LogRecord, PartitionHandler } from "../ports.ts";
+import { restartAfterFatalCrash } from "./crash-restart.ts";
 
 export interface KafkaConsumerOptions {
   groupId: string;
@@ -38,7 +39,7 @@ export class KafkaLogConsumer implements LogConsumer {
   private assigned = new Set<number>();
   private handler: PartitionHandler | null = null;
   private revoking: Promise<void> = Promise.resolve();
-  private restarting: Promise<void> = Promise.resolve();
+  private restarting: () => Promise<void> = () => Promise.resolve();
   private stopping = false;
   private readonly onError: (err: unknown) => void;
   readonly groupId: string;
@@ -62,7 +63,7 @@ export class KafkaLogConsumer implements LogConsumer {
 
   async run(handler: PartitionHandler): Promise<void> {
     this.handler = handler;
-    const { GROUP_JOIN, CRASH } = this.consumer.events;
+    const { GROUP_JOIN } = this.consumer.events;
     this.consumer.on(GROUP_JOIN, (e) => {
       const { lost, gained, now } = assignmentChange(this.assigned, e.payload.memberAssignment[this.opts.topic] ?? []);
       this.assigned = now;
@@ -71,7 +72,20 @@ export class KafkaLogConsumer implements LogConsumer {
         .then(() => (gained.length ? handler.assigned(gained) : undefined))
         .catch(this.onError);
     });
-    this.consumer.on(CRASH, (e) => this.crashed(e));
+    this.restarting = restartAfterFatalCrash(this.consumer, {
+      beforeRestart: async () => {
+        const lost = [...this.assigned];
+        this.assigned = new Set();
+        await this.revoking;
+        await this.revoke(lost, { commit: false });
+      },
+      restart: async () => {
+        await this.consumer.connect();
+        await this.consumer.run(this.runConfig());
+      },
+      isStopping: () => this.stopping,
+      onError: this.onError,
+    });
     await this.admin.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [this.opts.topic], fromBeginning: true });
@@ -85,36 +99,6 @@ export class KafkaLogConsumer implements LogConsumer {
       partitionsConsumedConcurrently: this.opts.concurrency,
       eachBatch: (payload) => this.eachBatch(payload),
     };
-  }
-
-  private crashed(e: ConsumerCrashEvent): void {
-    this.onError(e.payload.error);
-    if (e.payload.restart || this.stopping) return;
-    this.restarting = this.restarting.then(() => this.restartAfterCrash(e.payload.error));
-  }
-
-  /**
-   * After a crash kafkajs has left the group: another member may own the partitions by now, so their
-   * state is flushed without a commit (as for a lost partition) and the member joins again, retrying
-   * with backoff for as long as it is not stopping.
-   */
-  private async restartAfterCrash(cause: Error): Promise<void> {
-    this.onError(new Error(`consumer crashed (${cause.name}: ${cause.message}) and kafkajs does not restart it: restarting it`));
-    const lost = [...this.assigned];
-    this.assigned = new Set();
-    await this.revoking;
-    await this.revoke(lost, { commit: false });
-    const stopped = new Error("stopping");
-    await retryWithBackoff(
-      async () => {
-        if (this.stopping) throw stopped;
-        await this.consumer.connect();
-        await this.consumer.run(this.runConfig());
-      },
-      { shouldRetry: (err) => err !== stopped && !this.stopping, onRetry: (err) => this.onError(err), minDelayMs: 1000 },
-    ).catch((err) => {
-      if (err !== stopped) this.onError(err);
-    });
   }
 
   /**
@@ -185,7 +169,7 @@ export class KafkaLogConsumer implements LogConsumer {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    await this.restarting;
+    await this.restarting();
     if (this.handler) {
       // Pausing needs a running consumer; after a crash kafkajs may have none, and stopping must still finish.
       try {
