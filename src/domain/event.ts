@@ -121,7 +121,8 @@ export interface SaleEvent {
   itemCount: number;
 }
 
-export function toSaleEvent(e: SaleEventInput): SaleEvent {
+/** `occurredAtMs`: when the caller has already parsed `occurredAt` (the decode fast path), it is not parsed again. */
+export function toSaleEvent(e: SaleEventInput, occurredAtMs = parseRfc3339(e.occurredAt) ?? Date.parse(e.occurredAt)): SaleEvent {
   let total = 0;
   let items = 0;
   for (const l of e.lines) {
@@ -132,7 +133,7 @@ export function toSaleEvent(e: SaleEventInput): SaleEvent {
     eventId: e.eventId.toLowerCase(),
     storeId: e.storeId,
     occurredAt: e.occurredAt.toUpperCase(),
-    occurredAtMs: parseRfc3339(e.occurredAt) ?? Date.parse(e.occurredAt),
+    occurredAtMs,
     type: e.type,
     currency: e.currency,
     lines: e.lines,
@@ -186,7 +187,9 @@ export function fastPathDecode(v: unknown): SaleEvent | null {
   if (schemaVersion !== undefined && schemaVersion !== SCHEMA_VERSION) return null;
   if (typeof eventId !== "string" || !UUID_PATTERN.test(eventId)) return null;
   if (typeof storeId !== "string" || !STORE_ID.test(storeId)) return null;
-  if (typeof occurredAt !== "string" || parseRfc3339(occurredAt) === undefined) return null;
+  if (typeof occurredAt !== "string") return null;
+  const occurredAtMs = parseRfc3339(occurredAt);
+  if (occurredAtMs === undefined) return null;
   if (type !== "sale" && type !== "refund") return null;
   if (typeof currency !== "string" || !CURRENCY_CODE.test(currency) || !ISO_4217.has(currency)) return null;
   if (!Array.isArray(lines) || lines.length < 1 || lines.length > MAX_LINES_PER_EVENT) return null;
@@ -205,7 +208,7 @@ export function fastPathDecode(v: unknown): SaleEvent | null {
   }
   if (!Number.isSafeInteger(sum) || sum > MAX_EVENT_TOTAL_MINOR) return null;
   if (totalMinor !== undefined && (typeof totalMinor !== "number" || !Number.isSafeInteger(totalMinor) || totalMinor < 0 || totalMinor !== sum)) return null;
-  return toSaleEvent({ eventId, storeId, occurredAt, type, currency, lines: out, totalMinor });
+  return toSaleEvent({ eventId, storeId, occurredAt, type, currency, lines: out, totalMinor }, occurredAtMs);
 }
 
 /** Validates one already-parsed JSON value as event v1. */
