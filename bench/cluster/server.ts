@@ -19,7 +19,10 @@ export async function startServer(env: Record<string, string>, opts: { inspect?:
   const childEnv: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("INTRADAY_")) childEnv[k] = v;
   for (const [k, v] of Object.entries({ HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "warn", ...env })) childEnv[`INTRADAY_${k}`] = v;
-  const args = [...(opts.inspect ? ["--inspect=127.0.0.1:0"] : []), "--import", "tsx", "src/main.ts"];
+  // BENCH_SERVER_NODE_FLAGS: extra node flags for the server only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p" (a profile
+  // per thread, the consumer workers' included, which the inspector profile of --profile does not see).
+  const extra = (process.env.BENCH_SERVER_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean);
+  const args = [...extra, ...(opts.inspect ? ["--inspect=127.0.0.1:0"] : []), "--import", "tsx", "src/main.ts"];
   const proc = spawn(process.execPath, args, { cwd: ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const keep = (d: Buffer) => (out = (out + d.toString()).slice(-20_000));
