@@ -19,7 +19,8 @@ export class KafkaTicks implements TickPublisher, TickSubscriber {
   private closing = false;
   private restarting: () => Promise<void> = () => Promise.resolve();
 
-  constructor(kafka: Kafka, private readonly topic: string, private readonly flushMs = 5) {
+  /** `subscribe: false`: publish only (a processing worker serves no websocket, so it reads no ticks). */
+  constructor(kafka: Kafka, private readonly topic: string, private readonly opts: { subscribe?: boolean; flushMs?: number } = {}) {
     this.producer = kafka.producer({ allowAutoTopicCreation: false });
     this.consumer = kafka.consumer({ groupId: `intraday-live-${randomUUID()}`, maxWaitTimeInMs: 20, minBytes: 1, sessionTimeout: 10_000, heartbeatInterval: 1000 });
   }
@@ -36,6 +37,7 @@ export class KafkaTicks implements TickPublisher, TickSubscriber {
       onError: (err) => log.warn({ err }, "ticks consumer"),
     });
     await this.producer.connect();
+    if (this.opts.subscribe === false) return;
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [this.topic], fromBeginning: false });
     await this.consumer.run(this.runConfig());
@@ -59,7 +61,7 @@ export class KafkaTicks implements TickPublisher, TickSubscriber {
   publish(ticks: readonly LiveTick[]): void {
     if (!ticks.length) return;
     this.buffer.push(...ticks);
-    this.timer ??= setTimeout(() => this.flush(), this.flushMs);
+    this.timer ??= setTimeout(() => this.flush(), this.opts.flushMs ?? 5);
   }
 
   private flush(): void {

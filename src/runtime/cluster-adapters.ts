@@ -5,6 +5,7 @@ import { KafkaLogConsumer } from "../event-log/kafka/kafka-consumer.ts";
 import { KafkaDeadLetters } from "../event-log/kafka/kafka-dead-letters.ts";
 import { KafkaIngestLog } from "../event-log/kafka/kafka-ingest-log.ts";
 import { KafkaTicks } from "../live/kafka-ticks.ts";
+import { noTicks } from "../live/thread-ticks.ts";
 import { componentLogger } from "../observability/logger.ts";
 import { migrateCassandra } from "../projections/cassandra/cassandra-migrate.ts";
 import { applyMinutesTtl } from "../projections/cassandra/cassandra-minutes-ttl.ts";
@@ -71,7 +72,8 @@ async function reachable<T>(what: string, fix: string, f: () => Promise<T>): Pro
  * history and analytics tables. The window group touches Kafka and Cassandra only: its minute rows
  * and late events reach PostgreSQL through the changelog and the analytics group.
  */
-export async function clusterAdapters(s: ClusterSettings): Promise<Adapters> {
+/** `liveFeed: false` for a processing worker: it publishes ticks but serves no websocket, so it does not read them. */
+export async function clusterAdapters(s: ClusterSettings, { liveFeed = true }: { liveFeed?: boolean } = {}): Promise<Adapters> {
   const hint = "Start the local services with `npm run services:up`, or point the INTRADAY_* connection settings at yours.";
   const names = topicNames(s.KAFKA_TOPIC);
   const kafkaSettings = { brokers: s.KAFKA_BROKERS.split(",").map((b) => b.trim()), topic: s.KAFKA_TOPIC, partitions: s.PARTITIONS };
@@ -102,7 +104,7 @@ export async function clusterAdapters(s: ClusterSettings): Promise<Adapters> {
   await ingestLog.connect();
   const deadLetters = new KafkaDeadLetters(kafka, names.deadLetters);
   await deadLetters.connect();
-  const ticks = new KafkaTicks(kafka, names.ticks);
+  const ticks = new KafkaTicks(kafka, names.ticks, { subscribe: liveFeed });
   await ticks.start();
   return {
     mode: "cluster",
@@ -122,7 +124,7 @@ export async function clusterAdapters(s: ClusterSettings): Promise<Adapters> {
     late: new ChangelogLateEvents(changelog, pgLate),
     rawHistory: new PgRawHistory(pool),
     ticksOut: ticks,
-    ticksIn: ticks,
+    ticksIn: liveFeed ? ticks : noTicks,
     lastReconciliation: () => lastReconciliation(pool),
     async health() {
       const check = async (f: () => Promise<unknown>) => f().then(() => "ok", (e: Error) => `error: ${e.message}`);

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   let onAppend: () => void = () => undefined;
   if (settings.MODE === "cluster") {
     const { clusterAdapters } = await import("./cluster-adapters.ts");
-    adapters = await clusterAdapters(settings);
+    adapters = await clusterAdapters(settings, { liveFeed: false });
   } else {
     const { embeddedAdapters } = await import("./embedded-adapters.ts");
     const embedded = embeddedAdapters(settings);

@@ -1,23 +1,42 @@
 import type { Kafka, Message, Producer } from "kafkajs";
+import { GroupCommit } from "../../shared/group-commit.ts";
 
-/** Sends to one topic with the idempotent producer and acks=all: a send resolves only once the record is durable. */
+/** A group stays well under the broker's default limit of 1 MiB per record batch. */
+const MAX_GROUP_BYTES = 512 * 1024;
+const sizeOf = (messages: Message[]) => messages.reduce((n, m) => n + (m.value?.length ?? 0) + (typeof m.key === "string" ? m.key.length : 0), 0);
+
+/**
+ * Sends to one topic with the idempotent producer and acks=all: a send resolves only once its records
+ * are durable. Sends made in the same event-loop turn, or while one is in flight, go out together as
+ * one produce request, in order (the idempotent producer allows one request in flight, and a store
+ * actor's flush waits for its send: one request per flush serialised the window worker).
+ */
 export class DurableProducer {
   private readonly producer: Producer;
+  private readonly sends: GroupCommit<Message[], void>;
 
   constructor(kafka: Kafka, readonly topic: string) {
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.sends = new GroupCommit<Message[], void>(
+      async (groups) => {
+        await this.producer.send({ topic: this.topic, acks: -1, messages: groups.flat() });
+        return groups.map(() => undefined);
+      },
+      { weight: sizeOf, maxWeight: MAX_GROUP_BYTES },
+    );
   }
 
   connect(): Promise<void> {
     return this.producer.connect();
   }
 
-  async send(messages: Message[]): Promise<void> {
-    if (!messages.length) return;
-    await this.producer.send({ topic: this.topic, acks: -1, messages });
+  send(messages: Message[]): Promise<void> {
+    if (!messages.length) return Promise.resolve();
+    return this.sends.submit(messages);
   }
 
-  close(): Promise<void> {
-    return this.producer.disconnect();
+  async close(): Promise<void> {
+    await this.sends.settled();
+    await this.producer.disconnect();
   }
 }
