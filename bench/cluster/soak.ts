@@ -40,6 +40,14 @@ function rssMiB(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+/** Events the store actors have handled (every outcome), from the server's /metrics; counts every record once in this single-instance run. */
+async function processedEvents(url: string): Promise<number> {
+  const text = await fetch(`${url}/metrics`).then((r) => r.text());
+  let n = 0;
+  for (const line of text.split("\n")) if (line.startsWith("intraday_processed_events_total")) n += Number(line.slice(line.lastIndexOf(" ") + 1));
+  return n;
+}
+
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 function post(url: string, body: string): Promise<number> {
   return new Promise((resolve) => {
@@ -62,7 +70,7 @@ async function main(): Promise<void> {
   await ensureTopics(admin, { brokers: BASE.KAFKA_BROKERS.split(","), topic: iso.topic, partitions: PARTITIONS });
   const server = await startServer({ ...iso.env, ROLE: "all" });
   const pid = server.proc.pid!;
-  const samples: { t: number; rssMiB: number; lagEvents: number; posted: number; failedPosts: number }[] = [];
+  const samples: { t: number; rssMiB: number; lagEvents: number; backlogEvents: number; posted: number; failedPosts: number }[] = [];
   const probes: TickLatencyResult[] = [];
   const bodies = new BodyFactory(STORES);
   const started = Date.now();
@@ -82,12 +90,12 @@ async function main(): Promise<void> {
     const sampler = (async () => {
       while (running && Date.now() < endAt) {
         await sleep(SAMPLE_MS);
-        const [ends, offs] = await Promise.all([admin.fetchTopicOffsets(iso.topic), admin.fetchOffsets({ groupId: iso.group, topics: [iso.topic] })]);
+        const [ends, offs, processed] = await Promise.all([admin.fetchTopicOffsets(iso.topic), admin.fetchOffsets({ groupId: iso.group, topics: [iso.topic] }), processedEvents(server.url)]);
         const end = ends.reduce((a, e) => a + Number(e.high), 0);
         const committed = (offs[0]?.partitions ?? []).reduce((a, p) => a + Math.max(0, Number(p.offset)), 0);
-        samples.push({ t: (Date.now() - started) / 1000, rssMiB: rssMiB(pid), lagEvents: end - committed, posted, failedPosts });
+        samples.push({ t: (Date.now() - started) / 1000, rssMiB: rssMiB(pid), lagEvents: end - committed, backlogEvents: Math.max(0, end - processed), posted, failedPosts });
         const s = samples[samples.length - 1]!;
-        log(`t=${s.t.toFixed(0)} s RSS ${s.rssMiB.toFixed(0)} MiB, lag ${s.lagEvents} events (${(s.lagEvents / RATE).toFixed(1)} s), posted ${s.posted}, failed POSTs ${s.failedPosts}`);
+        log(`t=${s.t.toFixed(0)} s RSS ${s.rssMiB.toFixed(0)} MiB, lag ${s.lagEvents} events (${(s.lagEvents / RATE).toFixed(1)} s), not yet processed ${s.backlogEvents} (${(s.backlogEvents / RATE).toFixed(1)} s), posted ${s.posted}, failed POSTs ${s.failedPosts}`);
       }
     })();
     const prober = (async () => {
@@ -113,13 +121,15 @@ async function main(): Promise<void> {
   const rssLate = mean(after.slice(-third).map((s) => s.rssMiB));
   const growth = (rssLate - rssEarly) / rssEarly;
   const maxLagSeconds = Math.max(0, ...samples.map((s) => s.lagEvents / RATE));
+  const maxBacklogSeconds = Math.max(0, ...samples.map((s) => s.backlogEvents / RATE));
   const tick = percentiles(probes.flatMap((p) => p.tickMs.n ? [p.tickMs.p50, p.tickMs.p99] : []));
   const p99s = probes.map((p) => p.tickMs.p99).filter((x) => Number.isFinite(x));
   const tickP99 = p99s.length ? Math.max(...p99s) : NaN;
   const rows = [
     { id: "soak-rss", what: "RSS growth after warm-up (last third vs first third)", value: growth * 100, unit: "%", target: "flat (< 10 %)", met: growth < 0.1, detail: `${rssEarly.toFixed(0)} → ${rssLate.toFixed(0)} MiB` },
     { id: "soak-tick", what: "POST → tick p99 (worst probe window)", value: tickP99, unit: "ms", target: "< 250", met: tickP99 < 250, detail: `${probes.length} probe windows of ${PROBE_SECONDS} s; p50 of probe p50s ${tick.p50} ms` },
-    { id: "soak-lag", what: "window group lag, worst sample", value: maxLagSeconds, unit: "s of traffic", target: "≤ 5", met: maxLagSeconds <= 5, detail: `sampled every ${SAMPLE_MS / 1000} s; failed POSTs ${failedPosts}` },
+    { id: "soak-lag", what: "window group lag (log end − committed), worst sample", value: maxLagSeconds, unit: "s of traffic", target: "≤ 5", met: maxLagSeconds <= 5, detail: `sampled every ${SAMPLE_MS / 1000} s; commits follow flushes (CHECKPOINT_MS), so this includes up to one checkpoint interval; failed POSTs ${failedPosts}` },
+    { id: "soak-backlog", what: "not yet processed (log end − events the store actors handled), worst sample", value: maxBacklogSeconds, unit: "s of traffic", target: "—", met: true, detail: "whether processing keeps up, without the checkpoint interval" },
   ];
   const out = { at: new Date().toISOString(), minutes: MINUTES, rate: RATE, stores: STORES, loadavgAtEnd: loadavg(), rows, samples, probes };
   const dir = join(import.meta.dirname, "..", "results");
