@@ -301,7 +301,7 @@ describe("GET /v1/live", () => {
 });
 
 describe("GET /v1/live slow clients", () => {
-  it("a client that stops reading is dropped (close 1013, metric), a reading client keeps its ticks", async () => {
+  it("a client that stops reading is dropped (close 1013, metric); reading clients keep their ticks, a \"*\" one after its multi-megabyte snapshot too", async () => {
     const slowClock = new JumpingClock();
     const s = await startEmbedded({ listen: true, now: slowClock.now, env: { WS_MAX_BUFFERED_BYTES: "1024", LIVE_MIN_INTERVAL_MS: "0", MAX_BODY_BYTES: "10000000", MAX_BATCH: "2000" } });
     try {
@@ -319,8 +319,16 @@ describe("GET /v1/live slow clients", () => {
       const url = `${s.url.replace(/^http/, "ws")}/v1/live`;
       const slow = new WebSocket(url);
       const fast = new WebSocket(url);
-      open.push(slow, fast);
-      await Promise.all([slow, fast].map((w) => new Promise((r) => w.once("open", r))));
+      const everything = new WebSocket(url);
+      open.push(slow, fast, everything);
+      await Promise.all([slow, fast, everything].map((w) => new Promise((r) => w.once("open", r))));
+      const everythingSeen = { snapshotRows: 0, probeTicks: 0 };
+      everything.on("message", (d) => {
+        const msg = JSON.parse(d.toString()) as { type: string; storeId?: string; minutes?: unknown[] };
+        if (msg.type === "snapshot") everythingSeen.snapshotRows = msg.minutes!.length;
+        if (msg.type === "tick" && msg.storeId === "slow-probe") everythingSeen.probeTicks++;
+      });
+      everything.send(JSON.stringify({ subscribe: "*" }));
       const fastTicks: TickMsg[] = [];
       fast.on("message", (d) => {
         const msg = JSON.parse(d.toString()) as TickMsg;
@@ -340,8 +348,11 @@ describe("GET /v1/live slow clients", () => {
         return false;
       }, 20_000, 30);
       // Only the slow client was dropped; the server forgot it at once.
-      expect(s.runtime.metrics.wsClients.get()).toBe(1);
+      expect(s.runtime.metrics.wsClients.get()).toBe(2);
       await waitFor(async () => fastTicks.at(-1)?.saleCount === probes, 20_000);
+      // The reading "*" client got its snapshot of every store and the ticks behind it.
+      await waitFor(async () => (everythingSeen.snapshotRows >= N && everythingSeen.probeTicks > 0 ? true : null), 20_000);
+      expect(everything.readyState).toBe(WebSocket.OPEN);
       // Once it reads again, the slow client finds the close frame behind the data it had not read.
       (slow as unknown as { _socket: { resume(): void } })._socket.resume();
       let closeCode: number | undefined;

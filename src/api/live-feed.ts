@@ -35,6 +35,9 @@ interface Client {
   policy: AbusePolicy;
   /** Subscribes are handled one after the other, so snapshots go out in the order asked. */
   queue: Promise<void>;
+  /** Snapshots handed to the socket and not yet written out, and the bytes of updates queued behind them. */
+  snapshotsInFlight: number;
+  updateBytesBehindSnapshot: number;
 }
 
 /** Above this many ids a snapshot reads all rows of the range once instead of one read per store. */
@@ -90,6 +93,8 @@ export class LiveFeed {
       timers: new Map(),
       policy: new AbusePolicy({ controlPerSecond: this.opts.controlPerSecond, maxViolations: this.opts.maxViolations }, this.now()),
       queue: Promise.resolve(),
+      snapshotsInFlight: 0,
+      updateBytesBehindSnapshot: 0,
     };
     this.clients.add(client);
     this.metrics.wsClients.set(this.clients.size);
@@ -138,7 +143,7 @@ export class LiveFeed {
     const from = to - this.opts.snapshotMinutes * MINUTE_MS;
     const minutes = await this.snapshotRows(client.stores, from, to);
     const allStores = sub === "*" ? await this.queries.allMinutesWithVersion(from, to) : undefined;
-    this.send(client, { type: "snapshot", stores: sub, from: new Date(from).toISOString(), to: new Date(to).toISOString(), minutes, ...(allStores ? { allStores } : {}) });
+    this.send(client, { type: "snapshot", stores: sub, from: new Date(from).toISOString(), to: new Date(to).toISOString(), minutes, ...(allStores ? { allStores } : {}) }, "snapshot");
   }
 
   private async snapshotRows(stores: ReadonlySet<string> | "*", from: number, to: number): Promise<FeedRow[]> {
@@ -189,15 +194,34 @@ export class LiveFeed {
     for (const t of pending.values()) this.send(client, tickMessage(t, this.queries.isProvisional(t)));
   }
 
-  private send(client: Client, msg: unknown): void {
+  /**
+   * A client is too slow when the updates waiting for it pass the limit. The snapshot it asked for
+   * does not count: a "*" snapshot of a busy instance is megabytes, and counted as backlog it got
+   * every new all-stores client (the live page) dropped at the first tick after it (found by the
+   * soak). The socket's queue is first in, first out, so while a snapshot is on its way the updates
+   * still queued are the last min(bytes sent since it, bytes queued).
+   */
+  private send(client: Client, msg: unknown, kind: "snapshot" | "update" = "update"): void {
     if (client.socket.readyState !== client.socket.OPEN) return;
-    if (client.socket.bufferedAmount > this.opts.maxBufferedBytes) {
+    const queued = client.socket.bufferedAmount;
+    const backlog = client.snapshotsInFlight > 0 ? Math.min(client.updateBytesBehindSnapshot, queued) : queued;
+    if (backlog > this.opts.maxBufferedBytes) {
       this.metrics.wsDropped.inc();
       client.socket.close(1013, "too slow: dropped to protect the server");
       this.drop(client);
       return;
     }
-    client.socket.send(JSON.stringify(msg));
+    const text = JSON.stringify(msg);
+    if (kind === "update") {
+      if (client.snapshotsInFlight > 0) client.updateBytesBehindSnapshot += Buffer.byteLength(text);
+      return client.socket.send(text);
+    }
+    client.snapshotsInFlight += 1;
+    client.updateBytesBehindSnapshot = 0;
+    client.socket.send(text, () => {
+      client.snapshotsInFlight -= 1;
+      if (client.snapshotsInFlight === 0) client.updateBytesBehindSnapshot = 0;
+    });
   }
 
   private drop(client: Client): void {
