@@ -338,6 +338,19 @@ describe("GET /v1/live slow clients", () => {
       const closed = new Promise<number>((r) => slow.once("close", (code) => r(code)));
       (slow as unknown as { _socket: { pause(): void } })._socket.pause(); // stop reading
       slow.send(JSON.stringify({ subscribe: "*" }));
+      // A snapshot it has not read counts in full when a client asks for another: a client that never
+      // reads and keeps subscribing would otherwise pile up megabytes per subscribe. A reading client
+      // may resubscribe.
+      await waitFor(async () => (everythingSeen.snapshotRows >= N ? true : null), 20_000);
+      everything.send(JSON.stringify({ subscribe: "*" }));
+      const hoarder = new WebSocket(url);
+      open.push(hoarder);
+      await new Promise((r) => hoarder.once("open", r));
+      (hoarder as unknown as { _socket: { pause(): void } })._socket.pause();
+      const clientsWithHoarder = s.runtime.metrics.wsClients.get();
+      hoarder.send(JSON.stringify({ subscribe: "*" }));
+      hoarder.send(JSON.stringify({ subscribe: "*" }));
+      await waitFor(async () => (s.runtime.metrics.wsClients.get() === clientsWithHoarder - 1 ? true : null), 20_000, 50);
       // Keep selling at the probe store until the slow client, whose buffers fill with the snapshot and ticks, is dropped.
       const droppedBefore = s.runtime.metrics.wsDropped.get();
       let probes = 0;

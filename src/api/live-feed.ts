@@ -204,7 +204,9 @@ export class LiveFeed {
   private send(client: Client, msg: unknown, kind: "snapshot" | "update" = "update"): void {
     if (client.socket.readyState !== client.socket.OPEN) return;
     const queued = client.socket.bufferedAmount;
-    const backlog = client.snapshotsInFlight > 0 ? Math.min(client.updateBytesBehindSnapshot, queued) : queued;
+    // Only updates behind a snapshot are exempt from counting it: a snapshot still unread when the
+    // client asks for another counts in full, or a client that never reads could pile up snapshots.
+    const backlog = kind === "update" && client.snapshotsInFlight > 0 ? Math.min(client.updateBytesBehindSnapshot, queued) : queued;
     if (backlog > this.opts.maxBufferedBytes) {
       this.metrics.wsDropped.inc();
       client.socket.close(1013, "too slow: dropped to protect the server");
