@@ -35,23 +35,11 @@ export function projectionContract(name: string, open: () => Promise<Projections
       await p?.close();
     });
 
+    /** The counts and amounts every row of this suite carries unless a test says otherwise. */
+    const measures = (minute: number) => ({ currency: "EUR", saleCount: 2, refundCount: 1, grossMinor: 1500, refundMinor: 200, itemCount: 3, firstEventAt: minute + 1000, lastEventAt: minute + 59_000 });
+
     function row(over: Partial<MinuteRow> & Pick<MinuteRow, "storeId" | "minute">): MinuteRow {
-      return {
-        currency: "EUR",
-        saleCount: 2,
-        refundCount: 1,
-        grossMinor: 1500,
-        refundMinor: 200,
-        itemCount: 3,
-        firstEventAt: over.minute + 1000,
-        lastEventAt: over.minute + 59_000,
-        partition: 1,
-        offset: 10,
-        revision: 1,
-        provisional: false,
-        eventIds: [randomUUID(), randomUUID(), randomUUID()],
-        ...over,
-      };
+      return { ...measures(over.minute), partition: 1, offset: 10, revision: 1, provisional: false, eventIds: [randomUUID(), randomUUID(), randomUUID()], ...over };
     }
 
     const withoutIds = ({ eventIds: _ids, ...rest }: MinuteRow) => rest;
@@ -222,20 +210,7 @@ export function projectionContract(name: string, open: () => Promise<Projections
 
     describe("partition totals", () => {
       function totals(over: Partial<PartitionTotalsRow> & Pick<PartitionTotalsRow, "minute">): PartitionTotalsRow {
-        return {
-          partition: 2,
-          currency: "EUR",
-          saleCount: 40,
-          refundCount: 3,
-          grossMinor: 123_456,
-          refundMinor: 789,
-          itemCount: 77,
-          firstEventAt: over.minute + 10,
-          lastEventAt: over.minute + 59_990,
-          provisional: false,
-          version: 41,
-          ...over,
-        };
+        return { ...measures(over.minute), partition: 2, provisional: false, version: 41, ...over };
       }
       const key = (t: PartitionTotalsRow) => `${t.partition}|${t.minute}|${t.currency}`;
       const sorted = (rows: PartitionTotalsRow[]) => [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));

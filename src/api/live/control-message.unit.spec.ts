@@ -10,20 +10,26 @@ describe("decodeControlMessage", () => {
     expect(decode('{"subscribe":["a","b","a"]}')).toEqual({ ok: true, subscribe: ["a", "b"] });
   });
 
-  it.each([
-    ["null", "null", "INTRADAY_WS_BAD_MESSAGE"],
-    ["a number", "5", "INTRADAY_WS_BAD_MESSAGE"],
-    ["a string", '"x"', "INTRADAY_WS_BAD_MESSAGE"],
-    ["an array", "[]", "INTRADAY_WS_BAD_MESSAGE"],
+  /** Text frames that are not a valid control message, by what is wrong with them. */
+  const badMessages: Record<string, string> = {
+    null: "null",
+    "a number": "5",
+    "a string": '"x"',
+    "an array": "[]",
+    "an extra field": '{"subscribe":"*","x":1}',
+    "a prototype key": '{"__proto__":{"subscribe":"*"}}',
+    "an empty list": '{"subscribe":[]}',
+    "a bad id": '{"subscribe":["ok","not ok"]}',
+    "a non-string id": '{"subscribe":[1]}',
+    "32k-deep nesting": `{"subscribe":${"[".repeat(32_000)}${"]".repeat(32_000)}}`,
+  };
+  const refusals: [name: string, text: string, code: string][] = [
+    ...Object.entries(badMessages).map(([name, text]): [string, string, string] => [name, text, "INTRADAY_WS_BAD_MESSAGE"]),
     ["not JSON", "subscribe me", "INTRADAY_WS_BAD_JSON"],
-    ["an extra field", '{"subscribe":"*","x":1}', "INTRADAY_WS_BAD_MESSAGE"],
-    ["a prototype key", '{"__proto__":{"subscribe":"*"}}', "INTRADAY_WS_BAD_MESSAGE"],
-    ["an empty list", '{"subscribe":[]}', "INTRADAY_WS_BAD_MESSAGE"],
-    ["a bad id", '{"subscribe":["ok","not ok"]}', "INTRADAY_WS_BAD_MESSAGE"],
-    ["a non-string id", '{"subscribe":[1]}', "INTRADAY_WS_BAD_MESSAGE"],
     ["too many ids", '{"subscribe":["a","b","c","d"]}', "INTRADAY_WS_TOO_MANY_IDS"],
-    ["32k-deep nesting", `{"subscribe":${"[".repeat(32_000)}${"]".repeat(32_000)}}`, "INTRADAY_WS_BAD_MESSAGE"],
-  ])("refuses %s with %s", (_name, text, code) => {
+  ];
+
+  it.each(refusals)("refuses %s with %s", (_name, text, code) => {
     const r = decode(text);
     expect(r).toMatchObject({ ok: false, code });
     expect(r.ok ? "" : r.error.length).toBeGreaterThan(10);

@@ -23,34 +23,27 @@ INSERT INTO currencies (code, exponent) VALUES
   ('CLF', 4), ('UYW', 4)
 ON CONFLICT (code) DO NOTHING;
 
+-- The rollups carry exactly the measures of minute_totals and its updated_at (copied, so their types, NOT NULLs and
+-- defaults cannot drift apart).
+CREATE TEMP TABLE rollup_measures (LIKE minute_totals INCLUDING DEFAULTS) ON COMMIT DROP;
+ALTER TABLE rollup_measures DROP COLUMN store_id, DROP COLUMN minute, DROP COLUMN currency, DROP COLUMN provisional,
+  DROP COLUMN source_partition, DROP COLUMN source_offset, DROP COLUMN revision;
+
 CREATE TABLE IF NOT EXISTS sales_hourly (
   store_id text NOT NULL,
   hour timestamptz NOT NULL,
   currency char(3) NOT NULL,
-  sale_count bigint NOT NULL,
-  refund_count bigint NOT NULL,
-  gross_minor bigint NOT NULL,
-  refund_minor bigint NOT NULL,
-  net_minor bigint NOT NULL,
-  item_count bigint NOT NULL,
-  updated_at timestamptz NOT NULL DEFAULT now(),
+  LIKE rollup_measures INCLUDING DEFAULTS,
   PRIMARY KEY (store_id, hour, currency)
 );
 CREATE INDEX IF NOT EXISTS sales_hourly_hour ON sales_hourly (hour);
 
--- day = the store's local business day (stores.time_zone), UTC when the store is not registered.
 CREATE TABLE IF NOT EXISTS sales_daily (
   store_id text NOT NULL,
-  day date NOT NULL,
-  time_zone text NOT NULL,
+  -- the store's local business day in its time zone (stores.time_zone), UTC when the store is not registered
+  day date NOT NULL, time_zone text NOT NULL,
   currency char(3) NOT NULL,
-  sale_count bigint NOT NULL,
-  refund_count bigint NOT NULL,
-  gross_minor bigint NOT NULL,
-  refund_minor bigint NOT NULL,
-  net_minor bigint NOT NULL,
-  item_count bigint NOT NULL,
-  updated_at timestamptz NOT NULL DEFAULT now(),
+  LIKE rollup_measures INCLUDING DEFAULTS,
   PRIMARY KEY (store_id, day, currency)
 );
 CREATE INDEX IF NOT EXISTS sales_daily_day ON sales_daily (day);
