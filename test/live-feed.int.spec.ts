@@ -352,14 +352,17 @@ describe("GET /v1/live slow clients", () => {
       hoarder.send(JSON.stringify({ subscribe: "*" }));
       await waitFor(async () => (s.runtime.metrics.wsClients.get() === clientsWithHoarder - 1 ? true : null), 20_000, 50);
       // Keep selling at the probe store until the slow client, whose buffers fill with the snapshot and ticks, is dropped.
+      // Each probe also sells at 200 other stores: loopback sockets can take in megabytes (the snapshot may fit whole),
+      // and the "*" client's ticks of those stores fill what is left in a few seconds whatever the kernel's buffer sizes.
       const droppedBefore = s.runtime.metrics.wsDropped.get();
       let probes = 0;
       await waitFor(async () => {
         if (s.runtime.metrics.wsDropped.get() > droppedBefore) return true;
         probes += 1;
-        await s.runtime.app.inject({ method: "POST", url: "/v1/sales", payload: saleEvent({ storeId: "slow-probe", occurredAt: at }) });
+        const fillers = Array.from({ length: 200 }, (_, i) => saleEvent({ storeId: `slow-filler-${i}`, occurredAt: at }));
+        await s.runtime.app.inject({ method: "POST", url: "/v1/sales", payload: [saleEvent({ storeId: "slow-probe", occurredAt: at }), ...fillers] });
         return false;
-      }, 20_000, 30);
+      }, 30_000, 30);
       // Only the slow client was dropped; the server forgot it at once.
       expect(s.runtime.metrics.wsClients.get()).toBe(2);
       await waitFor(async () => fastTicks.at(-1)?.saleCount === probes, 20_000);

@@ -19,7 +19,8 @@ export class Processor implements PartitionHandler {
   /** Partitions this member owns now: only these take batches (and commit). */
   private readonly assignedPartitions = new Set<number>();
   private sweeper: NodeJS.Timeout | null = null;
-  private sweeping = false;
+  /** The pass in progress, if any: stop waits for it (stopped mid-pass, its asks would wait out their timeout). */
+  private sweeping: Promise<void> | null = null;
 
   constructor(
     private readonly deps: ActorDeps,
@@ -99,20 +100,19 @@ export class Processor implements PartitionHandler {
   }
 
   /** One wall-clock pass: closes windows the partitions' progress has passed, passivates idle stores, commits what became safe. */
-  async sweep(): Promise<void> {
-    if (this.sweeping) return;
-    this.sweeping = true;
-    try {
-      const ends = await this.logEnds();
-      for (const p of [...this.partitions.keys()]) {
-        const owned = this.assignedPartitions.has(p);
-        const logEnd = owned ? (ends.get(p) ?? null) : null;
-        const reply = await this.ask(p, (replyTo) => ({ kind: "sweep", owned, logEnd, replyTo }));
-        if (!reply.ok) this.onError(new Error(`partition ${p} sweep: ${reply.error}`));
-        else if (reply.commitOffset !== null && this.assignedPartitions.has(p)) await this.consumer().commit(p, reply.commitOffset);
-      }
-    } finally {
-      this.sweeping = false;
+  sweep(): Promise<void> {
+    this.sweeping ??= this.sweepOnce().finally(() => (this.sweeping = null));
+    return this.sweeping;
+  }
+
+  private async sweepOnce(): Promise<void> {
+    const ends = await this.logEnds();
+    for (const p of [...this.partitions.keys()]) {
+      const owned = this.assignedPartitions.has(p);
+      const logEnd = owned ? (ends.get(p) ?? null) : null;
+      const reply = await this.ask(p, (replyTo) => ({ kind: "sweep", owned, logEnd, replyTo }));
+      if (!reply.ok) this.onError(new Error(`partition ${p} sweep: ${reply.error}`));
+      else if (reply.commitOffset !== null && this.assignedPartitions.has(p)) await this.consumer().commit(p, reply.commitOffset);
     }
   }
 
@@ -123,6 +123,7 @@ export class Processor implements PartitionHandler {
 
   async stop(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
+    await this.sweeping?.catch(() => undefined);
     for (const actor of this.partitions.values()) actor.retire();
     this.partitions.clear();
     stop(this.system);

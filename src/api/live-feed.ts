@@ -45,6 +45,19 @@ const PER_STORE_READ_LIMIT = 32;
 
 const POLICY_VIOLATION = 1008;
 
+/**
+ * How long a closed socket may take to answer the close frame before it is cut. ws waits 30 s by
+ * default: a dropped client that does not read kept its megabytes buffered that long, and held the
+ * server's shutdown for as long.
+ */
+const CLOSE_HANDSHAKE_MS = 1000;
+
+function closeSocket(socket: WebSocket, code: number, reason: string): void {
+  socket.close(code, reason);
+  const cut = setTimeout(() => socket.terminate(), CLOSE_HANDSHAKE_MS).unref();
+  socket.once("close", () => clearTimeout(cut));
+}
+
 /** `partition`, `offset` and `revision` were added after the first clients: older clients ignore them (docs/live-feed.md). */
 function tickMessage(t: Tick, provisional: boolean) {
   return { type: "tick", ...feedRow(t, provisional) };
@@ -128,7 +141,7 @@ export class LiveFeed {
     const close = client.policy.violate();
     this.send(client, { type: "error", code, error });
     if (close) {
-      client.socket.close(POLICY_VIOLATION, "too many bad or over-rate messages");
+      closeSocket(client.socket, POLICY_VIOLATION, "too many bad or over-rate messages");
       this.drop(client);
     }
   }
@@ -209,7 +222,7 @@ export class LiveFeed {
     const backlog = kind === "update" && client.snapshotsInFlight > 0 ? Math.min(client.updateBytesBehindSnapshot, queued) : queued;
     if (backlog > this.opts.maxBufferedBytes) {
       this.metrics.wsDropped.inc();
-      client.socket.close(1013, "too slow: dropped to protect the server");
+      closeSocket(client.socket, 1013, "too slow: dropped to protect the server");
       this.drop(client);
       return;
     }
@@ -240,7 +253,7 @@ export class LiveFeed {
     this.unsubscribe();
     this.allStores.close();
     for (const c of [...this.clients]) {
-      c.socket.close(1001, "server shutting down");
+      closeSocket(c.socket, 1001, "server shutting down");
       this.drop(c);
     }
   }

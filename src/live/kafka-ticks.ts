@@ -12,7 +12,8 @@ import { isPartitionTick, type LiveTick, type TickPublisher, type TickSubscriber
  */
 export class KafkaTicks implements TickPublisher, TickSubscriber {
   private readonly producer: Producer;
-  private readonly consumer: Consumer;
+  /** Only an instance that serves the live feed reads ticks. */
+  private consumer: Consumer | null = null;
   private readonly local = new InProcessTicks();
   private buffer: LiveTick[] = [];
   private timer: NodeJS.Timeout | null = null;
@@ -20,27 +21,28 @@ export class KafkaTicks implements TickPublisher, TickSubscriber {
   private restarting: () => Promise<void> = () => Promise.resolve();
 
   /** `subscribe: false`: publish only (a processing worker serves no websocket, so it reads no ticks). */
-  constructor(kafka: Kafka, private readonly topic: string, private readonly opts: { subscribe?: boolean; flushMs?: number } = {}) {
+  constructor(private readonly kafka: Kafka, private readonly topic: string, private readonly opts: { subscribe?: boolean; flushMs?: number } = {}) {
     this.producer = kafka.producer({ allowAutoTopicCreation: false });
-    this.consumer = kafka.consumer({ groupId: `intraday-live-${randomUUID()}`, maxWaitTimeInMs: 20, minBytes: 1, sessionTimeout: 10_000, heartbeatInterval: 1000 });
   }
 
   async start(): Promise<void> {
+    await this.producer.connect();
+    if (this.opts.subscribe === false) return;
+    const consumer = this.kafka.consumer({ groupId: `intraday-live-${randomUUID()}`, maxWaitTimeInMs: 20, minBytes: 1, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+    this.consumer = consumer;
     const log = componentLogger("ticks");
     // A consumer kafkajs gives up on would leave this instance's live feed silent for good.
-    this.restarting = restartAfterFatalCrash(this.consumer, {
+    this.restarting = restartAfterFatalCrash(consumer, {
       restart: async () => {
-        await this.consumer.connect();
-        await this.consumer.run(this.runConfig());
+        await consumer.connect();
+        await consumer.run(this.runConfig());
       },
       isStopping: () => this.closing,
       onError: (err) => log.warn({ err }, "ticks consumer"),
     });
-    await this.producer.connect();
-    if (this.opts.subscribe === false) return;
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [this.topic], fromBeginning: false });
-    await this.consumer.run(this.runConfig());
+    await consumer.connect();
+    await consumer.subscribe({ topics: [this.topic], fromBeginning: false });
+    await consumer.run(this.runConfig());
   }
 
   private runConfig(): ConsumerRunConfig {
@@ -88,7 +90,7 @@ export class KafkaTicks implements TickPublisher, TickSubscriber {
     await this.restarting();
     if (this.timer) clearTimeout(this.timer);
     this.flush();
-    await this.consumer.disconnect();
+    await this.consumer?.disconnect();
     await this.producer.disconnect();
   }
 }

@@ -20,3 +20,6 @@ export interface TickPublisher {
 export interface TickSubscriber {
   subscribe(listener: (ticks: readonly LiveTick[]) => void): () => void;
 }
+
+/** A subscriber that never delivers: for a process or thread that serves no live view. */
+export const noTicks: TickSubscriber = { subscribe: () => () => undefined };

@@ -1,5 +1,5 @@
 import type { MessagePort } from "node:worker_threads";
-import type { LiveTick, TickPublisher, TickSubscriber } from "./ports.ts";
+import type { LiveTick, TickPublisher } from "./ports.ts";
 
 /** What crosses between the processing worker and the main thread (see src/runtime/topology.ts). */
 export interface TicksMessage {
@@ -34,6 +34,3 @@ export class ThreadTicksPublisher implements TickPublisher {
     this.port.postMessage(message);
   }
 }
-
-/** A subscriber that never delivers: the worker serves no live view (the main thread does). */
-export const noTicks: TickSubscriber = { subscribe: () => () => undefined };

@@ -5,7 +5,7 @@ import { KafkaLogConsumer } from "../event-log/kafka/kafka-consumer.ts";
 import { KafkaDeadLetters } from "../event-log/kafka/kafka-dead-letters.ts";
 import { KafkaIngestLog } from "../event-log/kafka/kafka-ingest-log.ts";
 import { KafkaTicks } from "../live/kafka-ticks.ts";
-import { noTicks } from "../live/thread-ticks.ts";
+import { noTicks } from "../live/ports.ts";
 import { componentLogger } from "../observability/logger.ts";
 import { migrateCassandra } from "../projections/cassandra/cassandra-migrate.ts";
 import { applyMinutesTtl } from "../projections/cassandra/cassandra-minutes-ttl.ts";

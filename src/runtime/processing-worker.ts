@@ -4,7 +4,8 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import type { Settings } from "../config/settings.ts";
-import { noTicks, ThreadTicksPublisher } from "../live/thread-ticks.ts";
+import { noTicks } from "../live/ports.ts";
+import { ThreadTicksPublisher } from "../live/thread-ticks.ts";
 import { logger } from "../observability/logger.ts";
 import type { Adapters } from "./adapters.ts";
 import { createRuntime } from "./runtime.ts";

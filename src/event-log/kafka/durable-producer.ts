@@ -3,7 +3,8 @@ import { GroupCommit } from "../../shared/group-commit.ts";
 
 /** A group stays well under the broker's default limit of 1 MiB per record batch. */
 const MAX_GROUP_BYTES = 512 * 1024;
-const sizeOf = (messages: Message[]) => messages.reduce((n, m) => n + (m.value?.length ?? 0) + (typeof m.key === "string" ? m.key.length : 0), 0);
+const bytesOf = (v: Message["value"] | Message["key"]) => (v == null ? 0 : typeof v === "string" ? Buffer.byteLength(v) : v.length);
+const sizeOf = (messages: Message[]) => messages.reduce((n, m) => n + bytesOf(m.value) + bytesOf(m.key), 0);
 
 /**
  * Sends to one topic with the idempotent producer and acks=all: a send resolves only once its records
