@@ -186,7 +186,11 @@ async function main(): Promise<void> {
     const rawDeadline = Date.now() + (quick ? 3 : 10) * 60_000;
     while ((curve[curve.length - 1]?.rawCommitted ?? 0) < EVENTS && Date.now() < rawDeadline) await sleep(500);
     const tRawAll = at((s) => s.rawCommitted >= EVENTS);
-    log(`(a) raw history (PostgreSQL) committed all at ${tRawAll} s`);
+    // CPU of the whole server process since it started (startup included): steadier than the rates on a shared machine.
+    const drainCpu = cpuMs(srv.proc.pid);
+    const cpuUsPerEvent = drainCpu ? (drainCpu.process * 1000) / EVENTS : null;
+    const workersCpuUsPerEvent = drainCpu ? ((drainCpu.process - drainCpu.main) * 1000) / EVENTS : null;
+    log(`(a) raw history (PostgreSQL) committed all at ${tRawAll} s; server CPU ${cpuUsPerEvent?.toFixed(1) ?? "?"} µs/event (worker threads ${workersCpuUsPerEvent?.toFixed(1) ?? "?"})`);
 
     // Rows really written: the sum of counts over every minute row equals the events.
     const cass = new cassandra.Client({ contactPoints: BASE.CASSANDRA_CONTACT_POINTS.split(","), localDataCenter: BASE.CASSANDRA_DC, keyspace: iso.id, encoding: { useBigIntAsLong: true } });
@@ -219,6 +223,8 @@ async function main(): Promise<void> {
       eventsPerSecondEndToEnd: endToEnd,
       eventsPerSecondSteady10to90: steady,
       rawHistoryEventsPerSecond: EVENTS / (tRawAll - firstProgress),
+      serverCpuUsPerEvent: cpuUsPerEvent,
+      workerThreadsCpuUsPerEvent: workersCpuUsPerEvent,
       cassandraRows: rowCount,
       cassandraEvents: eventCount,
       lagCurve: curve.filter((_, i) => i % 2 === 0),
@@ -230,7 +236,7 @@ async function main(): Promise<void> {
       unit: "events/s",
       target: "≥ 50,000",
       met: endToEnd >= 50_000,
-      detail: `steady (10→90%) ${fmt(steady)} ev/s; all processed after ${(tProcessedAll - firstProgress).toFixed(1)} s, committed after ${(tCommittedAll - firstProgress).toFixed(1)} s; ${fmt(rowCount)} rows = ${fmt(eventCount)} events; raw history (PG) ${fmt(EVENTS / (tRawAll - firstProgress))} ev/s`,
+      detail: `steady (10→90%) ${fmt(steady)} ev/s; all processed after ${(tProcessedAll - firstProgress).toFixed(1)} s, committed after ${(tCommittedAll - firstProgress).toFixed(1)} s; ${fmt(rowCount)} rows = ${fmt(eventCount)} events; raw history (PG) ${fmt(EVENTS / (tRawAll - firstProgress))} ev/s; server CPU ${cpuUsPerEvent?.toFixed(1) ?? "?"} µs/event (worker threads ${workersCpuUsPerEvent?.toFixed(1) ?? "?"})`,
     });
 
     }
