@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Consumer, ConsumerRunConfig, Kafka, Producer } from "kafkajs";
 import { restartAfterFatalCrash } from "../event-log/kafka/crash-restart.ts";
 import { componentLogger } from "../observability/logger.ts";
+import { throttledErrors } from "../observability/throttled-log.ts";
 import { InProcessTicks } from "./in-process-ticks.ts";
 import { isPartitionTick, type LiveTick, type TickPublisher, type TickSubscriber } from "./ports.ts";
 
@@ -30,7 +31,9 @@ export class KafkaTicks implements TickPublisher, TickSubscriber {
     if (this.opts.subscribe === false) return;
     const consumer = this.kafka.consumer({ groupId: `intraday-live-${randomUUID()}`, maxWaitTimeInMs: 20, minBytes: 1, sessionTimeout: 10_000, heartbeatInterval: 1000 });
     this.consumer = consumer;
+    // Throttled: during a broker outage kafkajs reports a crash on every rejoin attempt.
     const log = componentLogger("ticks");
+    const report = throttledErrors("ticks consumer:", 10_000, (line) => log.warn(line));
     // A consumer kafkajs gives up on would leave this instance's live feed silent for good.
     this.restarting = restartAfterFatalCrash(consumer, {
       restart: async () => {
@@ -38,7 +41,7 @@ export class KafkaTicks implements TickPublisher, TickSubscriber {
         await consumer.run(this.runConfig());
       },
       isStopping: () => this.closing,
-      onError: (err) => log.warn({ err }, "ticks consumer"),
+      onError: report,
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [this.topic], fromBeginning: false });

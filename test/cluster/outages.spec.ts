@@ -6,7 +6,8 @@ import { isolatedEnv, service, startClusterApp } from "./support.ts";
 import { Sender } from "./traffic.ts";
 
 type App = Awaited<ReturnType<typeof startClusterApp>>;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** How long a partition may have lag without progress before /readyz calls it stalled (the Cassandra outage lasts until it does). */
+const STALL_AFTER_MS = 20_000;
 
 describe("outages of the real services", () => {
   let env: Record<string, string>;
@@ -15,6 +16,7 @@ describe("outages of the real services", () => {
 
   beforeAll(async () => {
     ({ env, drop } = await isolatedEnv(3));
+    env.STALL_AFTER_MS = String(STALL_AFTER_MS);
     app = await startClusterApp(env, { listen: true });
   });
   afterAll(async () => {
@@ -52,7 +54,7 @@ describe("outages of the real services", () => {
     await expectExactTotals(env, sender.acked, from, Date.now() + 60_000, "kafka-outage");
   });
 
-  it("pauses and retries while Cassandra is down for 30 s, commits nothing past unflushed data, and catches up exactly", async () => {
+  it("pauses and retries while Cassandra is down (until /readyz reports the window partitions stalled), commits nothing past unflushed data, and catches up exactly", async () => {
     const from = Date.now() - 120_000;
     const kafka = new Kafka({ brokers: env.KAFKA_BROKERS!.split(","), logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
@@ -77,7 +79,13 @@ describe("outages of the real services", () => {
     }, 30_000, 200);
     expect(refused.headers.get("retry-after")).toBe("5");
     expect(((await refused.json()) as { code: string }).code).toBe("INTRADAY_STORAGE_UNAVAILABLE");
-    await sleep(30_000);
+    // The outage lasts until the pipeline reports it itself: /readyz names the window group's partitions
+    // stalled (lag without a commit for STALL_AFTER_MS), while ingest keeps accepting.
+    const ackedAtOutage = sender.acked.size;
+    await waitFor(async () => {
+      const ready = (await (await fetch(`${app!.url}/readyz`)).json()) as { checks: { stalledPartitions?: string } };
+      return ready.checks.stalledPartitions?.includes(`group ${env.KAFKA_GROUP}`) && sender.acked.size > ackedAtOutage + 50 ? true : null;
+    }, STALL_AFTER_MS + 60_000, 500);
     // Ingest keeps accepting (Kafka is up) while nothing past the outage can be committed.
     const committedDuringOutage = await committed();
     for (const [p, offset] of committedDuringOutage) expect(offset).toBeLessThanOrEqual(endsAtOutage.get(p) ?? 0);
