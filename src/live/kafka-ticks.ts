@@ -10,6 +10,11 @@ import { isPartitionTick, type LiveTick, type TickPublisher, type TickSubscriber
  * Ticks through a Kafka topic, so any API instance can serve any store's subscribers. Ticks are
  * ephemeral (the projections are the truth): published in small batches with acks=1, and read by
  * every instance in its own consumer group from the latest offset.
+ *
+ * An instance's own ticks reach its own subscribers at once, not through the topic: each message
+ * carries its instance's `origin`, and a reader skips its own (a round trip through Kafka was half
+ * of POST → tick, and a second, later copy could reach websocket clients after a newer tick). The
+ * processing worker of an instance shares the instance's origin.
  */
 export class KafkaTicks implements TickPublisher, TickSubscriber {
   private readonly producer: Producer;
@@ -21,9 +26,12 @@ export class KafkaTicks implements TickPublisher, TickSubscriber {
   private closing = false;
   private restarting: () => Promise<void> = () => Promise.resolve();
 
+  private readonly origin: string;
+
   /** `subscribe: false`: publish only (a processing worker serves no websocket, so it reads no ticks). */
-  constructor(private readonly kafka: Kafka, private readonly topic: string, private readonly opts: { subscribe?: boolean; flushMs?: number } = {}) {
+  constructor(private readonly kafka: Kafka, private readonly topic: string, private readonly opts: { subscribe?: boolean; flushMs?: number; origin?: string } = {}) {
     this.producer = kafka.producer({ allowAutoTopicCreation: false });
+    this.origin = opts.origin ?? randomUUID();
   }
 
   async start(): Promise<void> {
@@ -52,7 +60,7 @@ export class KafkaTicks implements TickPublisher, TickSubscriber {
     return {
       eachBatch: async ({ batch }) => {
         for (const m of batch.messages) {
-          if (!m.value) continue;
+          if (!m.value || m.headers?.origin?.toString() === this.origin) continue;
           try {
             this.local.publish(JSON.parse(m.value.toString()) as LiveTick[]);
           } catch {
@@ -65,8 +73,14 @@ export class KafkaTicks implements TickPublisher, TickSubscriber {
 
   publish(ticks: readonly LiveTick[]): void {
     if (!ticks.length) return;
+    this.deliverLocally(ticks);
     this.buffer.push(...ticks);
     this.timer ??= setTimeout(() => this.flush(), this.opts.flushMs ?? 5);
+  }
+
+  /** Hands ticks to this process's subscribers only: those of the instance's worker, which publishes them itself. */
+  deliverLocally(ticks: readonly LiveTick[]): void {
+    if (this.opts.subscribe !== false) this.local.publish(ticks);
   }
 
   private flush(): void {
@@ -80,7 +94,8 @@ export class KafkaTicks implements TickPublisher, TickSubscriber {
       if (list) list.push(t);
       else byStore.set(key, [t]);
     }
-    const messages = [...byStore].map(([key, list]) => ({ key, value: JSON.stringify(list) }));
+    const headers = { origin: this.origin };
+    const messages = [...byStore].map(([key, list]) => ({ key, value: JSON.stringify(list), headers }));
     this.producer.send({ topic: this.topic, acks: 1, messages }).catch((err: Error) => componentLogger("ticks").warn({ err }, "ticks not published"));
   }
 

@@ -23,3 +23,8 @@ export interface TickSubscriber {
 
 /** A subscriber that never delivers: for a process or thread that serves no live view. */
 export const noTicks: TickSubscriber = { subscribe: () => () => undefined };
+
+/** One publisher that hands every batch of ticks to each of the given ones. */
+export function allOf(...publishers: readonly TickPublisher[]): TickPublisher {
+  return { publish: (ticks) => publishers.forEach((p) => p.publish(ticks)) };
+}

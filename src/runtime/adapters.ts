@@ -16,6 +16,8 @@ export interface Adapters {
   rawHistory: RawHistory;
   ticksOut: TickPublisher;
   ticksIn: TickSubscriber;
+  /** Where the main thread hands the ticks of its processing worker: this process's subscribers (the worker's own ticksOut carries them further). */
+  ticksFromWorker: TickPublisher;
   /** Cluster mode: the consumer group projecting the minute changelog into PostgreSQL (Superset's tables). */
   analytics?: { consumer: LogConsumer; handler: PartitionHandler };
   /** Store reference data (name, region, time zone) behind PUT /v1/stores/{storeId}. */

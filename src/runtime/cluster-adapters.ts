@@ -72,8 +72,11 @@ async function reachable<T>(what: string, fix: string, f: () => Promise<T>): Pro
  * history and analytics tables. The window group touches Kafka and Cassandra only: its minute rows
  * and late events reach PostgreSQL through the changelog and the analytics group.
  */
-/** `liveFeed: false` for a processing worker: it publishes ticks but serves no websocket, so it does not read them. */
-export async function clusterAdapters(s: ClusterSettings, { liveFeed = true }: { liveFeed?: boolean } = {}): Promise<Adapters> {
+/**
+ * `liveFeed: false` for a processing worker: it publishes ticks but serves no websocket, so it does not read them.
+ * `origin`: the instance these adapters serve (its main thread and its workers share it; see KafkaTicks).
+ */
+export async function clusterAdapters(s: ClusterSettings, { liveFeed = true, origin }: { liveFeed?: boolean; origin?: string } = {}): Promise<Adapters> {
   const hint = "Start the local services with `npm run services:up`, or point the INTRADAY_* connection settings at yours.";
   const names = topicNames(s.KAFKA_TOPIC);
   const kafkaSettings = { brokers: s.KAFKA_BROKERS.split(",").map((b) => b.trim()), topic: s.KAFKA_TOPIC, partitions: s.PARTITIONS };
@@ -104,7 +107,7 @@ export async function clusterAdapters(s: ClusterSettings, { liveFeed = true }: {
   await ingestLog.connect();
   const deadLetters = new KafkaDeadLetters(kafka, names.deadLetters);
   await deadLetters.connect();
-  const ticks = new KafkaTicks(kafka, names.ticks, { subscribe: liveFeed });
+  const ticks = new KafkaTicks(kafka, names.ticks, { subscribe: liveFeed, ...(origin ? { origin } : {}) });
   await ticks.start();
   return {
     mode: "cluster",
@@ -125,6 +128,7 @@ export async function clusterAdapters(s: ClusterSettings, { liveFeed = true }: {
     rawHistory: new PgRawHistory(pool),
     ticksOut: ticks,
     ticksIn: liveFeed ? ticks : noTicks,
+    ticksFromWorker: { publish: (t) => ticks.deliverLocally(t) },
     lastReconciliation: () => lastReconciliation(pool),
     async health() {
       const check = async (f: () => Promise<unknown>) => f().then(() => "ok", (e: Error) => `error: ${e.message}`);

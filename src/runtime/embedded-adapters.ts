@@ -29,6 +29,7 @@ export function embeddedAdapters(settings: Pick<Settings, "DATA_DIR" | "PARTITIO
     storeDirectory,
     ticksOut: ticks,
     ticksIn: ticks,
+    ticksFromWorker: ticks,
     async health() {
       return { log: log.isAvailable() ? "ok" : "closed", projections: "ok", dataDir: dir };
     },

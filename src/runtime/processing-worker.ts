@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import type { Settings } from "../config/settings.ts";
-import { noTicks } from "../live/ports.ts";
+import { allOf, noTicks } from "../live/ports.ts";
 import { ThreadTicksPublisher } from "../live/thread-ticks.ts";
 import { logger } from "../observability/logger.ts";
 import type { Adapters } from "./adapters.ts";
@@ -16,12 +16,14 @@ const METRICS_EVERY_MS = 250;
 async function main(): Promise<void> {
   const port = parentPort!;
   const post = (m: FromWorker) => port.postMessage(m);
-  const { settings } = workerData as { settings: Settings };
+  const { settings, origin } = workerData as { settings: Settings; origin: string };
   let adapters: Adapters;
   let onAppend: () => void = () => undefined;
   if (settings.MODE === "cluster") {
     const { clusterAdapters } = await import("./cluster-adapters.ts");
-    adapters = await clusterAdapters(settings, { liveFeed: false });
+    const cluster = await clusterAdapters(settings, { liveFeed: false, origin });
+    // Ticks go to Kafka for the other instances, and straight to this instance's main thread.
+    adapters = { ...cluster, ticksOut: allOf(cluster.ticksOut, new ThreadTicksPublisher(port)) };
   } else {
     const { embeddedAdapters } = await import("./embedded-adapters.ts");
     const embedded = embeddedAdapters(settings);

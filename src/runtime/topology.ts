@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import type { Settings } from "../config/settings.ts";
 import { isTicksMessage } from "../live/thread-ticks.ts";
@@ -12,8 +13,8 @@ import type { FromWorker, ToWorker } from "./worker-protocol.ts";
  * consumes, ingest and the API keep the main thread and the consumers (window processing, raw
  * history) run in a worker thread with their own adapters: the two never share an event loop.
  * Everything between them goes through the log and the stores as between processes, plus three
- * messages: embedded log appends (wake the consumers), live ticks (embedded mode; in a cluster they
- * travel through Kafka anyway) and the worker's metrics. A worker thread dies with its process,
+ * messages: embedded log appends (wake the consumers), live ticks (to this instance's own
+ * subscribers; in a cluster the worker also publishes them to Kafka for the other instances) and the worker's metrics. A worker thread dies with its process,
  * so a kill -9 leaves nothing running (child processes would be orphaned).
  */
 export interface Instance {
@@ -22,13 +23,14 @@ export interface Instance {
 }
 
 export async function startInstance(settings: Settings): Promise<Instance> {
-  const adapters = await adaptersFor(settings);
+  const origin = randomUUID();
+  const adapters = await adaptersFor(settings, origin);
   if (settings.TOPOLOGY === "single" || settings.ROLE === "api") {
     const runtime = await createRuntime(settings, adapters);
     if (settings.ROLE !== "api") await runtime.startProcessing();
     return { runtime, stop: () => runtime.stop() };
   }
-  const workers = workerRoles(settings).map((ROLE) => new ProcessingWorker({ ...settings, ROLE }, adapters));
+  const workers = workerRoles(settings).map((ROLE) => new ProcessingWorker({ ...settings, ROLE }, origin, adapters));
   await Promise.all(workers.map((w) => w.started));
   const processing: ExternalProcessing = {
     state: () => workers.map((w) => w.state()).find((s) => s !== "running") ?? "running",
@@ -72,10 +74,10 @@ function mergeMetricsInto(runtime: Runtime, workers: readonly ProcessingWorker[]
   };
 }
 
-async function adaptersFor(settings: Settings): Promise<Adapters & { log?: { appended: NodeJS.EventEmitter } }> {
+async function adaptersFor(settings: Settings, origin: string): Promise<Adapters & { log?: { appended: NodeJS.EventEmitter } }> {
   if (settings.MODE === "cluster") {
     const { clusterAdapters } = await import("./cluster-adapters.ts");
-    return clusterAdapters(settings);
+    return clusterAdapters(settings, { origin });
   }
   const { embeddedAdapters } = await import("./embedded-adapters.ts");
   return embeddedAdapters(settings);
@@ -89,8 +91,8 @@ class ProcessingWorker implements ExternalProcessing {
   private readonly worker: Worker;
   private stopping: Promise<void> | null = null;
 
-  constructor(settings: Settings, adapters: Adapters & { log?: { appended: NodeJS.EventEmitter } }) {
-    this.worker = tsWorker(new URL("./processing-worker.ts", import.meta.url), { settings });
+  constructor(settings: Settings, origin: string, adapters: Adapters & { log?: { appended: NodeJS.EventEmitter } }) {
+    this.worker = tsWorker(new URL("./processing-worker.ts", import.meta.url), { settings, origin });
     const appended = adapters.log?.appended;
     if (appended) {
       let queued = false;
@@ -106,7 +108,7 @@ class ProcessingWorker implements ExternalProcessing {
     }
     this.started = new Promise<void>((resolve, reject) => {
       this.worker.on("message", (m: FromWorker) => {
-        if (isTicksMessage(m)) adapters.ticksOut.publish(m.ticks);
+        if (isTicksMessage(m)) adapters.ticksFromWorker.publish(m.ticks);
         else if (m.type === "metrics") {
           this.metricsText = m.text;
           this.stalled = m.stalledPartitions;
