@@ -27,8 +27,7 @@ export type StoreReply = ({ ok: true; applied: number; duplicates: number; repla
 
 /** `clock` is the partition's progress: it alone closes windows. */
 export type StoreMsg =
-  /** `absent`: window keys the partition knows have no stored row (they need no load). */
-  | { kind: "events"; events: LoggedEvent[]; clock: PartitionClock; absent: ReadonlySet<number>; replyTo: Ref<StoreReply> }
+  | { kind: "events"; events: LoggedEvent[]; clock: PartitionClock; replyTo: Ref<StoreReply> }
   | { kind: "sweep"; clock: PartitionClock; force: boolean; replyTo: Ref<StoreReply> }
   /** A new owner's provisional rows of this store: load them, then close and write them final once progress allows. */
   | { kind: "adopt"; keys: WindowKey[]; clock: PartitionClock; replyTo: Ref<StoreReply> };

@@ -6,7 +6,6 @@ import {
   evictTotals,
   hasUnwrittenTotals,
   installLoaded,
-  isKnownAbsent,
   isOutOfRange,
   markTotalsWritten,
   minutesToLoad,
@@ -23,10 +22,9 @@ import {
   recordLogEnd,
   type PartitionProgress,
 } from "../domain/partition-progress.ts";
-import { windowKey } from "../domain/minute-row.ts";
-import type { LoggedEvent, WindowKey } from "../domain/store-windows.ts";
+import type { WindowKey } from "../domain/store-windows.ts";
 import { MINUTE_MS, minuteOf } from "../domain/time.ts";
-import { oldestUnsettledMinute, windowOf } from "../domain/windows.ts";
+import { oldestUnsettledMinute } from "../domain/windows.ts";
 import type { Tick } from "../live/ports.ts";
 import { throttledErrors } from "../observability/throttled-log.ts";
 import { partitionFor } from "../event-log/partitioner.ts";
@@ -126,16 +124,6 @@ function storeEntry(s: PartitionState, storeId: string, self: Ref<PartitionMsg>,
   return entry;
 }
 
-/** Of the windows these events fall in, those the partition knows have no stored row. */
-function absentWindowsOf(s: PartitionState, storeId: string, events: readonly LoggedEvent[]): Set<number> {
-  const absent = new Set<number>();
-  for (const { event } of events) {
-    const minute = windowOf(event.occurredAtMs);
-    if (isKnownAbsent(s.totals, storeId, minute, event.currency)) absent.add(windowKey(minute, event.currency));
-  }
-  return absent;
-}
-
 /** Stops a store actor, once: a store already let go (by a retire while a message was in flight) is not counted again. */
 function stopStore(s: PartitionState, storeId: string, deps: ActorDeps): void {
   const entry = s.stores.get(storeId);
@@ -184,9 +172,7 @@ async function handle(s: PartitionState, msg: PartitionMsg, self: Ref<PartitionM
     for (const events of byStore.values()) for (const e of events) advanceStreamTime(s.progress, e.event.occurredAtMs, e.appendTime, deps.windowing);
     const clock = { streamTime: s.progress.streamTime, caughtUpAt: s.progress.caughtUpAt };
     const replies = await Promise.all(
-      [...byStore].map(([storeId, events]) =>
-        ask(storeEntry(s, storeId, self, deps, now), (replyTo) => ({ kind: "events", events, clock, absent: absentWindowsOf(s, storeId, events), replyTo }), deps),
-      ),
+      [...byStore].map(([storeId, events]) => ask(storeEntry(s, storeId, self, deps, now), (replyTo) => ({ kind: "events", events, clock, replyTo }), deps)),
     );
     await updateTotals(s, replies, deps);
     const error = firstError(replies);

@@ -74,10 +74,7 @@ async function handle(s: StoreWindows, msg: StoreMsg, deps: ActorDeps, out: Stor
     deps.ticks.publish(await writeDue(s, clock, deps, false, out));
     return NO_EVENTS;
   }
-  const missing = missingWindows(s, msg.events);
-  const known = missing.filter((k) => msg.absent.has(windowKey(k.minute, k.currency)));
-  installWindows(s, known, [], clock.now);
-  await load(s, known.length ? missing.filter((k) => !msg.absent.has(windowKey(k.minute, k.currency))) : missing, deps, clock.now, out);
+  await load(s, missingWindows(s, msg.events), deps, clock.now, out);
   const result = applyEvents(s, msg.events, deps.windowing);
   if (result.late.length) s.pendingLate.push(...result.late);
   await recordPendingLate(s, deps);

@@ -155,16 +155,6 @@ export function absorbLive(s: PartitionTotalsState, rows: Iterable<ContributionR
   }
 }
 
-/**
- * Whether the projection holds no row of this store window: known only for a loaded minute, whose
- * stored rows and every row written since are all here. Its store actor then starts the window
- * empty instead of reading it back (a read per store and new window was most of POST → tick).
- */
-export function isKnownAbsent(s: PartitionTotalsState, storeId: string, minute: number, currency: string): boolean {
-  const m = s.minutes.get(minute);
-  return m !== undefined && m.loaded && m.currencies.get(currency)?.stores.has(storeId) !== true;
-}
-
 /** Minutes whose stored rows must be loaded before their aggregates can be written. */
 export function minutesToLoad(s: PartitionTotalsState): number[] {
   return [...s.minutes].filter(([, m]) => !m.loaded).map(([minute]) => minute);

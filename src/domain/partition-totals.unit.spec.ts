@@ -8,7 +8,6 @@ import {
   evictTotals,
   hasUnwrittenTotals,
   installLoaded,
-  isKnownAbsent,
   takeLiveTotals,
   markTotalsWritten,
   minutesToLoad,
@@ -196,22 +195,5 @@ describe("partition totals state", () => {
         expect(stored).toEqual(partitionTotalsOfRows(newest.values())[0]);
       }),
     );
-  });
-});
-
-describe("isKnownAbsent (a store window with no stored row needs no read)", () => {
-  it("is known only for a loaded minute: its stored rows and every row written since are there", () => {
-    const s = newPartitionTotals(P);
-    expect(isKnownAbsent(s, "a", M, "EUR")).toBe(false); // nothing loaded: a previous owner may have written it
-    absorbWritten(s, [row("a", 1)]);
-    expect(isKnownAbsent(s, "b", M, "EUR")).toBe(false); // the minute exists here but is not loaded yet
-    installLoaded(s, M, [row("c", 0)], []);
-    expect(isKnownAbsent(s, "a", M, "EUR")).toBe(false); // written here
-    expect(isKnownAbsent(s, "c", M, "EUR")).toBe(false); // stored before this owner
-    expect(isKnownAbsent(s, "b", M, "EUR")).toBe(true);
-    expect(isKnownAbsent(s, "a", M, "USD")).toBe(true); // no row of that currency in the minute
-    expect(isKnownAbsent(s, "b", M + MINUTE_MS, "EUR")).toBe(false); // another minute, not loaded
-    absorbWritten(s, [row("b", 2)]);
-    expect(isKnownAbsent(s, "b", M, "EUR")).toBe(false);
   });
 });
