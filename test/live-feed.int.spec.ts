@@ -168,6 +168,26 @@ describe("GET /v1/live", () => {
     expect(all.ticks(mine).at(-1)).toMatchObject({ saleCount: 1, grossMinor: 500 });
   });
 
+  it("two versions of a window waiting for the same flush: the newer goes out, whichever arrived last", async () => {
+    const m = await awayFromMinuteEnd();
+    const storeId = store("order");
+    const c = await Client.connect();
+    await c.subscribe([storeId]);
+    const base = { storeId, minute: m, currency: "EUR", partition: 0, revision: 1, provisional: true, refundCount: 0, refundMinor: 0, firstEventAt: m, lastEventAt: m };
+    const newer = { ...base, offset: 20, saleCount: 2, grossMinor: 700, itemCount: 2 };
+    const older = { ...base, offset: 10, saleCount: 1, grossMinor: 500, itemCount: 1 };
+    // The first tick of a quiet store goes out at once; the next two wait for the interval, together.
+    t.runtime.adapters.ticksOut.publish([{ ...older, offset: 5, saleCount: 1, grossMinor: 100 }]);
+    await waitFor(async () => c.ticks(storeId).length === 1);
+    t.runtime.adapters.ticksOut.publish([newer]);
+    t.runtime.adapters.ticksOut.publish([older]);
+    await waitFor(async () => c.ticks(storeId).length >= 2, 5000);
+    await barrier(c, [storeId]);
+    const ticks = c.ticks(storeId);
+    expect(ticks).toHaveLength(2);
+    expect(ticks[1]).toMatchObject({ offset: 20, saleCount: 2, grossMinor: 700 });
+  });
+
   it("a new subscribe message replaces the previous subscription", async () => {
     const m = await awayFromMinuteEnd();
     const a = store("a");

@@ -3,6 +3,7 @@ import { isPartitionTick, type LiveTick, type Tick, type TickSubscriber } from "
 import type { Metrics } from "../observability/metrics.ts";
 import { feedRow, type FeedAllStoresMinute, type FeedRow, type MinuteQueries } from "../projections/queries.ts";
 import { MINUTE_MS } from "../domain/time.ts";
+import { isNewerRow } from "../domain/windows.ts";
 import { AbusePolicy } from "./live/abuse-policy.ts";
 import { AllStoresUpdates } from "./live/all-stores-updates.ts";
 import { decodeControlMessage, type ControlErrorCode, type Subscription } from "./live/control-message.ts";
@@ -176,7 +177,9 @@ export class LiveFeed {
         if (client.stores !== "*" && !client.stores.has(t.storeId)) continue;
         let perStore = client.pending.get(t.storeId);
         if (!perStore) client.pending.set(t.storeId, (perStore = new Map()));
-        perStore.set(`${t.minute}|${t.currency}`, t);
+        // Ticks of one window can arrive out of order (another instance's via Kafka): keep the newest.
+        const key = `${t.minute}|${t.currency}`;
+        if (isNewerRow(perStore.get(key), t)) perStore.set(key, t);
         this.schedule(client, t.storeId);
       }
     }
