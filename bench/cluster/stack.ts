@@ -1,5 +1,6 @@
 /** The local services and one isolated set of resources (topic, consumer groups, keyspace, database) per bench run. */
 import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import cassandra from "cassandra-driver";
 import pg from "pg";
@@ -111,5 +112,42 @@ export function servicePids(): Record<string, string> {
   const s = spawnSync("bash", ["scripts/services/services.sh", "status"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   const out: Record<string, string> = {};
   for (const m of s.stdout.matchAll(/^(postgres|kafka|cassandra)\s+\S+\s+pid (\d+)/gm)) out[m[1]!] = m[2]!;
+  return out;
+}
+
+const CLOCK_TICKS = 100; // USER_HZ
+
+function statTicks(path: string): number {
+  const stat = readFileSync(path, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(f[11]) + Number(f[12]); // utime + stime
+}
+
+/**
+ * CPU time (ms) used so far by each local service (PostgreSQL: all its processes) and by the whole
+ * machine (busy time of every core, from /proc/stat): taken around a case, it says where the
+ * machine's two cores went per event.
+ */
+export function servicesCpuMs(pids: Record<string, string> = servicePids()): Record<string, number> {
+  const out: Record<string, number> = { postgres: 0 };
+  for (const [name, pid] of Object.entries(pids)) {
+    if (name === "postgres") continue;
+    try {
+      out[name] = (statTicks(`/proc/${pid}/stat`) * 1000) / CLOCK_TICKS;
+    } catch {
+      /* not running */
+    }
+  }
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "postgres") out.postgres! += (statTicks(`/proc/${pid}/stat`) * 1000) / CLOCK_TICKS;
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const busy = [0, 1, 2, 5, 6, 7].reduce((a, i) => a + (cpu[i] ?? 0), 0); // user nice system irq softirq steal
+  out.machine = (busy * 1000) / CLOCK_TICKS;
   return out;
 }

@@ -359,6 +359,15 @@ export function projectionContract(name: string, open: () => Promise<Projections
         expect(got).toEqual([a, b]);
       });
 
+      it("every character a sku may hold round-trips exactly (quotes, backslashes, \\N, non-ASCII)", async () => {
+        const { base, store } = freshRange();
+        const skus = ['a"b', "back\\slash", "\\N", "\\t\\n", "ünï-ß", "emoji 🛒", "€ 12,5", "{x}", "[1]"];
+        const lines = skus.map((sku, i) => ({ sku, quantity: 1, unitPriceMinor: 100 + i }));
+        const a = logged(saleEvent(store, base + 1000, { lines, totalMinor: lines.reduce((t, l) => t + l.unitPriceMinor, 0), itemCount: lines.length }), 2, 7);
+        expect(await p.history.insertEvents([a])).toBe(1);
+        expect((await p.history.eventsBetween(base, base + MINUTE_MS)).filter((e) => e.event.storeId.startsWith(store))).toEqual([a]);
+      });
+
       it("a batch holding the same eventId twice inserts it once", async () => {
         const { base, store } = freshRange();
         const a = logged(saleEvent(store, base + 1000), 1, 5);

@@ -1,34 +1,71 @@
-import type { Pool } from "pg";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { Pool, PoolClient } from "pg";
+import { from as copyFrom } from "pg-copy-streams";
 import type { SaleEvent } from "../../domain/event.ts";
 import type { LoggedEvent } from "../../domain/store-windows.ts";
 import type { RawHistory } from "../ports.ts";
 
-/** Raw history in PostgreSQL (raw_events): unique on event id for all time. */
+const COLUMNS = "event_id, store_id, occurred_at, type, currency, total_minor, item_count, lines, source_partition, source_offset, appended_at";
+
+/** COPY's text format: backslash, tab, newline and carriage return are escaped in a field. */
+const COPY_SPECIAL = /[\\\t\n\r]/g;
+const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
+function copyField(s: string): string {
+  COPY_SPECIAL.lastIndex = 0;
+  return COPY_SPECIAL.test(s) ? s.replace(COPY_SPECIAL, (c) => COPY_ESCAPES[c]!) : s;
+}
+
+/** One raw_events row as a line of COPY text. */
+function copyLine(l: LoggedEvent): string {
+  const e = l.event;
+  return (
+    `${e.eventId}\t${copyField(e.storeId)}\t${copyField(e.occurredAt)}\t${e.type}\t${e.currency}\t${e.totalMinor}\t${e.itemCount}\t` +
+    `${copyField(JSON.stringify(e.lines))}\t${l.partition}\t${l.offset}\t${new Date(l.appendTime).toISOString()}\n`
+  );
+}
+
+/**
+ * Raw history in PostgreSQL (raw_events): unique on event id for all time.
+ *
+ * A batch goes in by COPY into a session-local staging table, then one INSERT … ON CONFLICT DO
+ * NOTHING (COPY itself cannot skip duplicates, and a replay after a crash brings them). Measured
+ * against eleven `unnest` array parameters (bench/cluster/raw-history-ab.ts): about a fifth less
+ * CPU in both Node and PostgreSQL per event.
+ */
 export class PgRawHistory implements RawHistory {
+  /** Connections whose staging table exists (temporary tables live as long as their session). */
+  private readonly staged = new WeakSet<PoolClient>();
+
   constructor(private readonly pool: Pool) {}
 
   async insertEvents(events: readonly LoggedEvent[]): Promise<number> {
     if (!events.length) return 0;
-    const e = events.map((l) => l.event);
-    const r = await this.pool.query(
-      `INSERT INTO raw_events (event_id, store_id, occurred_at, type, currency, total_minor, item_count, lines, source_partition, source_offset, appended_at)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::char(3)[], $6::bigint[], $7::int[], $8::jsonb[], $9::int[], $10::bigint[], $11::timestamptz[])
-       ON CONFLICT (event_id) DO NOTHING`,
-      [
-        e.map((x) => x.eventId),
-        e.map((x) => x.storeId),
-        e.map((x) => x.occurredAt),
-        e.map((x) => x.type),
-        e.map((x) => x.currency),
-        e.map((x) => x.totalMinor),
-        e.map((x) => x.itemCount),
-        e.map((x) => JSON.stringify(x.lines)),
-        events.map((l) => l.partition),
-        events.map((l) => l.offset),
-        events.map((l) => new Date(l.appendTime).toISOString()),
-      ],
-    );
-    return r.rowCount ?? 0;
+    let text = "";
+    for (const l of events) text += copyLine(l);
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      if (!this.staged.has(client)) {
+        await client.query(`CREATE TEMP TABLE IF NOT EXISTS raw_events_stage (LIKE raw_events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`);
+        this.staged.add(client);
+      }
+      await client.query("BEGIN");
+      try {
+        await pipeline(Readable.from([text]), client.query(copyFrom(`COPY raw_events_stage (${COLUMNS}) FROM STDIN`)));
+        // In log order, so of two copies of an id in one batch the first is kept.
+        const r = await client.query(
+          `INSERT INTO raw_events (${COLUMNS}) SELECT ${COLUMNS} FROM raw_events_stage ORDER BY source_partition, source_offset ON CONFLICT (event_id) DO NOTHING`,
+        );
+        await client.query("COMMIT");
+        return r.rowCount ?? 0;
+      } catch (err) {
+        await client.query("ROLLBACK").catch((e: Error) => (broken = e));
+        throw err;
+      }
+    } finally {
+      client.release(broken);
+    }
   }
 
   async eventsBetween(from: number, to: number): Promise<LoggedEvent[]> {
