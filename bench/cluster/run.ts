@@ -31,6 +31,7 @@ const { values: flags } = parseArgs({
     keep: { type: "boolean", default: false },
     only: { type: "string" },
     "ingest-role": { type: "string", default: "api" },
+    "e2e-role": { type: "string", default: "all" },
     "spark-max-offsets": { type: "string", default: "250000" },
     topology: { type: "string", default: "threads" },
     help: { type: "boolean", short: "h", default: false },
@@ -43,6 +44,8 @@ if (flags.help) {
   --events N  pre-fill N events instead of 1,000,000 (200,000 with --quick)
   --keep      do not drop the run's topic, keyspace and database
   --ingest-role api|all  server role for the HTTP cases (b)(c): api (default; consumers in another process) or all
+  --e2e-role all|windows  server role for the drain (a): all (default; window, raw-history and analytics groups on the
+              same cores) or windows (the window group alone, like the Spark peer's job; only with --only e2e[,spark])
   --only      some cases: e2e,spark,query,http,tick,freshness (default all; without e2e nothing is pre-filled; spark needs e2e)
   --topology threads|single  the server's INTRADAY_TOPOLOGY (A/B of the worker thread)
   --spark-max-offsets N  the Spark peer's maxOffsetsPerTrigger (default 250,000; 0 = all in one micro-batch)
@@ -53,6 +56,11 @@ const quick = flags.quick;
 const only = flags.only ? new Set(flags.only.split(",")) : null;
 const want = (k: string) => !only || only.has(k);
 const INGEST_ROLE = flags["ingest-role"] === "all" ? "all" : "api";
+const E2E_ROLE = flags["e2e-role"] === "windows" ? "windows" : "all";
+if (E2E_ROLE === "windows" && (!only || [...only].some((k) => k !== "e2e" && k !== "spark"))) {
+  console.error("--e2e-role windows runs only the drain: use it with --only e2e or --only e2e,spark");
+  process.exit(2);
+}
 const EVENTS = Number(flags.events ?? (quick ? 200_000 : 1_000_000));
 const STORES = 1000;
 const PARTITIONS = 6;
@@ -157,8 +165,8 @@ async function main(): Promise<void> {
       }
     })();
 
-    log("(a) starting the server (INTRADAY_MODE=cluster, ROLE=all) as a child process");
-    server = await startServer({ ...iso.env, ROLE: "all", TOPOLOGY: flags.topology }, { inspect: flags.profile });
+    log(`(a) starting the server (INTRADAY_MODE=cluster, ROLE=${E2E_ROLE}) as a child process`);
+    server = await startServer({ ...iso.env, ROLE: E2E_ROLE, TOPOLOGY: flags.topology }, { inspect: flags.profile });
     url = server.url;
     const srv = server;
     log(`(a) server ready at ${url} after ${((Date.now() - spawnedAt) / 1000).toFixed(1)} s; consuming the backlog`);
@@ -185,7 +193,7 @@ async function main(): Promise<void> {
 
     // Wait for raw history (PostgreSQL) too, so it does not load the later cases.
     const rawDeadline = Date.now() + (quick ? 3 : 10) * 60_000;
-    while ((curve[curve.length - 1]?.rawCommitted ?? 0) < EVENTS && Date.now() < rawDeadline) await sleep(500);
+    while (E2E_ROLE === "all" && (curve[curve.length - 1]?.rawCommitted ?? 0) < EVENTS && Date.now() < rawDeadline) await sleep(500);
     const tRawAll = at((s) => s.rawCommitted >= EVENTS);
     // CPU of the whole server process since it started (startup included): steadier than the rates on a shared machine.
     const drainCpu = cpuMs(srv.proc.pid);
@@ -239,7 +247,7 @@ async function main(): Promise<void> {
     };
     rows.push({
       id: "kafka-to-cassandra",
-      what: `Kafka → Cassandra rows, ${fmt(EVENTS)} pre-filled events (first event → all offsets committed)`,
+      what: `Kafka → Cassandra rows, ${fmt(EVENTS)} pre-filled events (first event → all offsets committed; ROLE=${E2E_ROLE})`,
       value: endToEnd,
       unit: "events/s",
       target: "≥ 50,000",
@@ -393,7 +401,7 @@ async function main(): Promise<void> {
   const pidsAtEnd = servicePids();
   const restarted = Object.keys(pidsAtStart).filter((k) => pidsAtStart[k] !== pidsAtEnd[k]);
   if (restarted.length) log(`WARNING: ${restarted.join(", ")} restarted during the run (shared services): numbers after that are not valid`);
-  const out = { at: new Date().toISOString(), quick, topology: flags.topology, only: flags.only ?? "all", ingestRole: INGEST_ROLE, serverRoot: process.env.BENCH_SERVER_ROOT ?? ".", servicesRestartedDuringRun: restarted, loadavgAtEnd: loadavg(), machine, seconds: (Date.now() - started) / 1000, servicesUpMs: servicesMs, rows, details, profiles };
+  const out = { at: new Date().toISOString(), quick, topology: flags.topology, only: flags.only ?? "all", ingestRole: INGEST_ROLE, e2eRole: E2E_ROLE, serverRoot: process.env.BENCH_SERVER_ROOT ?? ".", servicesRestartedDuringRun: restarted, loadavgAtEnd: loadavg(), machine, seconds: (Date.now() - started) / 1000, servicesUpMs: servicesMs, rows, details, profiles };
   const stamp = out.at.replace(/[:.]/g, "-");
   writeFileSync(join(RESULTS, `cluster-${stamp}.json`), JSON.stringify(out, null, 2));
   writeFileSync(join(RESULTS, "cluster-latest.json"), JSON.stringify(out, null, 2));

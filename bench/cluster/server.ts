@@ -18,7 +18,9 @@ export interface Server {
 export async function startServer(env: Record<string, string>, opts: { inspect?: boolean; readyTimeoutMs?: number } = {}): Promise<Server> {
   const childEnv: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("INTRADAY_")) childEnv[k] = v;
-  for (const [k, v] of Object.entries({ HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "warn", ...env })) childEnv[`INTRADAY_${k}`] = v;
+  // BENCH_SERVER_SETTINGS: extra settings for the server, "NAME=value …" without the INTRADAY_ prefix (A/B of a setting).
+  const extraSettings = Object.fromEntries((process.env.BENCH_SERVER_SETTINGS ?? "").split(/\s+/).filter(Boolean).map((kv) => kv.split("=", 2) as [string, string]));
+  for (const [k, v] of Object.entries({ HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "warn", ...env, ...extraSettings })) childEnv[`INTRADAY_${k}`] = v;
   // BENCH_SERVER_NODE_FLAGS: extra node flags for the server only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p" (a profile
   // per thread, the consumer workers' included, which the inspector profile of --profile does not see).
   const extra = (process.env.BENCH_SERVER_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean);

@@ -28,6 +28,7 @@ export type StoreReply = ({ ok: true; applied: number; duplicates: number; repla
 /** `clock` is the partition's progress: it alone closes windows. */
 export type StoreMsg =
   | { kind: "events"; events: LoggedEvent[]; clock: PartitionClock; replyTo: Ref<StoreReply> }
+  /** `force`: write every dirty window now (revocation, shutdown, or a quiet partition), not only those due. */
   | { kind: "sweep"; clock: PartitionClock; force: boolean; replyTo: Ref<StoreReply> }
   /** A new owner's provisional rows of this store: load them, then close and write them final once progress allows. */
   | { kind: "adopt"; keys: WindowKey[]; clock: PartitionClock; replyTo: Ref<StoreReply> };

@@ -20,6 +20,7 @@ import {
   newPartitionProgress,
   recordHandled,
   recordLogEnd,
+  takeQuiet,
   type PartitionProgress,
 } from "../domain/partition-progress.ts";
 import type { WindowKey } from "../domain/store-windows.ts";
@@ -184,6 +185,7 @@ async function handle(s: PartitionState, msg: PartitionMsg, self: Ref<PartitionM
   }
   const force = msg.kind === "revoke";
   if (msg.kind === "sweep" && msg.logEnd) recordLogEnd(s.progress, msg.logEnd);
+  const quiet = msg.kind === "sweep" && msg.owned && takeQuiet(s.progress, msg.logEnd);
   const adoptReplies: StoreReply[] = [];
   if (msg.kind === "sweep" && msg.owned && !s.adopted) {
     try {
@@ -194,7 +196,7 @@ async function handle(s: PartitionState, msg: PartitionMsg, self: Ref<PartitionM
   }
   const entries = [...s.stores];
   const clock = { streamTime: s.progress.streamTime, caughtUpAt: s.progress.caughtUpAt };
-  const replies = await Promise.all(entries.map(([, e]) => ask(e, (replyTo) => ({ kind: "sweep", clock, force, replyTo }), deps)));
+  const replies = await Promise.all(entries.map(([, e]) => ask(e, (replyTo) => ({ kind: "sweep", clock, force: force || quiet, replyTo }), deps)));
   await updateTotals(s, [...adoptReplies, ...replies], deps);
   evictTotals(s.totals, now, deps.windowing);
   const error = firstError([...adoptReplies, ...replies]);

@@ -66,6 +66,7 @@ export const SETTINGS = {
     default: "threads",
     help: "threads: the consumers (window processing, raw history) run in a worker thread, ingest/API on the main thread (both cores); single: one event loop for everything",
   },
+  WORKER_YOUNG_GENERATION_MB: whole(0, "Young generation of each consumer worker thread in MiB (TOPOLOGY=threads); 0 = V8's default", 0, 4096),
   SHUTDOWN_TIMEOUT_MS: ms(15_000, "Graceful shutdown is forced after this long", 1000),
   RECONCILE_LOOKBACK_MS: ms(7_200_000, "npm run reconcile: how far back from the newest settled minute each run looks", 60_000),
   RETENTION_RAW_DAYS: whole(90, "npm run retention: raw history older than this many days is deleted", 1, 36_500),

@@ -14,10 +14,12 @@ export interface PartitionProgress extends PartitionClock {
    * there: a crash then replays records of the minute, whose load repairs the aggregate.
    */
   totalsCommit: number | null;
+  /** A batch was handled since the last wall-clock pass (see takeQuiet). */
+  handledSincePass: boolean;
 }
 
 export function newPartitionProgress(): PartitionProgress {
-  return { streamTime: 0, caughtUpAt: 0, nextOffset: null, totalsCommit: null };
+  return { streamTime: 0, caughtUpAt: 0, nextOffset: null, totalsCommit: null, handledSincePass: false };
 }
 
 /** An event's time moves stream time forward, bounded by its append time + allowed skew (a far-future clock cannot close windows). */
@@ -30,6 +32,7 @@ export function advanceStreamTime(p: PartitionProgress, occurredAtMs: number, ap
 export function recordHandled(p: PartitionProgress, firstOffset: number, lastOffset: number): void {
   if (p.nextOffset === null && p.totalsCommit === null) p.totalsCommit = firstOffset;
   p.nextOffset = lastOffset + 1;
+  p.handledSincePass = true;
 }
 
 /** The log's end and the group's committed offset for this partition, read after wall time `observedAt`. */
@@ -47,6 +50,19 @@ export function isCaughtUp(p: PartitionProgress, o: LogEndObservation): boolean 
 /** A partition with no lag at wall time T has seen every record appended before T: its quiet windows may close by T. */
 export function recordLogEnd(p: PartitionProgress, o: LogEndObservation): void {
   if (isCaughtUp(p, o) && o.observedAt > p.caughtUpAt) p.caughtUpAt = o.observedAt;
+}
+
+/**
+ * Called once per wall-clock pass: whether the partition is quiet — caught up to the log end and no
+ * batch handled since the previous pass. A quiet partition writes its open windows at once instead
+ * of at the next checkpoint interval: after a backlog drains, or between sparse events, nothing new
+ * is coming to batch them with, and waiting only delays the rows (and the commit behind them).
+ * While records keep arriving the checkpoint interval still paces the writes.
+ */
+export function takeQuiet(p: PartitionProgress, o: LogEndObservation | null): boolean {
+  const quiet = o !== null && !p.handledSincePass && p.nextOffset !== null && isCaughtUp(p, o);
+  p.handledSincePass = false;
+  return quiet;
 }
 
 export interface CommitDecision {

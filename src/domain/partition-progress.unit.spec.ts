@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { advanceStreamTime, applyCommit, decideCommit, isCaughtUp, newPartitionProgress, recordHandled, recordLogEnd } from "./partition-progress.ts";
+import { advanceStreamTime, applyCommit, decideCommit, isCaughtUp, newPartitionProgress, recordHandled, recordLogEnd, takeQuiet } from "./partition-progress.ts";
 import type { WindowingConfig } from "./windowing-config.ts";
 
 const cfg: WindowingConfig = { graceMs: 10_000, idleSlackMs: 30_000, allowedLatenessMs: 120_000, checkpointMs: 5_000, maxFutureSkewMs: 60_000 };
@@ -36,6 +36,19 @@ describe("partition progress", () => {
     expect(p.caughtUpAt).toBe(T + 1000);
     recordLogEnd(p, { end: 9, committed: 0, observedAt: T + 2000 }); // a backlog arrived: stays where it was
     expect(p.caughtUpAt).toBe(T + 1000);
+  });
+
+  it("quiet: caught up at the pass's log end and no batch handled since the previous pass; never before the first batch", () => {
+    const p = newPartitionProgress();
+    expect(takeQuiet(p, { end: 0, committed: 0, observedAt: T })).toBe(false); // nothing handled in this life: nothing to write
+    recordHandled(p, 0, 9);
+    expect(takeQuiet(p, { end: 10, committed: 0, observedAt: T })).toBe(false); // a batch since the last pass
+    expect(takeQuiet(p, { end: 10, committed: 0, observedAt: T + 1000 })).toBe(true);
+    expect(takeQuiet(p, { end: 12, committed: 0, observedAt: T + 2000 })).toBe(false); // behind the log end
+    expect(takeQuiet(p, null)).toBe(false); // log end unknown (broker unreachable)
+    recordHandled(p, 10, 11);
+    expect(takeQuiet(p, { end: 12, committed: 0, observedAt: T + 3000 })).toBe(false);
+    expect(takeQuiet(p, { end: 12, committed: 0, observedAt: T + 4000 })).toBe(true);
   });
 
   it("commit: nothing before the first batch; then the lowest offset a store holds unwritten, else the next offset", () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Worker } from "node:worker_threads";
+import { Worker, type ResourceLimits } from "node:worker_threads";
 import type { Settings } from "../config/settings.ts";
 import { isTicksMessage } from "../live/thread-ticks.ts";
 import { logger } from "../observability/logger.ts";
@@ -92,7 +92,8 @@ class ProcessingWorker implements ExternalProcessing {
   private stopping: Promise<void> | null = null;
 
   constructor(settings: Settings, origin: string, adapters: Adapters & { log?: { appended: NodeJS.EventEmitter } }) {
-    this.worker = tsWorker(new URL("./processing-worker.ts", import.meta.url), { settings, origin });
+    const young = settings.WORKER_YOUNG_GENERATION_MB;
+    this.worker = tsWorker(new URL("./processing-worker.ts", import.meta.url), { settings, origin }, young > 0 ? { maxYoungGenerationSizeMb: young } : undefined);
     const appended = adapters.log?.appended;
     if (appended) {
       let queued = false;
@@ -169,8 +170,8 @@ class ProcessingWorker implements ExternalProcessing {
  * A worker thread running a TypeScript module. On Node 20 the tsx loader hooks of the main thread do
  * not reach worker threads, so the worker registers tsx itself before importing the module.
  */
-function tsWorker(module: URL, workerData: unknown): Worker {
+function tsWorker(module: URL, workerData: unknown, resourceLimits?: ResourceLimits): Worker {
   const tsx = import.meta.resolve("tsx/esm/api");
   const bootstrap = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(module.href)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData });
+  return new Worker(bootstrap, { eval: true, workerData, ...(resourceLimits ? { resourceLimits } : {}) });
 }
