@@ -1,18 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MINUTE_MS, minuteOf } from "../../src/domain/time.ts";
-import { saleEvent, startEmbedded, waitFor, type TestApp } from "../support/embedded-app.ts";
+import { embeddedAppPerDescribe, saleEvent, waitFor } from "../support/embedded-app.ts";
 
 /**
  * A quiet partition (caught up, no new records since the last pass) writes its open windows at
  * once: the checkpoint interval paces writes while records keep arriving, it is not a delay.
  */
 describe("a quiet partition writes its open minutes without waiting for the checkpoint interval (embedded)", () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    // A checkpoint interval far longer than the test: only the quiet rule can write the open minute.
-    t = await startEmbedded({ env: { CHECKPOINT_MS: "600000", SWEEP_INTERVAL_MS: "100", GRACE_MS: "600000" } });
-  });
-  afterAll(() => t.close());
+  // A checkpoint interval far longer than the test: only the quiet rule can write the open minute.
+  const t = embeddedAppPerDescribe({ env: { CHECKPOINT_MS: "600000", SWEEP_INTERVAL_MS: "100", GRACE_MS: "600000" } });
 
   it("the open minute's provisional row is stored and the offset committed behind it within a few passes", async () => {
     const storeId = `quiet-${Date.now().toString(36)}`;
