@@ -17,6 +17,7 @@ import {
   advanceStreamTime,
   applyCommit,
   decideCommit,
+  isStaleLife,
   newPartitionProgress,
   recordHandled,
   recordLogEnd,
@@ -134,6 +135,18 @@ function stopStore(s: PartitionState, storeId: string, deps: ActorDeps): void {
   deps.metrics.storeActors.inc(undefined, -1);
 }
 
+const staleLifeWarnings = throttledErrors("[partition]");
+
+/** Drops this life's state (see isStaleLife): stores stop unflushed, windows load again from the stored rows. */
+function startAgain(s: PartitionState, firstOffset: number, deps: ActorDeps): void {
+  (deps.onError ?? staleLifeWarnings)(
+    new Error(`partition ${s.partition}: batch starts at ${firstOffset}, this member's state ends at ${s.progress.nextOffset}; another member handled the records between, so its windows are read again from the stored rows`),
+  );
+  deps.metrics.staleStateResets.inc();
+  for (const storeId of [...s.stores.keys()]) stopStore(s, storeId, deps);
+  Object.assign(s, newState(s.partition));
+}
+
 function firstError(replies: readonly StoreReply[]): string | null {
   for (const r of replies) if (!r.ok) return r.error;
   return null;
@@ -165,6 +178,8 @@ async function adoptProvisional(s: PartitionState, self: Ref<PartitionMsg>, deps
 async function handle(s: PartitionState, msg: PartitionMsg, self: Ref<PartitionMsg>, deps: ActorDeps): Promise<PartitionReply> {
   const now = deps.now();
   if (msg.kind === "batch") {
+    const first = msg.records[0];
+    if (first && isStaleLife(s.progress, first.offset)) startAgain(s, first.offset, deps);
     const { byStore, rejected } = routeRecords(msg.records, s.partition, (storeId) => partitionFor(storeId, deps.partitions));
     for (const { record, reason } of rejected) {
       await deps.deadLetters.deadLetter(record, reason);
@@ -178,7 +193,6 @@ async function handle(s: PartitionState, msg: PartitionMsg, self: Ref<PartitionM
     await updateTotals(s, replies, deps);
     const error = firstError(replies);
     if (error) return { ok: false, error };
-    const first = msg.records[0];
     const last = msg.records[msg.records.length - 1];
     if (first && last) recordHandled(s.progress, first.offset, last.offset);
     return { ok: true, commitOffset: commit(s), windows: openWindowCount(s) };

@@ -35,6 +35,19 @@ export function recordHandled(p: PartitionProgress, firstOffset: number, lastOff
   p.handledSincePass = true;
 }
 
+/**
+ * Whether a batch cannot continue this life's state: it starts past the next offset this life
+ * expects, so records in between were handled by another member (this one was dropped from the
+ * group for a generation it never saw, and now "keeps" a partition someone else owned meanwhile).
+ * Its in-memory windows then lack that member's events and, written with newer offsets, would
+ * overwrite its rows with fewer events: the state must start again from the stored rows. A batch
+ * starting at or before the next offset is the normal case (a kept partition is fetched again from
+ * the committed offset; records the state holds are skipped by their offsets).
+ */
+export function isStaleLife(p: PartitionProgress, firstOffset: number): boolean {
+  return p.nextOffset !== null && firstOffset > p.nextOffset;
+}
+
 /** The log's end and the group's committed offset for this partition, read after wall time `observedAt`. */
 export interface LogEndObservation {
   end: number;

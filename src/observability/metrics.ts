@@ -124,6 +124,7 @@ export function createMetrics() {
     flushSeconds: registry.histogram({ name: "intraday_flush_seconds", help: "Latency of minute-row writes", buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5] }),
     openWindows: registry.gauge({ name: "intraday_open_windows", help: "Windows held in memory by store actors" }),
     storeActors: registry.gauge({ name: "intraday_store_actors", help: "Live store actors" }),
+    staleStateResets: registry.counter({ name: "intraday_partition_state_resets_total", help: "Partitions whose in-memory state was dropped because another member had handled records past it (reloaded from the stored rows)" }),
     consumerLag: registry.gauge({ name: "intraday_consumer_lag", help: "Records between the committed offset and the log end, per consumer group and partition", labelNames: ["group", "partition"] }),
     wsClients: registry.gauge({ name: "intraday_websocket_clients", help: "Connected websocket clients" }),
     wsDropped: registry.counter({ name: "intraday_websocket_dropped_total", help: "Websocket clients dropped for not keeping up" }),
