@@ -188,6 +188,21 @@ describe("GET /v1/live", () => {
     expect(ticks[1]).toMatchObject({ offset: 20, saleCount: 2, grossMinor: 700 });
   });
 
+  it("a tick older than the window's newest is not sent, even after the newer one went out", async () => {
+    const m = await awayFromMinuteEnd();
+    const storeId = store("stale");
+    const c = await Client.connect();
+    await c.subscribe([storeId]);
+    const base = { storeId, minute: m, currency: "EUR", partition: 0, revision: 1, provisional: true, refundCount: 0, refundMinor: 0, itemCount: 1, firstEventAt: m, lastEventAt: m };
+    t.runtime.adapters.ticksOut.publish([{ ...base, offset: 30, saleCount: 3, grossMinor: 900 }]);
+    await waitFor(async () => c.ticks(storeId).length === 1);
+    // Another instance's late copy of an older version (via Kafka), long after the newer one was sent.
+    await new Promise((r) => setTimeout(r, LIVE_MIN_INTERVAL_MS + 100));
+    t.runtime.adapters.ticksOut.publish([{ ...base, offset: 20, saleCount: 2, grossMinor: 600 }]);
+    await barrier(c, [storeId]);
+    expect(c.ticks(storeId).map((x) => x.offset)).toEqual([30]);
+  });
+
   it("a new subscribe message replaces the previous subscription", async () => {
     const m = await awayFromMinuteEnd();
     const a = store("a");

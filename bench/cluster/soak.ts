@@ -77,12 +77,20 @@ async function main(): Promise<void> {
   const endAt = started + MINUTES * 60_000;
   let posted = 0;
   let failedPosts = 0;
+  /** Answers other than 202 by status (0: no answer), so a failure says what it was. */
+  const failedByStatus = new Map<number, number>();
   let running = true;
   try {
     const load = (async () => {
       const perSecond = RATE / BATCH;
       for (let k = 0; running && Date.now() < endAt; k++) {
-        void post(`${server.url}/v1/sales`, bodies.batch(BATCH)).then((s) => (s === 202 ? (posted += BATCH) : failedPosts++));
+        void post(`${server.url}/v1/sales`, bodies.batch(BATCH)).then((s) => {
+          if (s === 202) posted += BATCH;
+          else {
+            failedPosts++;
+            failedByStatus.set(s, (failedByStatus.get(s) ?? 0) + 1);
+          }
+        });
         const next = started + ((k + 1) * 1000) / perSecond;
         if (next > Date.now()) await sleep(next - Date.now());
       }
@@ -128,7 +136,7 @@ async function main(): Promise<void> {
   const rows = [
     { id: "soak-rss", what: "RSS growth after warm-up (last third vs first third)", value: growth * 100, unit: "%", target: "flat (< 10 %)", met: growth < 0.1, detail: `${rssEarly.toFixed(0)} → ${rssLate.toFixed(0)} MiB` },
     { id: "soak-tick", what: "POST → tick p99 (worst probe window)", value: tickP99, unit: "ms", target: "< 250", met: tickP99 < 250, detail: `${probes.length} probe windows of ${PROBE_SECONDS} s; p50 of probe p50s ${tick.p50} ms` },
-    { id: "soak-lag", what: "window group lag (log end − committed), worst sample", value: maxLagSeconds, unit: "s of traffic", target: "≤ 5", met: maxLagSeconds <= 5, detail: `sampled every ${SAMPLE_MS / 1000} s; commits follow flushes (CHECKPOINT_MS), so this includes up to one checkpoint interval; failed POSTs ${failedPosts}` },
+    { id: "soak-lag", what: "window group lag (log end − committed), worst sample", value: maxLagSeconds, unit: "s of traffic", target: "≤ 5", met: maxLagSeconds <= 5, detail: `sampled every ${SAMPLE_MS / 1000} s; commits follow flushes (CHECKPOINT_MS), so this includes up to one checkpoint interval; failed POSTs ${failedPosts}${failedPosts ? ` (by status: ${[...failedByStatus].map(([k, v]) => `${k || "no answer"} × ${v}`).join(", ")})` : ""}` },
     { id: "soak-backlog", what: "not yet processed (log end − events the store actors handled), worst sample", value: maxBacklogSeconds, unit: "s of traffic", target: "—", met: true, detail: "whether processing keeps up, without the checkpoint interval" },
   ];
   const out = { at: new Date().toISOString(), minutes: MINUTES, rate: RATE, stores: STORES, loadavgAtEnd: loadavg(), rows, samples, probes };

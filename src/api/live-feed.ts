@@ -175,6 +175,9 @@ export class LiveFeed {
       for (const t of batch) {
         if (isPartitionTick(t)) continue;
         if (client.stores !== "*" && !client.stores.has(t.storeId)) continue;
+        // The live view has already taken this batch: a tick older than the window's newest (one
+        // sent before, or a newer one in this batch) would move a client's view backwards.
+        if (this.queries.isSuperseded(t)) continue;
         let perStore = client.pending.get(t.storeId);
         if (!perStore) client.pending.set(t.storeId, (perStore = new Map()));
         // Ticks of one window can arrive out of order (another instance's via Kafka): keep the newest.

@@ -67,6 +67,11 @@ export class LiveView {
     return out;
   }
 
+  /** The newest known version of a tick's window (its own, or a newer one), if the window is within the horizon. */
+  newest(t: Pick<Tick, "storeId" | "minute" | "currency">): Tick | undefined {
+    return this.byStore.get(t.storeId)?.get(`${t.minute}|${t.currency}`);
+  }
+
   /** Live partition aggregates with from ≤ minute < to. */
   partitionsBetween(from: number, to: number): PartitionTick[] {
     const out: PartitionTick[] = [];

@@ -58,6 +58,12 @@ export class MinuteQueries {
     return row.provisional;
   }
 
+  /** Whether a newer version of the tick's window is already known (the feed then has no use for it). */
+  isSuperseded(t: Tick): boolean {
+    const newest = this.live.newest(t);
+    return newest !== undefined && isNewerRow(t, newest);
+  }
+
   private async merged(from: number, to: number, storeId?: string): Promise<Tick[]> {
     const stored = storeId === undefined ? await this.minutes.allRows(from, to) : await this.minutes.storeRows(storeId, from, to);
     const rows = new Map<string, Tick>();

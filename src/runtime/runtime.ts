@@ -61,6 +61,7 @@ export async function createRuntime(settings: Settings, adapters: Adapters, now:
   const watch = watchConsumers(watched, metrics, { stallAfterMs: settings.STALL_AFTER_MS, intervalMs: 2000 }, now);
   // The live view keeps a window a minute past the time it can still change.
   const horizon = settledAt(0, windowing) + MINUTE_MS;
+  // Subscribed before the feed, so it has taken each batch of ticks when the feed asks whether one is superseded.
   const liveView = new LiveView(adapters.ticksIn, horizon, now);
   const queries = new MinuteQueries(adapters.minutes, liveView, now);
   const live = new LiveFeed(adapters.ticksIn, queries, metrics, liveFeedOptions(settings), now);
