@@ -1,3 +1,4 @@
+import { createWriteStream } from "node:fs";
 /** The real server (`node --import tsx src/main.ts`, cluster mode) as a child process, with an optional CPU profiler over the inspector protocol. */
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -15,7 +16,8 @@ export interface Server {
   stop(): Promise<number | null>;
 }
 
-export async function startServer(env: Record<string, string>, opts: { inspect?: boolean; readyTimeoutMs?: number } = {}): Promise<Server> {
+/** `logFile`: the server's whole stdout and stderr also go to this file (long runs: what happened when). */
+export async function startServer(env: Record<string, string>, opts: { inspect?: boolean; readyTimeoutMs?: number; logFile?: string } = {}): Promise<Server> {
   const childEnv: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("INTRADAY_")) childEnv[k] = v;
   // BENCH_SERVER_SETTINGS: extra settings for the server, "NAME=value …" without the INTRADAY_ prefix (A/B of a setting).
@@ -30,6 +32,12 @@ export async function startServer(env: Record<string, string>, opts: { inspect?:
   const keep = (d: Buffer) => (out = (out + d.toString()).slice(-20_000));
   proc.stdout!.on("data", keep);
   proc.stderr!.on("data", keep);
+  if (opts.logFile) {
+    const file = createWriteStream(opts.logFile);
+    proc.stdout!.pipe(file, { end: false });
+    proc.stderr!.pipe(file, { end: false });
+    proc.once("exit", () => file.end());
+  }
   const exited = new Promise<number | null>((r) => proc.once("exit", (code) => r(code)));
   const stop = async () => {
     if (proc.exitCode === null && proc.signalCode === null) {

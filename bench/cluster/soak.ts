@@ -8,7 +8,7 @@
  */
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import http from "node:http";
-import { loadavg } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createKafka, ensureTopics } from "../../src/event-log/kafka/kafka-client.ts";
@@ -68,7 +68,9 @@ async function main(): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   await ensureTopics(admin, { brokers: BASE.KAFKA_BROKERS.split(","), topic: iso.topic, partitions: PARTITIONS });
-  const server = await startServer({ ...iso.env, ROLE: "all" });
+  const serverLog = join(tmpdir(), `intraday-soak-server-${Date.now()}.log`);
+  const server = await startServer({ ...iso.env, ROLE: "all" }, { logFile: serverLog });
+  log(`server log: ${serverLog}`);
   const pid = server.proc.pid!;
   const samples: { t: number; rssMiB: number; lagEvents: number; backlogEvents: number; posted: number; failedPosts: number }[] = [];
   const probes: TickLatencyResult[] = [];

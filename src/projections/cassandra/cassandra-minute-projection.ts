@@ -1,4 +1,5 @@
-import cassandra, { type Client, type types } from "cassandra-driver";
+import cassandra, { type Client, type QueryOptions, type types } from "cassandra-driver";
+import pLimit from "p-limit";
 import { idsOfChunks, type IdChunk } from "../../domain/event-id-chunks.ts";
 import type { MinuteRow, MinuteTotals } from "../../domain/minute-row.ts";
 import { partitionTotalsOfRows, type PartitionTotalsRow } from "../../domain/partition-totals.ts";
@@ -63,8 +64,13 @@ function totalsOf(r: types.Row): PartitionTotalsRow {
   };
 }
 
+/** What runs a statement: the client itself, or the projection's bounded queue in front of it. */
+export interface CqlExecutor {
+  execute(query: string, params?: unknown[], options?: QueryOptions): Promise<types.ResultSet>;
+}
+
 /** Writes partition totals whole, USING TIMESTAMP version: a lower version never overwrites a higher one. */
-export async function writePartitionTotals(client: Client, rows: readonly PartitionTotalsRow[], keyspace?: string): Promise<void> {
+export async function writePartitionTotals(client: CqlExecutor, rows: readonly PartitionTotalsRow[], keyspace?: string): Promise<void> {
   const table = keyspace ? `${keyspace}.minutes_by_partition` : "minutes_by_partition";
   await Promise.all(
     rows.map((r) =>
@@ -149,8 +155,20 @@ function storedIds(r: types.Row, storeId: string): string[] {
   return idsOfChunks(list, Math.max(count ?? 0, legacyCount), where);
 }
 
+/**
+ * Statements one projection keeps in flight at most; the rest wait in order. The driver refuses a
+ * request outright (BusyConnectionError) once every connection holds 2,048: at a minute boundary
+ * thousands of stores open windows (a read each) while checkpoints write, and the failed batches
+ * were retried as a whole, again and again, while Cassandra was busiest.
+ */
+export const MAX_STATEMENTS_IN_FLIGHT = 1024;
+
 /** Minute projections in Cassandra: prepared statements, whole-row idempotent upserts. */
 export class CassandraMinuteProjection implements MinuteProjection {
+  private readonly limit = pLimit(MAX_STATEMENTS_IN_FLIGHT);
+  /** Every statement of this projection goes through the bounded queue. */
+  private readonly cql: CqlExecutor = { execute: (query, params, options) => this.limit(() => this.client.execute(query, params, options)) };
+
   constructor(private readonly client: Client, private readonly partitions: number) {}
 
   /** Reads every page of a query. */
@@ -158,7 +176,7 @@ export class CassandraMinuteProjection implements MinuteProjection {
     const out: types.Row[] = [];
     let pageState: string | undefined;
     do {
-      const rs = await this.client.execute(query, params, { fetchSize: 5000, ...(pageState ? { pageState } : {}) });
+      const rs = await this.cql.execute(query, params, { fetchSize: 5000, ...(pageState ? { pageState } : {}) });
       out.push(...rs.rows);
       pageState = rs.pageState ?? undefined;
     } while (pageState);
@@ -168,7 +186,7 @@ export class CassandraMinuteProjection implements MinuteProjection {
   async loadRows(storeId: string, keys: readonly WindowKey[]): Promise<MinuteRow[]> {
     const rows = await Promise.all(
       keys.map((k) =>
-        this.client.execute(
+        this.cql.execute(
           `SELECT minute, currency, ${TOTALS}, source_partition, source_offset, revision, provisional, id_count, id_chunks, event_ids FROM minutes_by_store WHERE store_id = ? AND day = ? AND minute = ? AND currency = ?`,
           [storeId, utcDay(k.minute), new Date(k.minute), k.currency],
         ),
@@ -190,13 +208,13 @@ export class CassandraMinuteProjection implements MinuteProjection {
         // Only the ids new since the window's last durable write travel: one map cell at their position.
         const byStore =
           from === 0
-            ? this.client.execute(REPLACE_IDS, [ts, ...cols, { 0: r.eventIds.join(",") }, ...key])
+            ? this.cql.execute(REPLACE_IDS, [ts, ...cols, { 0: r.eventIds.join(",") }, ...key])
             : r.eventIds.length
-              ? this.client.execute(APPEND_IDS, [ts, ...cols, from, r.eventIds.join(","), ...key])
-              : this.client.execute(KEEP_IDS, [ts, ...cols, ...key]);
+              ? this.cql.execute(APPEND_IDS, [ts, ...cols, from, r.eventIds.join(","), ...key])
+              : this.cql.execute(KEEP_IDS, [ts, ...cols, ...key]);
         return [
           byStore,
-          this.client.execute(
+          this.cql.execute(
             `INSERT INTO minutes_by_day (day, source_partition, minute, store_id, currency, ${TOTALS}, source_offset, revision, provisional) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
             [day, r.partition, new Date(r.minute), r.storeId, r.currency, ...totals, BigInt(r.offset), r.revision, r.provisional, ts],
           ),
@@ -248,7 +266,7 @@ export class CassandraMinuteProjection implements MinuteProjection {
   }
 
   writePartitionTotals(rows: readonly PartitionTotalsRow[]): Promise<void> {
-    return writePartitionTotals(this.client, rows);
+    return writePartitionTotals(this.cql, rows);
   }
 
   /** One query per UTC day in range (the day is the partition key). */
