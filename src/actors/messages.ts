@@ -36,7 +36,8 @@ export type StoreMsg =
 export type PartitionReply = { ok: true; commitOffset: number | null; windows: number } | { ok: false; error: string };
 
 export type PartitionMsg =
-  | { kind: "batch"; records: LogRecord[]; replyTo: Ref<PartitionReply> }
+  /** `committed`: reads the group's committed offset of the partition (asked only when a batch skips ahead). */
+  | { kind: "batch"; records: LogRecord[]; committed: () => Promise<number | null>; replyTo: Ref<PartitionReply> }
   /**
    * Wall-clock pass. `owned`: this member owns the partition now (it adopts the stored provisional
    * rows once). `logEnd`: the log's end read at a wall time, which lets a caught-up partition close quiet minutes.

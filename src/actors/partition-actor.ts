@@ -21,6 +21,7 @@ import {
   newPartitionProgress,
   recordHandled,
   recordLogEnd,
+  skipsAhead,
   takeQuiet,
   type PartitionProgress,
 } from "../domain/partition-progress.ts";
@@ -140,7 +141,7 @@ const staleLifeWarnings = throttledErrors("[partition]");
 /** Drops this life's state (see isStaleLife): stores stop unflushed, windows load again from the stored rows. */
 function startAgain(s: PartitionState, firstOffset: number, deps: ActorDeps): void {
   (deps.onError ?? staleLifeWarnings)(
-    new Error(`partition ${s.partition}: batch starts at ${firstOffset}, this member's state ends at ${s.progress.nextOffset}; another member handled the records between, so its windows are read again from the stored rows`),
+    new Error(`partition ${s.partition}: batch starts at ${firstOffset}, this member's state ends at ${s.progress.nextOffset} and the group committed past it: another member handled the records between, so its windows are read again from the stored rows`),
   );
   deps.metrics.staleStateResets.inc();
   for (const storeId of [...s.stores.keys()]) stopStore(s, storeId, deps);
@@ -179,7 +180,7 @@ async function handle(s: PartitionState, msg: PartitionMsg, self: Ref<PartitionM
   const now = deps.now();
   if (msg.kind === "batch") {
     const first = msg.records[0];
-    if (first && isStaleLife(s.progress, first.offset)) startAgain(s, first.offset, deps);
+    if (first && skipsAhead(s.progress, first.offset) && isStaleLife(s.progress, await msg.committed())) startAgain(s, first.offset, deps);
     const { byStore, rejected } = routeRecords(msg.records, s.partition, (storeId) => partitionFor(storeId, deps.partitions));
     for (const { record, reason } of rejected) {
       await deps.deadLetters.deadLetter(record, reason);

@@ -75,9 +75,22 @@ export class Processor implements PartitionHandler {
    */
   async batch(partition: number, records: LogRecord[]): Promise<number> {
     if (!this.assignedPartitions.has(partition) || !this.partitions.has(partition)) throw new Error(`partition ${partition} is not assigned to this member`);
-    const reply = await this.ask(partition, (replyTo) => ({ kind: "batch", records, replyTo }));
+    const reply = await this.ask(partition, (replyTo) => ({ kind: "batch", records, committed: () => this.committedOffset(partition), replyTo }));
     if (!reply.ok) throw new Error(`partition ${partition}: ${reply.error}`);
     return reply.commitOffset ?? records[0]!.offset;
+  }
+
+  /** Log ends and committed offsets, bounded: during a broker outage a pass or batch must not wait for ever. */
+  private lagWithin(): ReturnType<LogConsumer["lag"]> {
+    return Promise.race([
+      this.consumer().lag(),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${LOG_END_TIMEOUT_MS} ms`)), LOG_END_TIMEOUT_MS).unref()),
+    ]);
+  }
+
+  /** The group's committed offset of one partition (a failure fails the batch, which is retried). */
+  private async committedOffset(partition: number): Promise<number | null> {
+    return (await this.lagWithin()).find((l) => l.partition === partition)?.committed ?? null;
   }
 
   /**
@@ -88,10 +101,7 @@ export class Processor implements PartitionHandler {
     const observedAt = this.deps.now();
     try {
       // Bounded: during a broker outage the pass must still checkpoint and close by stream time.
-      const lag = await Promise.race([
-        this.consumer().lag(),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${LOG_END_TIMEOUT_MS} ms`)), LOG_END_TIMEOUT_MS).unref()),
-      ]);
+      const lag = await this.lagWithin();
       return new Map(lag.map((l) => [l.partition, { end: l.end, committed: l.committed, observedAt }]));
     } catch (err) {
       this.onError(new Error(`reading the log end failed (quiet minutes stay open until it succeeds): ${(err as Error).message}`));

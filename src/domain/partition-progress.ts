@@ -36,16 +36,27 @@ export function recordHandled(p: PartitionProgress, firstOffset: number, lastOff
 }
 
 /**
- * Whether a batch cannot continue this life's state: it starts past the next offset this life
- * expects, so records in between were handled by another member (this one was dropped from the
- * group for a generation it never saw, and now "keeps" a partition someone else owned meanwhile).
- * Its in-memory windows then lack that member's events and, written with newer offsets, would
- * overwrite its rows with fewer events: the state must start again from the stored rows. A batch
- * starting at or before the next offset is the normal case (a kept partition is fetched again from
- * the committed offset; records the state holds are skipped by their offsets).
+ * A batch that starts past the next offset this life expects: records in between were not handled
+ * here. Usually harmless (a transactional producer's commit marker takes an offset), but it may
+ * mean another member owned the partition meanwhile: see isStaleLife, which the group's committed
+ * offset decides.
  */
-export function isStaleLife(p: PartitionProgress, firstOffset: number): boolean {
+export function skipsAhead(p: PartitionProgress, firstOffset: number): boolean {
   return p.nextOffset !== null && firstOffset > p.nextOffset;
+}
+
+/**
+ * Whether this life's state is stale: the group's committed offset is past everything this life
+ * handled, which only another member can have done (this one never commits past its next offset).
+ * This member was dropped from the group for a generation it never saw and now "keeps" a partition
+ * someone else owned meanwhile; its in-memory windows lack that member's events and, written with
+ * newer offsets, would overwrite its rows with fewer events. The state must start again from the
+ * stored rows (everything it held below the commit is in them: the other member flushed before it
+ * committed). A gap with the commit still behind this life is only a gap: the state stays, since
+ * what it holds unflushed would not be read again.
+ */
+export function isStaleLife(p: PartitionProgress, groupCommitted: number | null): boolean {
+  return p.nextOffset !== null && groupCommitted !== null && groupCommitted > p.nextOffset;
 }
 
 /** The log's end and the group's committed offset for this partition, read after wall time `observedAt`. */

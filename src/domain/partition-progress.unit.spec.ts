@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { advanceStreamTime, applyCommit, decideCommit, isCaughtUp, newPartitionProgress, isStaleLife, recordHandled, recordLogEnd, takeQuiet } from "./partition-progress.ts";
+import { advanceStreamTime, applyCommit, decideCommit, isCaughtUp, newPartitionProgress, isStaleLife, recordHandled, recordLogEnd, skipsAhead, takeQuiet } from "./partition-progress.ts";
 import type { WindowingConfig } from "./windowing-config.ts";
 
 const cfg: WindowingConfig = { graceMs: 10_000, idleSlackMs: 30_000, allowedLatenessMs: 120_000, checkpointMs: 5_000, maxFutureSkewMs: 60_000 };
@@ -51,13 +51,18 @@ describe("partition progress", () => {
     expect(takeQuiet(p, { end: 12, committed: 0, observedAt: T + 4000 })).toBe(true);
   });
 
-  it("stale life: a batch past the next expected offset (records handled by another member); at or before it is normal", () => {
+  it("a batch past the next expected offset skips ahead; the life is stale only when the group committed past it", () => {
     const p = newPartitionProgress();
-    expect(isStaleLife(p, 500)).toBe(false); // a new life starts anywhere
+    expect(skipsAhead(p, 500)).toBe(false); // a new life starts anywhere
+    expect(isStaleLife(p, 900)).toBe(false);
     recordHandled(p, 500, 509);
-    expect(isStaleLife(p, 510)).toBe(false); // continues
-    expect(isStaleLife(p, 505)).toBe(false); // fetched again from an older commit: skipped by offsets
-    expect(isStaleLife(p, 511)).toBe(true);
+    expect(skipsAhead(p, 510)).toBe(false); // continues
+    expect(skipsAhead(p, 505)).toBe(false); // fetched again from an older commit: skipped by offsets
+    expect(skipsAhead(p, 511)).toBe(true);
+    expect(isStaleLife(p, 505)).toBe(false); // the commit is this life's own: a gap (a commit marker), state kept
+    expect(isStaleLife(p, 510)).toBe(false);
+    expect(isStaleLife(p, 511)).toBe(true); // another member committed past this life
+    expect(isStaleLife(p, null)).toBe(false);
   });
 
   it("commit: nothing before the first batch; then the lowest offset a store holds unwritten, else the next offset", () => {

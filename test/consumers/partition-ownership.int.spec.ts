@@ -16,7 +16,15 @@ import { MemoryProjections } from "../support/memory-projections.ts";
 const MINUTE = 60_000;
 const now = Math.floor(Date.now() / MINUTE) * MINUTE + 10_000;
 const store = new MemoryProjections();
-const consumer: LogConsumer = { groupId: "g", run: async () => {}, commit: async () => {}, lag: async () => [], stop: async () => {} } as unknown as LogConsumer;
+/** The group's committed offset of partition 0, as the members' consumers would commit it. */
+let committed = 0;
+const consumer: LogConsumer = {
+  groupId: "g",
+  run: async () => {},
+  commit: async (_p: number, o: number) => void (committed = Math.max(committed, o)),
+  lag: async () => [{ partition: 0, end: 0, committed }],
+  stop: async () => {},
+} as unknown as LogConsumer;
 
 function member(): Processor {
   const deps: ActorDeps = {
@@ -60,6 +68,7 @@ describe("a partition handed between members", () => {
   });
 
   it("a member dropped from the group for a generation it never saw, still holding the partition, starts again from the other member's rows", async () => {
+    committed = 0;
     const other = log.map((r) => ({ ...r, key: "s-2", value: r.value!.replace('"storeId":"s-1"', '"storeId":"s-2"') }));
     const a = member();
     const b = member();
@@ -68,12 +77,25 @@ describe("a partition handed between members", () => {
     // a misses a generation (session timeout): b owns the partition, handles records 0–5 and writes them.
     await b.assigned([0]);
     await b.batch(0, other.slice(0, 6));
-    await b.revoked([0]);
-    // a is back and "keeps" the partition; Kafka hands it the records after b's commit (6).
+    for (const [p, o] of await b.revoked([0])) await consumer.commit(p, o); // b's flush, and its commit (6)
+    // a is back and "keeps" the partition; Kafka hands it the records after b's commit.
     await a.batch(0, other.slice(6, 8));
     await a.revoked([0]);
     const rows = await store.storeRows("s-2", now - 2 * MINUTE, now + MINUTE);
     expect(rows.map((r) => r.saleCount)).toEqual([8]);
     await Promise.all([a.stop(), b.stop()]);
+  });
+
+  it("a batch that skips ahead while the group's commit is still this member's own (a commit marker's offset) keeps the state", async () => {
+    committed = 0;
+    const third = log.map((r) => ({ ...r, key: "s-3", value: r.value!.replace('"storeId":"s-1"', '"storeId":"s-3"') }));
+    const a = member();
+    await a.assigned([0]);
+    await a.batch(0, third.slice(0, 3)); // held in memory, not yet written, nothing committed past 0
+    await a.batch(0, third.slice(4, 8)); // offset 3 is not a record of ours (say a transaction marker)
+    await a.revoked([0]);
+    const rows = await store.storeRows("s-3", now - 2 * MINUTE, now + MINUTE);
+    expect(rows.map((r) => r.saleCount)).toEqual([7]);
+    await a.stop();
   });
 });
