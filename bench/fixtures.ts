@@ -1,5 +1,6 @@
 /** Event fixtures for the bench: pre-encoded log records and cheap per-request HTTP bodies. */
-import { decodeEvent, encodeForLog } from "../src/domain/event.ts";
+import { decodeEvent } from "../src/domain/event.ts";
+import { encodeForLog } from "../src/domain/log-record.ts";
 import { partitionFor } from "../src/event-log/partitioner.ts";
 import type { LogRecord } from "../src/event-log/ports.ts";
 import { makeStores, rng, TrafficGenerator, type Store } from "../scripts/sim/traffic.ts";
@@ -27,7 +28,9 @@ export function logRecords(opts: { events: number; stores: number; eventsPerSeco
     if (!d.ok) throw new Error(`fixture event invalid: ${JSON.stringify(d.issues)}`);
     const p = partitionFor(d.event.storeId, BENCH_PARTITIONS);
     const list = byPartition[p]!;
-    list.push({ partition: p, offset: list.length, key: d.event.storeId, value: encodeForLog(d.event), appendTime: Math.round(clock) });
+    // Through bytes, as a consumer gets it from the log: a flat string, not the encoder's concatenation.
+    const value = Buffer.from(encodeForLog(d.event)).toString();
+    list.push({ partition: p, offset: list.length, key: d.event.storeId, value, appendTime: Math.round(clock) });
   }
   return { byPartition, end: clock };
 }

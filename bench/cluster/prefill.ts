@@ -1,7 +1,8 @@
 /** Pre-fills the events topic straight through kafkajs, as ingest would have appended them. */
 import { randomUUID } from "node:crypto";
 import { CompressionTypes, type Kafka, type Message } from "kafkajs";
-import { decodeLogRecord, encodeForLog, type SaleEvent } from "../../src/domain/event.ts";
+import { type SaleEvent } from "../../src/domain/event.ts";
+import { decodeLogRecord, encodeForLog } from "../../src/domain/log-record.ts";
 import { partitionFor } from "../../src/event-log/partitioner.ts";
 import { makeStores, rng, type Store } from "../../scripts/sim/traffic.ts";
 import type { ExpectedTotals } from "./expected-totals.ts";

@@ -7,7 +7,8 @@
 import { randomUUID } from "node:crypto";
 import type cassandra from "cassandra-driver";
 import type { Kafka } from "kafkajs";
-import { encodeForLog, type SaleEvent } from "../../src/domain/event.ts";
+import { type SaleEvent } from "../../src/domain/event.ts";
+import { encodeForLog } from "../../src/domain/log-record.ts";
 import { partitionFor } from "../../src/event-log/partitioner.ts";
 import { percentiles, type Percentiles } from "./latency.ts";
 import { SPARK_TABLE } from "./spark-peer.ts";

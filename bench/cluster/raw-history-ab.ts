@@ -11,7 +11,7 @@ import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { decodeLogRecord } from "../../src/domain/event.ts";
+import { decodeLogRecord } from "../../src/domain/log-record.ts";
 import type { LoggedEvent } from "../../src/domain/store-windows.ts";
 import type { RawHistory } from "../../src/projections/ports.ts";
 import { migratePostgres } from "../../src/projections/postgres/pg-migrate.ts";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { decodeEvent, encodeForLog } from "../domain/event.ts";
+import { decodeEvent } from "../domain/event.ts";
+import { encodeForLog } from "../domain/log-record.ts";
 import type { LogRecord } from "../event-log/ports.ts";
 import { routeRecords } from "./route-records.ts";
 

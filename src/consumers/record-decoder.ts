@@ -1,4 +1,5 @@
-import { decodeLogRecord, type SaleEvent } from "../domain/event.ts";
+import { type SaleEvent } from "../domain/event.ts";
+import { decodeLogRecord } from "../domain/log-record.ts";
 import { partitionFor } from "../event-log/partitioner.ts";
 import type { LogRecord } from "../event-log/ports.ts";
 

@@ -224,34 +224,3 @@ export function decodeEvent(value: unknown, index = 0): DecodeResult {
   if (!r.success) return { ok: false, issues: describeIssues(index, r.error) };
   return { ok: true, event: toSaleEvent(r.data) };
 }
-
-/** The record value written to the log: the event exactly as accepted, tagged with its schema version. */
-export function encodeForLog(e: SaleEvent): string {
-  return JSON.stringify({
-    schemaVersion: SCHEMA_VERSION,
-    eventId: e.eventId,
-    storeId: e.storeId,
-    occurredAt: e.occurredAt,
-    type: e.type,
-    currency: e.currency,
-    lines: e.lines,
-    totalMinor: e.totalMinor,
-  });
-}
-
-/** What a consumer does with a raw log record: it must carry a schema version it knows. */
-export function decodeLogRecord(value: string | null): { ok: true; event: SaleEvent } | { ok: false; reason: string } {
-  if (value === null) return { ok: false, reason: "record has no value" };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch (err) {
-    return { ok: false, reason: `not JSON: ${(err as Error).message}` };
-  }
-  if (typeof parsed !== "object" || parsed === null || (parsed as { schemaVersion?: unknown }).schemaVersion !== SCHEMA_VERSION) {
-    return { ok: false, reason: `unsupported or missing schemaVersion (expected ${SCHEMA_VERSION})` };
-  }
-  const r = decodeEvent(parsed);
-  if (!r.ok) return { ok: false, reason: r.issues.map((i) => `${i.path}: ${i.message}`).join("; ") };
-  return r;
-}

@@ -2,12 +2,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   decodeEvent,
-  decodeLogRecord,
-  encodeForLog,
   fastPathDecode,
   MAX_EVENT_TOTAL_MINOR,
   saleEventV1,
-  SCHEMA_VERSION,
   toSaleEvent,
   type SaleEvent,
 } from "./event.ts";
@@ -191,53 +188,6 @@ describe("event v1 validation", () => {
       expect(accepted(valid({ schemaVersion: 1 })).eventId).toBe(UUID);
       expect(issuesOf(valid({ schemaVersion: 2 })).map((i) => i.path)).toEqual(["schemaVersion"]);
     });
-  });
-});
-
-describe("log records", () => {
-  const event = accepted(valid({ totalMinor: 459 }));
-
-  it("given an encoded event, when decoded, then it is the same event (round trip)", () => {
-    const r = decodeLogRecord(encodeForLog(event));
-    expect(r).toEqual({ ok: true, event });
-  });
-
-  it("tags the record with the schema version", () => {
-    expect(JSON.parse(encodeForLog(event)).schemaVersion).toBe(SCHEMA_VERSION);
-  });
-
-  it("given a record without schemaVersion, then it is refused even though the event is valid", () => {
-    const r = decodeLogRecord(JSON.stringify(valid()));
-    expect(r).toEqual({ ok: false, reason: `unsupported or missing schemaVersion (expected ${SCHEMA_VERSION})` });
-  });
-
-  it.each([2, 0, "1", null])("given schemaVersion %j, then it is refused", (schemaVersion) => {
-    const r = decodeLogRecord(JSON.stringify(valid({ schemaVersion })));
-    expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.reason).toMatch(/schemaVersion/);
-  });
-
-  it.each(["", "{", "not json", "{'a':1}"])("given the non-JSON %j, then the reason says so", (value) => {
-    const r = decodeLogRecord(value);
-    expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.reason).toMatch(/^not JSON: /);
-  });
-
-  it.each(["null", "42", '"text"', "[1]"])("given the JSON non-object %j, then it is refused", (value) => {
-    expect(decodeLogRecord(value).ok).toBe(false);
-  });
-
-  it("given a tombstone (null value), then it is refused", () => {
-    expect(decodeLogRecord(null)).toEqual({ ok: false, reason: "record has no value" });
-  });
-
-  it("given a versioned but invalid event, then the reason names each bad field", () => {
-    const r = decodeLogRecord(JSON.stringify(valid({ schemaVersion: 1, currency: "eur", eventId: "x" })));
-    expect(r.ok).toBe(false);
-    if (!r.ok) {
-      expect(r.reason).toContain("currency: currency must be a 3-letter upper-case ISO 4217 code");
-      expect(r.reason).toContain("eventId: eventId must be a UUID");
-    }
   });
 });
 

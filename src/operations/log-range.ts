@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { decodeLogRecord } from "../domain/event.ts";
+import { decodeLogRecord } from "../domain/log-record.ts";
 import type { LoggedEvent } from "../domain/store-windows.ts";
 import { createKafka } from "../event-log/kafka/kafka-client.ts";
 import { OpsUsageError, type OpsContext } from "./ops-context.ts";

@@ -1,7 +1,8 @@
 import { Kafka, logLevel } from "kafkajs";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeLogRecord, type SaleEvent } from "../../src/domain/event.ts";
+import { type SaleEvent } from "../../src/domain/event.ts";
+import { decodeLogRecord } from "../../src/domain/log-record.ts";
 import type { LoggedEvent } from "../../src/domain/store-windows.ts";
 import { classifyFailure } from "../../src/consumers/failure-kind.ts";
 import { writeIsolatingFailures } from "../../src/consumers/isolate-failures.ts";

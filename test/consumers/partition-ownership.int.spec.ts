@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { ActorDeps } from "../../src/actors/deps.ts";
 import { Processor } from "../../src/actors/processor.ts";
 import { loadSettings, windowingOf } from "../../src/config/settings.ts";
-import { decodeEvent, encodeForLog } from "../../src/domain/event.ts";
+import { decodeEvent } from "../../src/domain/event.ts";
+import { encodeForLog } from "../../src/domain/log-record.ts";
 import type { LogConsumer, LogRecord } from "../../src/event-log/ports.ts";
 import { createMetrics } from "../../src/observability/metrics.ts";
 import { MemoryProjections } from "../support/memory-projections.ts";
@@ -42,11 +43,15 @@ function member(): Processor {
   return new Processor(deps, () => consumer, () => undefined);
 }
 
-const log: LogRecord[] = Array.from({ length: 8 }, (_, offset) => {
-  const r = decodeEvent({ eventId: `00000000-0000-4000-8000-${String(offset).padStart(12, "0")}`, storeId: "s-1", occurredAt: new Date(now - 1000).toISOString(), type: "sale", currency: "EUR", lines: [{ sku: "a", quantity: 1, unitPriceMinor: 100 }] });
-  if (!r.ok) throw new Error("bad event");
-  return { partition: 0, offset, key: "s-1", value: encodeForLog(r.event), appendTime: now - 500 };
-});
+/** Eight sales of one store in the current minute, at offsets 0–7 of partition 0. */
+function logFor(storeId: string): LogRecord[] {
+  return Array.from({ length: 8 }, (_, offset) => {
+    const r = decodeEvent({ eventId: `00000000-0000-4000-8000-${String(offset).padStart(12, "0")}`, storeId, occurredAt: new Date(now - 1000).toISOString(), type: "sale", currency: "EUR", lines: [{ sku: "a", quantity: 1, unitPriceMinor: 100 }] });
+    if (!r.ok) throw new Error("bad event");
+    return { partition: 0, offset, key: storeId, value: encodeForLog(r.event), appendTime: now - 500 };
+  });
+}
+const log = logFor("s-1");
 
 describe("a partition handed between members", () => {
   it("refuses a straggler batch after revocation, and a regained partition continues from the other member's rows", async () => {
@@ -69,7 +74,7 @@ describe("a partition handed between members", () => {
 
   it("a member dropped from the group for a generation it never saw, still holding the partition, starts again from the other member's rows", async () => {
     committed = 0;
-    const other = log.map((r) => ({ ...r, key: "s-2", value: r.value!.replace('"storeId":"s-1"', '"storeId":"s-2"') }));
+    const other = logFor("s-2");
     const a = member();
     const b = member();
     await a.assigned([0]);
@@ -88,7 +93,7 @@ describe("a partition handed between members", () => {
 
   it("a batch that skips ahead while the group's commit is still this member's own (a commit marker's offset) keeps the state", async () => {
     committed = 0;
-    const third = log.map((r) => ({ ...r, key: "s-3", value: r.value!.replace('"storeId":"s-1"', '"storeId":"s-3"') }));
+    const third = logFor("s-3");
     const a = member();
     await a.assigned([0]);
     await a.batch(0, third.slice(0, 3)); // held in memory, not yet written, nothing committed past 0

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeLogRecord, type SaleEvent } from "../../src/domain/event.ts";
+import { type SaleEvent } from "../../src/domain/event.ts";
+import { decodeLogRecord } from "../../src/domain/log-record.ts";
 import { partitionFor } from "../../src/event-log/partitioner.ts";
 import type { DeadLetterSink, IngestLog, LogConsumer, LogRecord, PartitionHandler } from "../../src/event-log/ports.ts";
 import { waitFor } from "../support/embedded-app.ts";

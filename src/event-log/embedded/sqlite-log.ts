@@ -4,7 +4,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { SaleEvent } from "../../domain/event.ts";
 import { fingerprintOf } from "../../ingest/fingerprint.ts";
-import { recordValueOf } from "../../ingest/record-value.ts";
+import { encodeForLog } from "../../domain/log-record.ts";
 import { GroupCommit } from "../../shared/group-commit.ts";
 import { partitionFor } from "../partitioner.ts";
 import type { AppendResult, DeadLetterSink, IngestLog, LogRecord } from "../ports.ts";
@@ -164,7 +164,7 @@ export class SqliteLog implements IngestLog, DeadLetterSink {
       }
       const p = partitionFor(e.storeId, this.partitions);
       const offset = this.nextOffset[p]!;
-      this.insertRecord.run(p, offset, e.storeId, recordValueOf(e), at);
+      this.insertRecord.run(p, offset, e.storeId, encodeForLog(e), at);
       this.nextOffset[p] = offset + 1;
       accepted += 1;
     });

@@ -1,7 +1,7 @@
 import { CompressionTypes, type Kafka, type Producer } from "kafkajs";
 import type { SaleEvent } from "../../domain/event.ts";
 import { fingerprintOf } from "../../ingest/fingerprint.ts";
-import { recordValueOf } from "../../ingest/record-value.ts";
+import { encodeForLog } from "../../domain/log-record.ts";
 import { componentLogger } from "../../observability/logger.ts";
 import { GroupCommit } from "../../shared/group-commit.ts";
 import { throttledErrors } from "../../observability/throttled-log.ts";
@@ -72,7 +72,7 @@ export class KafkaIngestLog implements IngestLog {
   }
 
   appendNew(events: readonly SaleEvent[]): Promise<AppendResult> {
-    const values = events.map((e) => Buffer.from(recordValueOf(e)));
+    const values = events.map((e) => Buffer.from(encodeForLog(e)));
     let bytes = 0;
     for (const v of values) bytes += v.length;
     return this.sends.submit({ events, values, bytes });

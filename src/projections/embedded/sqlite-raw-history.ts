@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
-import { decodeLogRecord, encodeForLog, type SaleEvent } from "../../domain/event.ts";
+import { type SaleEvent } from "../../domain/event.ts";
+import { decodeLogRecord, encodeForLog } from "../../domain/log-record.ts";
 import type { LoggedEvent } from "../../domain/store-windows.ts";
 import type { RawHistory, RawRecord, RawRecordSink } from "../ports.ts";
 import type { SqliteWriteQueue } from "./sqlite-write-queue.ts";

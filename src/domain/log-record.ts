@@ -1,0 +1,102 @@
+import { decodeEvent, MAX_LINES_PER_EVENT, SCHEMA_VERSION, type SaleEvent } from "./event.ts";
+
+/**
+ * The log's record value of one event. Two formats, told apart by their first characters:
+ *
+ * - **`S1` (written since 2026-11-30)**: event v1 as tab-separated text,
+ *   `S1⇥eventId⇥storeId⇥occurredAt⇥type⇥currency` then `⇥sku⇥quantity⇥unitPriceMinor` per line.
+ *   No field can hold a tab (the contract refuses control characters everywhere), so nothing is
+ *   escaped; `totalMinor` is not written because the lines define it. About 40 % of the JSON's size,
+ *   and a consumer reads it with one `split` instead of `JSON.parse` and a walk of the object.
+ * - **JSON (`{"schemaVersion":1,…}`)**: what logs written before hold; read for ever, never written.
+ *
+ * Either way the fields then pass the Event v1 contract (`decodeEvent`), so a record from another
+ * producer is held to the same rules as a POST, whatever its format.
+ */
+export const RECORD_FORMAT = "S1";
+const TAB = "\t";
+const HEAD_FIELDS = 6;
+const LINE_FIELDS = 3;
+
+/** The record value the log carries for an accepted event (canonical fields, see toSaleEvent). */
+export function encodeForLog(e: SaleEvent): string {
+  let s = `${RECORD_FORMAT}\t${e.eventId}\t${e.storeId}\t${e.occurredAt}\t${e.type}\t${e.currency}`;
+  for (const l of e.lines) s += `\t${l.sku}\t${l.quantity}\t${l.unitPriceMinor}`;
+  return s;
+}
+
+/** The JSON record of logs written before `S1`: kept so tests and tools can write such logs. */
+export function encodeLegacyJsonRecord(e: SaleEvent): string {
+  return JSON.stringify({
+    schemaVersion: SCHEMA_VERSION,
+    eventId: e.eventId,
+    storeId: e.storeId,
+    occurredAt: e.occurredAt,
+    type: e.type,
+    currency: e.currency,
+    lines: e.lines,
+    totalMinor: e.totalMinor,
+  });
+}
+
+export type RecordDecodeResult = { ok: true; event: SaleEvent } | { ok: false; reason: string };
+
+/** What a consumer does with a raw log record: a format it knows carrying a valid event v1, or why not. */
+export function decodeLogRecord(value: string | null): RecordDecodeResult {
+  if (value === null) return { ok: false, reason: "record has no value" };
+  if (value.startsWith(RECORD_FORMAT + TAB)) return decodeTabRecord(value);
+  if (value.trimStart().startsWith("{")) return decodeJsonRecord(value);
+  return { ok: false, reason: `unknown record format (expected "${RECORD_FORMAT}⇥…" or a JSON object): ${JSON.stringify(value.slice(0, 40))}` };
+}
+
+/**
+ * A decimal integer written as the encoder writes one (optional minus, no leading zero), or
+ * undefined. Past 2^53 the value is approximate, which is fine: the contract refuses it as too large.
+ */
+function decimalInteger(text: string): number | undefined {
+  const negative = text.charCodeAt(0) === 45;
+  const start = negative ? 1 : 0;
+  const n = text.length;
+  if (n === start || (n > start + 1 && text.charCodeAt(start) === 48)) return undefined;
+  let v = 0;
+  for (let i = start; i < n; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return undefined;
+    v = v * 10 + d;
+  }
+  return negative ? 0 - v : v; // 0 - 0 is 0, not -0
+}
+
+function decodeTabRecord(value: string): RecordDecodeResult {
+  const f = value.split(TAB);
+  const lineCount = (f.length - HEAD_FIELDS) / LINE_FIELDS;
+  if (!Number.isInteger(lineCount) || lineCount < 1 || lineCount > MAX_LINES_PER_EVENT) {
+    return {
+      ok: false,
+      reason: `${RECORD_FORMAT} record must have ${HEAD_FIELDS} + ${LINE_FIELDS} × lines fields (1–${MAX_LINES_PER_EVENT} lines), got ${f.length} fields`,
+    };
+  }
+  const lines = new Array<{ sku: string; quantity: number | string; unitPriceMinor: number | string }>(lineCount);
+  for (let i = 0, k = HEAD_FIELDS; i < lineCount; i++, k += LINE_FIELDS) {
+    const quantity = f[k + 1]!;
+    const price = f[k + 2]!;
+    // A field that is not an integer goes on as text: the contract then names the field.
+    lines[i] = { sku: f[k]!, quantity: decimalInteger(quantity) ?? quantity, unitPriceMinor: decimalInteger(price) ?? price };
+  }
+  const r = decodeEvent({ eventId: f[1], storeId: f[2], occurredAt: f[3], type: f[4], currency: f[5], lines });
+  return r.ok ? r : { ok: false, reason: r.issues.map((i) => `${i.path}: ${i.message}`).join("; ") };
+}
+
+function decodeJsonRecord(value: string): RecordDecodeResult {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch (err) {
+    return { ok: false, reason: `not JSON: ${(err as Error).message}` };
+  }
+  if (typeof parsed !== "object" || parsed === null || (parsed as { schemaVersion?: unknown }).schemaVersion !== SCHEMA_VERSION) {
+    return { ok: false, reason: `unsupported or missing schemaVersion (expected ${SCHEMA_VERSION})` };
+  }
+  const r = decodeEvent(parsed);
+  return r.ok ? r : { ok: false, reason: r.issues.map((i) => `${i.path}: ${i.message}`).join("; ") };
+}
