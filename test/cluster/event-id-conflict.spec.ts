@@ -1,6 +1,6 @@
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { saleEvent } from "../support/embedded-app.ts";
+import { saleEvent, waitFor } from "../support/embedded-app.ts";
 import { clusterAppPerFile } from "./support.ts";
 
 describe("the same eventId with a different payload, on the real stack (PostgreSQL fingerprints)", () => {
@@ -20,8 +20,9 @@ describe("the same eventId with a different payload, on the real stack (PostgreS
 
     const pool = new pg.Pool({ connectionString: cluster.env.PG_URL, max: 1 });
     try {
-      const r = await pool.query("SELECT fingerprint FROM ingest_event_ids WHERE event_id = $1", [e.eventId]);
-      expect(r.rows[0].fingerprint).toMatch(/^-?\d+$/);
+      // The id reaches the index behind the acknowledgement.
+      const row = await waitFor(async () => (await pool.query("SELECT fingerprint FROM ingest_event_ids WHERE event_id = $1", [e.eventId])).rows[0] as { fingerprint: string } | undefined);
+      expect(row.fingerprint).toMatch(/^-?\d+$/);
     } finally {
       await pool.end();
     }

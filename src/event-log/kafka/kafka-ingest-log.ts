@@ -17,11 +17,16 @@ interface Pending {
 
 /** Most record bytes per produce request: one record batch per partition must stay under the broker's message.max.bytes (1 MiB). */
 const MAX_GROUP_BYTES = 512 * 1024;
+/** Groups whose ids may still be on their way into the id index; the next group waits for the oldest past this. */
+const MAX_REMEMBERS_IN_FLIGHT = 4;
 
 /**
  * Ingest into Kafka: idempotent producer, acks=all, records keyed and partitioned by store. Event
  * ids already seen are not appended again; the check is best effort (a crash between append and
  * remember, or two racing retries, can append twice) and the store actors' dedupe makes it exact.
+ * A request is answered once Kafka has its records: recording their ids in the index goes on behind
+ * it (the ids wait in memory meanwhile, so this instance still sees them), which takes one
+ * PostgreSQL round trip off every acknowledgement and every group's turn.
  */
 export class KafkaIngestLog implements IngestLog {
   private producer: Producer;
@@ -30,6 +35,9 @@ export class KafkaIngestLog implements IngestLog {
   private closed = false;
   /** Requests that arrive while a send is in flight go out together in the next one. */
   private readonly sends = new GroupCommit<Pending, AppendResult>((group) => this.appendGroup(group), { weight: (p) => p.bytes, maxWeight: MAX_GROUP_BYTES });
+  /** Ids appended whose recording in the index has not finished, with their fingerprints. */
+  private readonly remembering = new Map<string, bigint>();
+  private readonly remembers: Promise<void>[] = [];
 
   constructor(
     private readonly kafka: Kafka,
@@ -85,6 +93,12 @@ export class KafkaIngestLog implements IngestLog {
     } catch (err) {
       this.onWarning(`ingest dedupe index unavailable, appending without it (processing still dedupes): ${(err as Error).message}`);
     }
+    for (const p of group) {
+      for (const e of p.events) {
+        const pending = this.remembering.get(e.eventId);
+        if (pending !== undefined) seen.set(e.eventId, pending);
+      }
+    }
     const results: AppendResult[] = [];
     const fresh: RecordedId[] = [];
     const messages: { key: string; value: Buffer; partition: number; timestamp: string }[] = [];
@@ -121,18 +135,28 @@ export class KafkaIngestLog implements IngestLog {
         this.broken = true;
         throw new LogUnavailableError(`Kafka did not acknowledge the append: ${(err as Error).message}`, 5);
       }
-      try {
-        await this.seenIds.remember(fresh);
-      } catch (err) {
-        this.onWarning(`could not record ingested event ids (retries will be deduped by processing): ${(err as Error).message}`);
-      }
+      await this.rememberBehind(fresh);
     }
     return results;
+  }
+
+  private async rememberBehind(fresh: RecordedId[]): Promise<void> {
+    if (this.remembers.length >= MAX_REMEMBERS_IN_FLIGHT) await this.remembers[0];
+    for (const r of fresh) this.remembering.set(r.eventId, r.fingerprint);
+    const done: Promise<void> = this.seenIds
+      .remember(fresh)
+      .catch((err: unknown) => this.onWarning(`could not record ingested event ids (retries will be deduped by processing): ${(err as Error).message}`))
+      .finally(() => {
+        for (const r of fresh) if (this.remembering.get(r.eventId) === r.fingerprint) this.remembering.delete(r.eventId);
+        this.remembers.splice(this.remembers.indexOf(done), 1);
+      });
+    this.remembers.push(done);
   }
 
   async close(): Promise<void> {
     this.closed = true;
     await this.sends.settled();
+    await Promise.all(this.remembers);
     await this.producer.disconnect();
   }
 }
