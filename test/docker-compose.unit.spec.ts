@@ -17,6 +17,19 @@ const compose = parse(readFileSync("docker/compose.yaml", "utf8"), { merge: true
 const scriptVersion = (file: string, name: string) => new RegExp(`${name}=\\$\\{[A-Z_]+:-([0-9.]+)\\}`).exec(readFileSync(file, "utf8"))?.[1];
 
 describe("docker/compose.yaml", () => {
+  it("builds images with the repo's patches/ in place before npm ci (postinstall applies them)", () => {
+    const pkg = JSON.parse(readFileSync("package.json", "utf8")) as { scripts: Record<string, string> };
+    expect(pkg.scripts.postinstall).toBe("patch-package");
+    for (const file of ["docker/Dockerfile", "docker/Dockerfile.airflow"]) {
+      const lines = readFileSync(file, "utf8").split("\n");
+      const install = lines.findIndex((l) => l.startsWith("RUN npm ci"));
+      const patches = lines.findIndex((l) => l.startsWith("COPY patches"));
+      expect(install, file).toBeGreaterThan(-1);
+      expect(patches, `${file} copies patches/ before npm ci`).toBeGreaterThan(-1);
+      expect(patches, file).toBeLessThan(install);
+    }
+  });
+
   it("runs the same Kafka, Cassandra and PostgreSQL versions as scripts/services", () => {
     expect(compose.services.kafka!.image).toBe(`apache/kafka:${scriptVersion("scripts/services/lib/kafka.sh", "KAFKA_VERSION")}`);
     expect(compose.services.cassandra!.image).toBe(`cassandra:${scriptVersion("scripts/services/lib/cassandra.sh", "CASSANDRA_VERSION")}`);

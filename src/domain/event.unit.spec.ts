@@ -1,30 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { accepted, UUID, valid } from "./event.fixture.ts";
 import {
   decodeEvent,
   fastPathDecode,
   MAX_EVENT_TOTAL_MINOR,
   saleEventV1,
   toSaleEvent,
-  type SaleEvent,
 } from "./event.ts";
-
-const UUID = "3f2c1a9e-8b7d-4c6e-9f01-23456789abcd";
-
-function valid(over: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    eventId: UUID,
-    storeId: "store-1",
-    occurredAt: "2026-11-27T10:15:30Z",
-    type: "sale",
-    currency: "EUR",
-    lines: [
-      { sku: "apple", quantity: 3, unitPriceMinor: 120 },
-      { sku: "pear", quantity: 1, unitPriceMinor: 99 },
-    ],
-    ...over,
-  };
-}
 
 function issuesOf(value: unknown): { path: string; message: string }[] {
   const r = decodeEvent(value);
@@ -32,11 +15,6 @@ function issuesOf(value: unknown): { path: string; message: string }[] {
   return r.issues.map(({ path, message }) => ({ path, message }));
 }
 
-function accepted(value: unknown): SaleEvent {
-  const r = decodeEvent(value);
-  if (!r.ok) throw new Error(`expected acceptance, got ${JSON.stringify(r.issues)}`);
-  return r.event;
-}
 
 describe("event v1 validation", () => {
   it("given a valid sale, then it decodes with the derived total and item count", () => {

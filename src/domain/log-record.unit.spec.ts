@@ -1,30 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeEvent, MAX_LINES_PER_EVENT, SCHEMA_VERSION, type SaleEvent } from "./event.ts";
+import { decodeEvent, MAX_LINES_PER_EVENT, SCHEMA_VERSION } from "./event.ts";
+import { accepted, UUID, valid } from "./event.fixture.ts";
 import { decodeLogRecord, encodeForLog, encodeLegacyJsonRecord } from "./log-record.ts";
-
-const UUID = "3f2c1a9e-8b7d-4c6e-9f01-23456789abcd";
-
-function valid(over: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    eventId: UUID,
-    storeId: "store-1",
-    occurredAt: "2026-11-27T10:15:30Z",
-    type: "sale",
-    currency: "EUR",
-    lines: [
-      { sku: "apple", quantity: 3, unitPriceMinor: 120 },
-      { sku: "pear", quantity: 1, unitPriceMinor: 99 },
-    ],
-    ...over,
-  };
-}
-
-function accepted(value: unknown): SaleEvent {
-  const r = decodeEvent(value);
-  if (!r.ok) throw new Error(`expected acceptance, got ${JSON.stringify(r.issues)}`);
-  return r.event;
-}
 
 function reasonOf(value: string | null): string {
   const r = decodeLogRecord(value);

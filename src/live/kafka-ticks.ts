@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Consumer, ConsumerRunConfig, Kafka, Producer } from "kafkajs";
 import { restartAfterFatalCrash } from "../event-log/kafka/crash-restart.ts";
+import { FETCH_WAIT_MS } from "../event-log/kafka/kafka-consumer.ts";
 import { componentLogger } from "../observability/logger.ts";
 import { throttledErrors } from "../observability/throttled-log.ts";
 import { InProcessTicks } from "./in-process-ticks.ts";
@@ -37,7 +38,7 @@ export class KafkaTicks implements TickPublisher, TickSubscriber {
   async start(): Promise<void> {
     await this.producer.connect();
     if (this.opts.subscribe === false) return;
-    const consumer = this.kafka.consumer({ groupId: `intraday-live-${randomUUID()}`, maxWaitTimeInMs: 20, minBytes: 1, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+    const consumer = this.kafka.consumer({ groupId: `intraday-live-${randomUUID()}`, maxWaitTimeInMs: FETCH_WAIT_MS, minBytes: 1, sessionTimeout: 10_000, heartbeatInterval: 1000 });
     this.consumer = consumer;
     // Throttled: during a broker outage kafkajs reports a crash on every rejoin attempt.
     const log = componentLogger("ticks");

@@ -114,10 +114,10 @@ export async function clusterAdapters(s: ClusterSettings, { liveFeed = true, ori
     ingestLog,
     deadLetters,
     windowConsumer: new KafkaLogConsumer(kafka, { groupId: s.KAFKA_GROUP, topic: names.events, concurrency: s.PARTITIONS }),
-    rawHistoryConsumer: new KafkaLogConsumer(kafka, { groupId: `${s.KAFKA_GROUP}-raw-history`, topic: names.events, concurrency: 2, maxWaitMs: 200 }),
+    rawHistoryConsumer: new KafkaLogConsumer(kafka, { groupId: `${s.KAFKA_GROUP}-raw-history`, topic: names.events, concurrency: 2 }),
     minutes,
     analytics: {
-      consumer: new KafkaLogConsumer(kafka, { groupId: `${s.KAFKA_GROUP}-analytics`, topic: changelogTopic(s.KAFKA_TOPIC), concurrency: 2, maxWaitMs: 100 }),
+      consumer: new KafkaLogConsumer(kafka, { groupId: `${s.KAFKA_GROUP}-analytics`, topic: changelogTopic(s.KAFKA_TOPIC), concurrency: 2 }),
       handler: analyticsProjectionHandler(
         { upsertMinuteTotals: (rows) => pgMinuteTotals.upsertMinuteTotals(rows), insertLateEvents: (recs) => pgLate.insertLateEvents(recs) },
         deadLetters,
