@@ -1,5 +1,5 @@
 import { dispatch, spawn, type Ref } from "nact";
-import { windowKey } from "../domain/minute-row.ts";
+import { rowView, windowKey } from "../domain/minute-row.ts";
 import {
   absentWindows,
   applyEvents,
@@ -37,7 +37,7 @@ async function writeDue(s: StoreWindows, clock: Clock, deps: ActorDeps, force: b
   deps.metrics.flushSeconds.observe((performance.now() - started) / 1000);
   deps.metrics.rowWrites.inc(undefined, rows.length);
   markWritten(s, rows, clock.now);
-  const ticks = rows.map(({ eventIds: _ids, idsFrom: _from, ...tick }) => tick);
+  const ticks = rows.map(rowView);
   out.written.push(...ticks);
   return ticks;
 }
@@ -58,7 +58,7 @@ async function load(s: StoreWindows, keys: readonly WindowKey[], deps: ActorDeps
   if (keys.length === 0) return;
   const loaded = await deps.minutes.loadRows(s.storeId, keys);
   installWindows(s, keys, loaded, now);
-  for (const { eventIds: _ids, ...row } of loaded) out.written.push(row);
+  for (const row of loaded) out.written.push(rowView(row));
 }
 
 async function handle(s: StoreWindows, msg: StoreMsg, deps: ActorDeps, out: StoreRows): Promise<Counts> {

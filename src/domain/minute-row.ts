@@ -34,6 +34,33 @@ export interface MinuteRow extends MinuteTotals {
   idsFrom?: number;
 }
 
+/** A row without its event ids: what ticks and the live view hold. */
+export type RowView = Omit<MinuteRow, "eventIds" | "idsFrom">;
+
+/**
+ * A row's view, built field by field in one literal: every view then has one compact shape with its
+ * fields in the object. (A rest or spread copy adds the fields one by one, which puts most of them in
+ * a separate property array; the live view holds one view per recent window.)
+ */
+export function rowView(r: RowView): RowView {
+  return {
+    storeId: r.storeId,
+    minute: r.minute,
+    currency: r.currency,
+    saleCount: r.saleCount,
+    refundCount: r.refundCount,
+    grossMinor: r.grossMinor,
+    refundMinor: r.refundMinor,
+    itemCount: r.itemCount,
+    firstEventAt: r.firstEventAt,
+    lastEventAt: r.lastEventAt,
+    partition: r.partition,
+    offset: r.offset,
+    revision: r.revision,
+    provisional: r.provisional,
+  };
+}
+
 export function emptyTotals(): MinuteTotals {
   return { saleCount: 0, refundCount: 0, grossMinor: 0, refundMinor: 0, itemCount: 0, firstEventAt: null, lastEventAt: null };
 }

@@ -1,6 +1,6 @@
 import type { SaleEvent } from "./event.ts";
 import { EventIdSet, type PackedId } from "./event-id-set.ts";
-import { addEvent, emptyTotals, fitsEvent, windowKey, type MinuteRow, type MinuteTotals } from "./minute-row.ts";
+import { addEvent, emptyTotals, fitsEvent, windowKey, type MinuteRow, type MinuteTotals, type RowView } from "./minute-row.ts";
 import { MAX_EXACT_MINOR } from "./money.ts";
 import type { WindowingConfig } from "./windowing-config.ts";
 import { isBeyondLateness, isClosedBy, mayEvict, windowOf, type PartitionClock } from "./windows.ts";
@@ -185,26 +185,36 @@ export interface Clock extends PartitionClock {
 }
 
 /** A row to write (with the ids not yet stored) or, without ids, the live view of a window. */
-function toRow(s: StoreWindows, w: Window, revision: number, withIds = true): MinuteRow {
-  const row: MinuteRow = {
+function toRow(s: StoreWindows, w: Window, revision: number): MinuteRow {
+  const row: MinuteRow = { ...viewAt(s, w, revision), eventIds: w.eventIds.toArray(w.storedIds) };
+  if (w.storedIds > 0) row.idsFrom = w.storedIds;
+  return row;
+}
+
+function viewAt(s: StoreWindows, w: Window, revision: number): RowView {
+  const t = w.totals;
+  return {
     storeId: s.storeId,
     minute: w.minute,
     currency: w.currency,
-    ...w.totals,
+    saleCount: t.saleCount,
+    refundCount: t.refundCount,
+    grossMinor: t.grossMinor,
+    refundMinor: t.refundMinor,
+    itemCount: t.itemCount,
+    firstEventAt: t.firstEventAt,
+    lastEventAt: t.lastEventAt,
     partition: w.partition,
     offset: w.offset,
     revision,
     provisional: !w.closed,
-    eventIds: withIds ? w.eventIds.toArray(w.storedIds) : [],
   };
-  if (withIds && w.storedIds > 0) row.idsFrom = w.storedIds;
-  return row;
 }
 
 /** The live view of a window (also of a still-open one), as ticks and provisional rows carry it. */
-export function viewOf(s: StoreWindows, key: number): MinuteRow | undefined {
+export function viewOf(s: StoreWindows, key: number): RowView | undefined {
   const w = s.windows.get(key);
-  return w ? toRow(s, w, w.revision, false) : undefined;
+  return w ? viewAt(s, w, w.revision) : undefined;
 }
 
 /** Closes the windows the partition's progress has passed; returns how many closed now. */

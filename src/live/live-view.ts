@@ -1,3 +1,4 @@
+import { rowView } from "../domain/minute-row.ts";
 import { MINUTE_MS } from "../domain/time.ts";
 import { isNewerAggregate, isNewerRow } from "../domain/windows.ts";
 import { isPartitionTick, type LiveTick, type PartitionTick, type Tick, type TickSubscriber } from "./ports.ts";
@@ -35,7 +36,9 @@ export class LiveView {
       const key = `${t.minute}|${t.currency}`;
       const prev = rows.get(key);
       if (!prev) this.rowCount++;
-      if (isNewerRow(prev, t)) rows.set(key, t);
+      // A compact copy: ticks from another thread or instance arrive as deserialized objects, whose
+      // fields mostly sit outside the object; the view keeps one per recent window.
+      if (isNewerRow(prev, t)) rows.set(key, rowView(t));
     }
   }
 
