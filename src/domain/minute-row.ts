@@ -42,23 +42,37 @@ export type RowView = Omit<MinuteRow, "eventIds" | "idsFrom">;
  * fields in the object. (A rest or spread copy adds the fields one by one, which puts most of them in
  * a separate property array; the live view holds one view per recent window.)
  */
-export function rowView(r: RowView): RowView {
+export function viewFrom(
+  storeId: string,
+  minute: number,
+  currency: string,
+  t: MinuteTotals,
+  partition: number,
+  offset: number,
+  revision: number,
+  provisional: boolean,
+): RowView {
   return {
-    storeId: r.storeId,
-    minute: r.minute,
-    currency: r.currency,
-    saleCount: r.saleCount,
-    refundCount: r.refundCount,
-    grossMinor: r.grossMinor,
-    refundMinor: r.refundMinor,
-    itemCount: r.itemCount,
-    firstEventAt: r.firstEventAt,
-    lastEventAt: r.lastEventAt,
-    partition: r.partition,
-    offset: r.offset,
-    revision: r.revision,
-    provisional: r.provisional,
+    storeId,
+    minute,
+    currency,
+    saleCount: t.saleCount,
+    refundCount: t.refundCount,
+    grossMinor: t.grossMinor,
+    refundMinor: t.refundMinor,
+    itemCount: t.itemCount,
+    firstEventAt: t.firstEventAt,
+    lastEventAt: t.lastEventAt,
+    partition,
+    offset,
+    revision,
+    provisional,
   };
+}
+
+/** A row without its event ids (see viewFrom). */
+export function rowView(r: RowView): RowView {
+  return viewFrom(r.storeId, r.minute, r.currency, r, r.partition, r.offset, r.revision, r.provisional);
 }
 
 export function emptyTotals(): MinuteTotals {

@@ -1,6 +1,6 @@
 import type { SaleEvent } from "./event.ts";
 import { EventIdSet, type PackedId } from "./event-id-set.ts";
-import { addEvent, emptyTotals, fitsEvent, windowKey, type MinuteRow, type MinuteTotals, type RowView } from "./minute-row.ts";
+import { addEvent, emptyTotals, fitsEvent, windowKey, type MinuteRow, type MinuteTotals, type RowView, viewFrom } from "./minute-row.ts";
 import { MAX_EXACT_MINOR } from "./money.ts";
 import type { WindowingConfig } from "./windowing-config.ts";
 import { isBeyondLateness, isClosedBy, mayEvict, windowOf, type PartitionClock } from "./windows.ts";
@@ -192,23 +192,7 @@ function toRow(s: StoreWindows, w: Window, revision: number): MinuteRow {
 }
 
 function viewAt(s: StoreWindows, w: Window, revision: number): RowView {
-  const t = w.totals;
-  return {
-    storeId: s.storeId,
-    minute: w.minute,
-    currency: w.currency,
-    saleCount: t.saleCount,
-    refundCount: t.refundCount,
-    grossMinor: t.grossMinor,
-    refundMinor: t.refundMinor,
-    itemCount: t.itemCount,
-    firstEventAt: t.firstEventAt,
-    lastEventAt: t.lastEventAt,
-    partition: w.partition,
-    offset: w.offset,
-    revision,
-    provisional: !w.closed,
-  };
+  return viewFrom(s.storeId, w.minute, w.currency, w.totals, w.partition, w.offset, revision, !w.closed);
 }
 
 /** The live view of a window (also of a still-open one), as ticks and provisional rows carry it. */
