@@ -7,12 +7,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { Session } from "node:inspector/promises";
 import { tmpdir } from "node:os";
+import v8 from "node:v8";
 import { join } from "node:path";
 import { Processor } from "../src/actors/processor.ts";
 import type { ActorDeps } from "../src/actors/deps.ts";
 import { type SaleEvent } from "../src/domain/event.ts";
 import { decodeLogRecord } from "../src/domain/log-record.ts";
-import { applyEvents, installWindows, missingWindows, newStoreWindows, type LoggedEvent, type StoreWindows } from "../src/domain/store-windows.ts";
+import { applyEvents, installWindows, markWritten, missingWindows, newStoreWindows, rowsToWrite, type LoggedEvent, type StoreWindows } from "../src/domain/store-windows.ts";
 import { MINUTE_MS } from "../src/domain/time.ts";
 import type { WindowingConfig } from "../src/domain/windowing-config.ts";
 import { InProcessTicks } from "../src/live/in-process-ticks.ts";
@@ -35,9 +36,11 @@ function gc(): void {
   for (let i = 0; i < 4; i++) g();
 }
 
+/** The V8 heap plus ArrayBuffer memory (kept off the heap): what the process holds for JS objects. */
 function heapUsed(): number {
   gc();
-  return process.memoryUsage().heapUsed;
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
 }
 
 /** A Processor wired as createRuntime wires it, on a temp SQLite projections file, with a virtual clock. */
@@ -213,9 +216,11 @@ function fakeEvent(storeId: string, minute: number, i: number, uuid: () => strin
 
 /**
  * (e) Heap per window held by store state: `windows` windows with `perWindow` events each
- * (eventIds kept for dedupe), spread over stores; events themselves are not retained.
+ * (event ids kept for dedupe), spread over stores; events themselves are not retained.
+ * `checkpointed`: each window's row is then written (as the checkpoint every CHECKPOINT_MS does),
+ * so the window holds its ids as fingerprints; otherwise they are all still pending, as text.
  */
-function heapWindowsCase(o: { windows: number; perWindow: number; windowsPerStore: number }) {
+function heapWindowsCase(o: { windows: number; perWindow: number; windowsPerStore: number; checkpointed?: boolean }) {
   const storeCount = Math.ceil(o.windows / o.windowsPerStore);
   // Ids as the pipeline holds them: flat strings from JSON.parse (randomUUID() returns a cons string of ~20 pieces).
   const uuid = () => JSON.parse(`"${randomUUID()}"`) as string;
@@ -233,11 +238,12 @@ function heapWindowsCase(o: { windows: number; perWindow: number; windowsPerStor
       installWindows(s, missingWindows(s, events), [], 0);
       applyEvents(s, events, WINDOWING);
     }
+    if (o.checkpointed) markWritten(s, rowsToWrite(s, { streamTime: 0, caughtUpAt: 0, now: 0 }, WINDOWING, true), 0);
   }
   const after = heapUsed();
   let windows = 0;
   for (const s of holder) windows += s.windows.size;
-  return { windows, perWindow: o.perWindow, stores: storeCount, heapBytes: after - before, bytesPerWindow: (after - before) / windows };
+  return { windows, perWindow: o.perWindow, checkpointed: o.checkpointed ?? false, stores: storeCount, heapBytes: after - before, bytesPerWindow: (after - before) / windows };
 }
 
 /**
@@ -252,12 +258,15 @@ async function heapProcessorCase(o: { events: number; stores: number; eventsPerS
   const { processor, projections, liveView } = makeProcessor(dir, clock);
   await processor.assigned(Array.from({ length: BENCH_PARTITIONS }, (_, p) => p));
   const before = heapUsed();
+  const snapshots = process.env.BENCH_HEAP_SNAPSHOTS;
+  if (snapshots) v8.writeHeapSnapshot(join(snapshots, "before.heapsnapshot"));
   for (const b of batches) {
     clock.now = b[b.length - 1]!.appendTime + 50;
     await processor.batch(b[0]!.partition, b);
   }
   await processor.sweep();
   const after = heapUsed(); // the fixtures are still referenced (below), so the growth is the processor's
+  if (snapshots) v8.writeHeapSnapshot(join(snapshots, "after.heapsnapshot"));
   const fixtureRecords = batches.reduce((n, b) => n + b.length, 0) + byPartition.length;
   const windows = processor.openWindows();
   const liveRows = liveView.size();

@@ -1,3 +1,4 @@
+import type { IdFingerprint } from "../domain/window-ids.ts";
 import type { WindowingConfig } from "../domain/windowing-config.ts";
 import type { DeadLetterSink } from "../event-log/ports.ts";
 import type { TickPublisher } from "../live/ports.ts";
@@ -19,6 +20,8 @@ export interface ActorDeps {
   /** Timeout of one actor request; generous, because a write may wait on a recovering store. */
   askTimeoutMs: number;
   now: () => number;
+  /** How store windows fingerprint event ids (default: a seeded 32-bit hash); tests pass a colliding one. */
+  idFingerprint?: IdFingerprint;
   /** Reports errors that do not fail a batch (a partition aggregate not written yet); default: throttled log. */
   onError?: (err: unknown) => void;
 }

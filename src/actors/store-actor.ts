@@ -7,6 +7,7 @@ import {
   evictSettled,
   hasOpenWindows,
   installWindows,
+  learnStoredIds,
   markLateRecorded,
   markWritten,
   minDirtyOffset,
@@ -75,7 +76,14 @@ async function handle(s: StoreWindows, msg: StoreMsg, deps: ActorDeps, out: Stor
     return NO_EVENTS;
   }
   await load(s, missingWindows(s, msg.events), deps, clock.now, out);
-  const result = applyEvents(s, msg.events, deps.windowing);
+  let result = applyEvents(s, msg.events, deps.windowing);
+  while (result.needsStoredIds) {
+    // An id matched a fingerprint of the window's stored ids (a duplicate or a collision): the row's list tells.
+    const [row] = await deps.minutes.loadRows(s.storeId, [result.needsStoredIds]);
+    learnStoredIds(s, result.needsStoredIds, row?.eventIds ?? []);
+    deps.metrics.storedIdReads.inc();
+    result = applyEvents(s, msg.events, deps.windowing, result);
+  }
   if (result.late.length) s.pendingLate.push(...result.late);
   await recordPendingLate(s, deps);
   const written = await writeDue(s, clock, deps, false, out);
@@ -124,6 +132,6 @@ export function spawnStoreActor(parent: Ref<unknown>, storeId: string, deps: Act
       return state;
     },
     `store-${storeId}`,
-    { initialState: newStoreWindows(storeId) },
+    { initialState: newStoreWindows(storeId, deps.idFingerprint) },
   );
 }

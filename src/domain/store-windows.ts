@@ -1,7 +1,7 @@
 import type { SaleEvent } from "./event.ts";
-import { EventIdSet, type PackedId } from "./event-id-set.ts";
 import { addEvent, emptyTotals, fitsEvent, windowKey, type MinuteRow, type MinuteTotals, type RowView, viewFrom } from "./minute-row.ts";
 import { MAX_EXACT_MINOR } from "./money.ts";
+import { idFingerprint, WindowIds, type IdFingerprint } from "./window-ids.ts";
 import type { WindowingConfig } from "./windowing-config.ts";
 import { isBeyondLateness, isClosedBy, mayEvict, windowOf, type PartitionClock } from "./windows.ts";
 
@@ -31,9 +31,7 @@ interface Window {
   minute: number;
   currency: string;
   totals: MinuteTotals;
-  eventIds: EventIdSet;
-  /** How many of eventIds (in insertion order) are durably stored: the next write appends only the rest. */
-  storedIds: number;
+  ids: WindowIds;
   partition: number;
   offset: number;
   revision: number;
@@ -55,6 +53,7 @@ export interface StoreWindows {
    * like dirty windows do: once their window has applied a later offset, a replay would skip them.
    */
   pendingLate: LateEvent[];
+  fingerprint: IdFingerprint;
 }
 
 export interface WindowKey {
@@ -62,8 +61,9 @@ export interface WindowKey {
   currency: string;
 }
 
-export function newStoreWindows(storeId: string): StoreWindows {
-  return { storeId, windows: new Map(), pendingLate: [] };
+/** `fingerprint`: how window ids are hashed (tests pass a colliding one to exercise the stored-id reads). */
+export function newStoreWindows(storeId: string, fingerprint: IdFingerprint = idFingerprint): StoreWindows {
+  return { storeId, windows: new Map(), pendingLate: [], fingerprint };
 }
 
 /** Windows these events touch that are not in memory: the actor loads their rows first. */
@@ -108,8 +108,7 @@ export function installWindows(s: StoreWindows, wanted: readonly WindowKey[], ro
               firstEventAt: row.firstEventAt,
               lastEventAt: row.lastEventAt,
             },
-            eventIds: new EventIdSet(row.eventIds),
-            storedIds: row.eventIds.length,
+            ids: new WindowIds(s.fingerprint, row.eventIds),
             partition: row.partition,
             offset: row.offset,
             revision: row.revision,
@@ -122,8 +121,7 @@ export function installWindows(s: StoreWindows, wanted: readonly WindowKey[], ro
             minute: k.minute,
             currency: k.currency,
             totals: emptyTotals(),
-            eventIds: new EventIdSet(),
-            storedIds: 0,
+            ids: new WindowIds(s.fingerprint),
             partition: -1,
             offset: -1,
             revision: 0,
@@ -137,28 +135,44 @@ export function installWindows(s: StoreWindows, wanted: readonly WindowKey[], ro
 }
 
 export interface ApplyResult {
+  /** One per event applied so far, in order: applying goes on from events[outcomes.length]. */
   outcomes: Outcome[];
   /** Events not counted (late or refused), with the reason: recorded for reconciliation. */
   late: LateEvent[];
   /** Keys of windows whose totals changed. */
   changed: Set<number>;
+  /**
+   * Set when applying stopped: the next event's id has the fingerprint of an id of this window, and
+   * only the row's stored ids can tell whether it is one (a duplicate) or a collision. Read them
+   * (learnStoredIds), then call applyEvents again with this result.
+   */
+  needsStoredIds: WindowKey | null;
 }
 
-/** Applies events in log order. Every window they touch must be in memory (see missingWindows). */
-export function applyEvents(s: StoreWindows, events: readonly LoggedEvent[], cfg: WindowingConfig): ApplyResult {
-  const outcomes: Outcome[] = [];
-  const late: LateEvent[] = [];
-  const changed = new Set<number>();
-  for (const rec of events) {
+/**
+ * Applies events in log order. Every window they touch must be in memory (see missingWindows).
+ * `resume`: a result that stopped for stored ids, to go on from.
+ */
+export function applyEvents(s: StoreWindows, events: readonly LoggedEvent[], cfg: WindowingConfig, resume?: ApplyResult): ApplyResult {
+  const result: ApplyResult = resume ? { ...resume, needsStoredIds: null } : { outcomes: [], late: [], changed: new Set(), needsStoredIds: null };
+  const { outcomes, late, changed } = result;
+  for (let i = outcomes.length; i < events.length; i++) {
+    const rec = events[i]!;
     const { event } = rec;
     const minute = windowOf(event.occurredAtMs);
     const key = windowKey(minute, event.currency);
     const w = s.windows.get(key);
     if (!w) throw new Error(`window ${key} of store ${s.storeId} not loaded`);
-    let fresh: PackedId | null = null;
     if (w.partition === rec.partition && rec.offset <= w.offset) {
       outcomes.push("replayed");
-    } else if ((fresh = w.eventIds.absent(event.eventId)) === null) {
+      continue;
+    }
+    const fresh = w.ids.check(event.eventId);
+    if (fresh === "unsure") {
+      result.needsStoredIds = { minute, currency: event.currency };
+      return result;
+    }
+    if (fresh === "present") {
       outcomes.push("duplicate");
     } else if (isBeyondLateness(minute, rec.appendTime, cfg)) {
       outcomes.push("late");
@@ -168,7 +182,7 @@ export function applyEvents(s: StoreWindows, events: readonly LoggedEvent[], cfg
       late.push({ event, partition: rec.partition, offset: rec.offset, appendTime: rec.appendTime, reason: REFUSED_OUT_OF_RANGE });
     } else {
       addEvent(w.totals, event);
-      w.eventIds.addAbsent(fresh);
+      w.ids.add(event.eventId, fresh);
       w.partition = rec.partition;
       w.offset = rec.offset;
       if (w.dirtySince === null) w.dirtySince = rec.offset;
@@ -176,7 +190,12 @@ export function applyEvents(s: StoreWindows, events: readonly LoggedEvent[], cfg
       outcomes.push("applied");
     }
   }
-  return { outcomes, late, changed };
+  return result;
+}
+
+/** The stored ids of a window (read from its row) for which applyEvents stopped. */
+export function learnStoredIds(s: StoreWindows, key: WindowKey, ids: readonly string[]): void {
+  s.windows.get(windowKey(key.minute, key.currency))?.ids.learnStored(ids);
 }
 
 /** The partition's progress (which closes windows) and the wall clock (which only paces checkpoints). */
@@ -186,8 +205,8 @@ export interface Clock extends PartitionClock {
 
 /** A row to write (with the ids not yet stored) or, without ids, the live view of a window. */
 function toRow(s: StoreWindows, w: Window, revision: number): MinuteRow {
-  const row: MinuteRow = { ...viewAt(s, w, revision), eventIds: w.eventIds.toArray(w.storedIds) };
-  if (w.storedIds > 0) row.idsFrom = w.storedIds;
+  const row: MinuteRow = { ...viewAt(s, w, revision), eventIds: w.ids.pending() };
+  if (w.ids.stored > 0) row.idsFrom = w.ids.stored;
   return row;
 }
 
@@ -237,7 +256,7 @@ export function markWritten(s: StoreWindows, rows: readonly MinuteRow[], now: nu
     if (!w) continue;
     w.revision = r.revision;
     w.storedProvisional = r.provisional;
-    w.storedIds = (r.idsFrom ?? 0) + r.eventIds.length;
+    w.ids.markStored((r.idsFrom ?? 0) + r.eventIds.length);
     if (w.offset === r.offset) w.dirtySince = null;
     w.lastWriteAt = now;
   }

@@ -1,3 +1,4 @@
+import { watchSlowCalls } from "../observability/slow-calls.ts";
 import pg from "pg";
 import type { Settings } from "../config/settings.ts";
 import { createKafka, ensureTopics, topicNames } from "../event-log/kafka/kafka-client.ts";
@@ -100,7 +101,12 @@ export async function clusterAdapters(s: ClusterSettings, { liveFeed = true, ori
   await cass.connect();
   const changelog = new KafkaMinuteChangelog(kafka, changelogTopic(s.KAFKA_TOPIC));
   await changelog.connect();
-  const minutes = new ChangelogMinuteProjection(new CassandraMinuteProjection(cass, s.PARTITIONS), changelog);
+  // Each side watched on its own: a slow write then names Cassandra or the changelog's Kafka producer.
+  const slow = { warnAfterMs: 5000 };
+  const minutes = new ChangelogMinuteProjection(
+    watchSlowCalls("cassandra", new CassandraMinuteProjection(cass, s.PARTITIONS), slow),
+    watchSlowCalls("changelog", changelog, slow),
+  );
   const pgLate = new PgLateEvents(pool);
   const pgMinuteTotals = new PgMinuteTotals(pool);
   const ingestLog = new KafkaIngestLog(kafka, names.events, s.PARTITIONS, new PgSeenIds(pool));

@@ -1,3 +1,4 @@
+import { watchSlowCalls } from "../observability/slow-calls.ts";
 import type { FastifyInstance } from "fastify";
 import { Processor } from "../actors/processor.ts";
 import { buildApp } from "../api/app.ts";
@@ -35,18 +36,22 @@ export interface ExternalProcessing {
   stalledPartitions(): string;
 }
 
+/** A store or log call of the processor pending this long is logged by name (and again when it settles). */
+const SLOW_CALL_WARN_MS = 5000;
+
 /** Wires one process: ingest, processors, read side and live feed over the given adapters. */
 export async function createRuntime(settings: Settings, adapters: Adapters, now: () => number = Date.now, external?: ExternalProcessing): Promise<Runtime> {
   const metrics = createMetrics();
   const windowing = windowingOf(settings);
   const runsWindows = ["all", "processor", "windows"].includes(settings.ROLE);
   const runsHistory = ["all", "processor", "history"].includes(settings.ROLE);
+  const slow = { warnAfterMs: SLOW_CALL_WARN_MS };
   const processor = new Processor(
     {
-      minutes: adapters.minutes,
-      late: adapters.late,
+      minutes: watchSlowCalls("minutes", adapters.minutes, slow),
+      late: watchSlowCalls("late", adapters.late, slow),
       ticks: adapters.ticksOut,
-      deadLetters: adapters.deadLetters,
+      deadLetters: watchSlowCalls("deadLetters", adapters.deadLetters, slow),
       metrics,
       windowing,
       partitions: settings.PARTITIONS,

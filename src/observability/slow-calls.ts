@@ -1,0 +1,64 @@
+import { componentLogger } from "./logger.ts";
+
+export interface SlowCallOptions {
+  /** A call still pending after this long is reported (once), and again when it settles. */
+  warnAfterMs: number;
+  warn?: (line: string) => void;
+  now?: () => number;
+}
+
+interface PendingCall {
+  call: string;
+  started: number;
+  reported: boolean;
+}
+
+/**
+ * Wraps an adapter so that any of its async calls still pending after `warnAfterMs` is logged by
+ * name, and logged again when it finally settles. A consumer whose batch hangs then says which
+ * dependency it is waiting on instead of going quiet until a timeout far away fires. One timer
+ * checks all pending calls (a timer per call would cost more than the calls on a busy worker).
+ */
+export function watchSlowCalls<T extends object>(name: string, target: T, opts: SlowCallOptions): T {
+  const warn = opts.warn ?? ((line: string) => componentLogger("slow-calls").warn(line));
+  const now = opts.now ?? Date.now;
+  const pending = new Set<PendingCall>();
+  let timer: NodeJS.Timeout | null = null;
+  const check = () => {
+    const t = now();
+    for (const p of pending) {
+      if (p.reported || t - p.started < opts.warnAfterMs) continue;
+      p.reported = true;
+      warn(`${p.call} still pending after ${Math.round((t - p.started) / 1000)} s`);
+    }
+    if (pending.size === 0 && timer) {
+      clearInterval(timer);
+      timer = null;
+    }
+  };
+  const settled = (p: PendingCall, outcome: string) => {
+    pending.delete(p);
+    if (p.reported) warn(`${p.call} ${outcome} after ${((now() - p.started) / 1000).toFixed(1)} s`);
+  };
+  return new Proxy(target, {
+    get(obj, prop, receiver) {
+      const value: unknown = Reflect.get(obj, prop, receiver);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        const result: unknown = (value as (...a: unknown[]) => unknown).apply(obj, args);
+        if (!(result instanceof Promise)) return result;
+        const p: PendingCall = { call: `${name}.${String(prop)}`, started: now(), reported: false };
+        pending.add(p);
+        if (!timer) {
+          timer = setInterval(check, Math.max(10, opts.warnAfterMs / 4));
+          timer.unref();
+        }
+        result.then(
+          () => settled(p, "settled"),
+          (err: unknown) => settled(p, `failed (${err instanceof Error ? err.message : String(err)})`),
+        );
+        return result;
+      };
+    },
+  });
+}
