@@ -226,6 +226,8 @@ function heapWindowsCase(o: { windows: number; perWindow: number; windowsPerStor
   const uuid = () => JSON.parse(`"${randomUUID()}"`) as string;
   const holder: StoreWindows[] = [];
   const before = heapUsed();
+  const snapshots = process.env.BENCH_HEAP_SNAPSHOTS;
+  if (snapshots) v8.writeHeapSnapshot(join(snapshots, "before.heapsnapshot"));
   let offset = 0;
   for (let st = 0; st < storeCount; st++) {
     const storeId = `store-${String(st).padStart(5, "0")}`;
@@ -235,12 +237,14 @@ function heapWindowsCase(o: { windows: number; perWindow: number; windowsPerStor
       const minute = START + w * MINUTE_MS;
       const events: LoggedEvent[] = [];
       for (let i = 0; i < o.perWindow; i++) events.push({ partition: 0, offset: offset++, appendTime: minute + 1000, event: fakeEvent(storeId, minute, i, uuid) });
-      installWindows(s, missingWindows(s, events), [], 0);
+      installWindows(s, missingWindows(s, events), [], minute + 1000);
       applyEvents(s, events, WINDOWING);
     }
-    if (o.checkpointed) markWritten(s, rowsToWrite(s, { streamTime: 0, caughtUpAt: 0, now: 0 }, WINDOWING, true), 0);
+    const now = START + o.windowsPerStore * MINUTE_MS;
+    if (o.checkpointed) markWritten(s, rowsToWrite(s, { streamTime: START, caughtUpAt: START, now }, WINDOWING, true), now);
   }
   const after = heapUsed();
+  if (snapshots) v8.writeHeapSnapshot(join(snapshots, "after.heapsnapshot"));
   let windows = 0;
   for (const s of holder) windows += s.windows.size;
   return { windows, perWindow: o.perWindow, checkpointed: o.checkpointed ?? false, stores: storeCount, heapBytes: after - before, bytesPerWindow: (after - before) / windows };

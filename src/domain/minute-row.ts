@@ -37,6 +37,9 @@ export interface MinuteRow extends MinuteTotals {
 /** A row without its event ids: what ticks and the live view hold. */
 export type RowView = Omit<MinuteRow, "eventIds" | "idsFrom">;
 
+/** The counts and sums of a window, without its event times. */
+export type MinuteAmounts = Pick<MinuteTotals, "saleCount" | "refundCount" | "grossMinor" | "refundMinor" | "itemCount">;
+
 /**
  * A row's view, built field by field in one literal: every view then has one compact shape with its
  * fields in the object. (A rest or spread copy adds the fields one by one, which puts most of them in
@@ -46,7 +49,9 @@ export function viewFrom(
   storeId: string,
   minute: number,
   currency: string,
-  t: MinuteTotals,
+  t: MinuteAmounts,
+  firstEventAt: number | null,
+  lastEventAt: number | null,
   partition: number,
   offset: number,
   revision: number,
@@ -61,8 +66,8 @@ export function viewFrom(
     grossMinor: t.grossMinor,
     refundMinor: t.refundMinor,
     itemCount: t.itemCount,
-    firstEventAt: t.firstEventAt,
-    lastEventAt: t.lastEventAt,
+    firstEventAt,
+    lastEventAt,
     partition,
     offset,
     revision,
@@ -72,7 +77,7 @@ export function viewFrom(
 
 /** A row without its event ids (see viewFrom). */
 export function rowView(r: RowView): RowView {
-  return viewFrom(r.storeId, r.minute, r.currency, r, r.partition, r.offset, r.revision, r.provisional);
+  return viewFrom(r.storeId, r.minute, r.currency, r, r.firstEventAt, r.lastEventAt, r.partition, r.offset, r.revision, r.provisional);
 }
 
 export function emptyTotals(): MinuteTotals {
@@ -80,7 +85,7 @@ export function emptyTotals(): MinuteTotals {
 }
 
 /** Whether adding the event keeps every sum of the window exact (see money.ts); if not, the event is refused. */
-export function fitsEvent(t: MinuteTotals, e: SaleEvent): boolean {
+export function fitsEvent(t: MinuteAmounts, e: SaleEvent): boolean {
   return e.type === "sale"
     ? fitsExactly(t.grossMinor, e.totalMinor) && fitsExactly(t.itemCount, e.itemCount) && fitsExactly(t.grossMinor - t.refundMinor, e.totalMinor)
     : fitsExactly(t.refundMinor, e.totalMinor) && fitsExactly(t.grossMinor - t.refundMinor, -e.totalMinor);
@@ -88,6 +93,13 @@ export function fitsEvent(t: MinuteTotals, e: SaleEvent): boolean {
 
 /** Adds an event that fits (see fitsEvent). */
 export function addEvent(t: MinuteTotals, e: SaleEvent): void {
+  addAmounts(t, e);
+  if (t.firstEventAt === null || e.occurredAtMs < t.firstEventAt) t.firstEventAt = e.occurredAtMs;
+  if (t.lastEventAt === null || e.occurredAtMs > t.lastEventAt) t.lastEventAt = e.occurredAtMs;
+}
+
+/** Adds the counts and sums of an event that fits (see fitsEvent), not its time. */
+export function addAmounts(t: MinuteAmounts, e: SaleEvent): void {
   switch (e.type) {
     case "sale":
       t.saleCount += 1;
@@ -103,8 +115,6 @@ export function addEvent(t: MinuteTotals, e: SaleEvent): void {
       throw new Error(`unknown event type ${String(never)}`);
     }
   }
-  if (t.firstEventAt === null || e.occurredAtMs < t.firstEventAt) t.firstEventAt = e.occurredAtMs;
-  if (t.lastEventAt === null || e.occurredAtMs > t.lastEventAt) t.lastEventAt = e.occurredAtMs;
 }
 
 export function netMinor(t: MinuteTotals): number {

@@ -1,7 +1,8 @@
 import type { SaleEvent } from "./event.ts";
-import { addEvent, emptyTotals, fitsEvent, windowKey, type MinuteRow, type MinuteTotals, type RowView, viewFrom } from "./minute-row.ts";
+import { addAmounts, fitsEvent, windowKey, type MinuteRow, type RowView, viewFrom } from "./minute-row.ts";
 import { MAX_EXACT_MINOR } from "./money.ts";
 import { idFingerprint, WindowIds, type IdFingerprint } from "./window-ids.ts";
+import { MINUTE_MS } from "./time.ts";
 import type { WindowingConfig } from "./windowing-config.ts";
 import { isBeyondLateness, isClosedBy, mayEvict, windowOf, type PartitionClock } from "./windows.ts";
 
@@ -27,10 +28,22 @@ export type Outcome = "applied" | "duplicate" | "replayed" | "late" | "refused";
 
 export const REFUSED_OUT_OF_RANGE = `refused: a sum of its window would exceed ${MAX_EXACT_MINOR} minor units (not exact)`;
 
+/**
+ * One window's state. Times are small integers relative to the window's minute: V8 keeps those in
+ * the object, while an epoch-ms double (past 2^31) gets a heap box of its own for every field.
+ */
 interface Window {
-  minute: number;
+  /** The window's minute as epoch minutes. */
+  minuteNo: number;
   currency: string;
-  totals: MinuteTotals;
+  saleCount: number;
+  refundCount: number;
+  grossMinor: number;
+  refundMinor: number;
+  itemCount: number;
+  /** Earliest and latest event time, as ms after the minute's start; −1 when no event is counted. */
+  firstMs: number;
+  lastMs: number;
   ids: WindowIds;
   partition: number;
   offset: number;
@@ -41,8 +54,40 @@ interface Window {
   dirtySince: number | null;
   /** The stored row (if any) still says provisional: a closed window owes it a final write. */
   storedProvisional: boolean;
-  lastWriteAt: number;
+  /** When it was last written (or loaded), as ms after the minute's start. */
+  lastWriteMs: number;
 }
+
+/**
+ * A small integer as V8 stores one in the object (a Smi). Arithmetic on doubles yields heap numbers
+ * even when the result is integral, and one such value stored in a field makes V8 box that field
+ * in every window; a value out of int32 range (a write 25 days after its minute) stays a double.
+ */
+const small = (x: number) => (x === (x | 0) ? x | 0 : x);
+
+function newWindow(minute: number, currency: string, ids: WindowIds, now: number): Window {
+  return {
+    minuteNo: small(minute / MINUTE_MS),
+    currency,
+    saleCount: 0,
+    refundCount: 0,
+    grossMinor: 0,
+    refundMinor: 0,
+    itemCount: 0,
+    firstMs: -1,
+    lastMs: -1,
+    ids,
+    partition: -1,
+    offset: -1,
+    revision: 0,
+    closed: false,
+    dirtySince: null,
+    storedProvisional: false,
+    lastWriteMs: small(now - minute),
+  };
+}
+
+const minuteOfWindow = (w: Window) => w.minuteNo * MINUTE_MS;
 
 /** State of one store, owned by its actor. Pure functions below; no I/O, time comes in as `now`. */
 export interface StoreWindows {
@@ -93,44 +138,22 @@ export function installWindows(s: StoreWindows, wanted: readonly WindowKey[], ro
   for (const k of wanted) {
     const key = windowKey(k.minute, k.currency);
     const row = byKey.get(key);
-    s.windows.set(
-      key,
-      row
-        ? {
-            minute: row.minute,
-            currency: row.currency,
-            totals: {
-              saleCount: row.saleCount,
-              refundCount: row.refundCount,
-              grossMinor: row.grossMinor,
-              refundMinor: row.refundMinor,
-              itemCount: row.itemCount,
-              firstEventAt: row.firstEventAt,
-              lastEventAt: row.lastEventAt,
-            },
-            ids: new WindowIds(s.fingerprint, row.eventIds),
-            partition: row.partition,
-            offset: row.offset,
-            revision: row.revision,
-            closed: !row.provisional,
-            dirtySince: null,
-            storedProvisional: row.provisional,
-            lastWriteAt: now,
-          }
-        : {
-            minute: k.minute,
-            currency: k.currency,
-            totals: emptyTotals(),
-            ids: new WindowIds(s.fingerprint),
-            partition: -1,
-            offset: -1,
-            revision: 0,
-            closed: false,
-            dirtySince: null,
-            storedProvisional: false,
-            lastWriteAt: now,
-          },
-    );
+    const w = newWindow(k.minute, k.currency, new WindowIds(s.fingerprint, row?.eventIds), now);
+    if (row) {
+      w.saleCount = row.saleCount;
+      w.refundCount = row.refundCount;
+      w.grossMinor = row.grossMinor;
+      w.refundMinor = row.refundMinor;
+      w.itemCount = row.itemCount;
+      w.firstMs = row.firstEventAt === null ? -1 : small(row.firstEventAt - row.minute);
+      w.lastMs = row.lastEventAt === null ? -1 : small(row.lastEventAt - row.minute);
+      w.partition = row.partition;
+      w.offset = row.offset;
+      w.revision = row.revision;
+      w.closed = !row.provisional;
+      w.storedProvisional = row.provisional;
+    }
+    s.windows.set(key, w);
   }
 }
 
@@ -177,11 +200,14 @@ export function applyEvents(s: StoreWindows, events: readonly LoggedEvent[], cfg
     } else if (isBeyondLateness(minute, rec.appendTime, cfg)) {
       outcomes.push("late");
       late.push({ event, partition: rec.partition, offset: rec.offset, appendTime: rec.appendTime, reason: "beyond allowed lateness" });
-    } else if (!fitsEvent(w.totals, event)) {
+    } else if (!fitsEvent(w, event)) {
       outcomes.push("refused");
       late.push({ event, partition: rec.partition, offset: rec.offset, appendTime: rec.appendTime, reason: REFUSED_OUT_OF_RANGE });
     } else {
-      addEvent(w.totals, event);
+      addAmounts(w, event);
+      const at = small(event.occurredAtMs - minute);
+      if (w.firstMs < 0 || at < w.firstMs) w.firstMs = at;
+      if (at > w.lastMs) w.lastMs = at;
       w.ids.add(event.eventId, fresh);
       w.partition = rec.partition;
       w.offset = rec.offset;
@@ -211,7 +237,10 @@ function toRow(s: StoreWindows, w: Window, revision: number): MinuteRow {
 }
 
 function viewAt(s: StoreWindows, w: Window, revision: number): RowView {
-  return viewFrom(s.storeId, w.minute, w.currency, w.totals, w.partition, w.offset, revision, !w.closed);
+  const minute = minuteOfWindow(w);
+  const first = w.firstMs < 0 ? null : minute + w.firstMs;
+  const last = w.lastMs < 0 ? null : minute + w.lastMs;
+  return viewFrom(s.storeId, minute, w.currency, w, first, last, w.partition, w.offset, revision, !w.closed);
 }
 
 /** The live view of a window (also of a still-open one), as ticks and provisional rows carry it. */
@@ -224,7 +253,7 @@ export function viewOf(s: StoreWindows, key: number): RowView | undefined {
 export function closeDue(s: StoreWindows, clock: PartitionClock, cfg: WindowingConfig): number {
   let closed = 0;
   for (const w of s.windows.values()) {
-    if (w.closed || !isClosedBy(w.minute, clock, cfg)) continue;
+    if (w.closed || !isClosedBy(minuteOfWindow(w), clock, cfg)) continue;
     w.closed = true;
     closed += 1;
   }
@@ -242,7 +271,7 @@ export function rowsToWrite(s: StoreWindows, clock: Clock, cfg: WindowingConfig,
   for (const w of s.windows.values()) {
     const hasData = w.offset >= 0;
     if (!hasData) continue;
-    const due = w.dirtySince !== null && (w.closed || force || clock.now - w.lastWriteAt >= cfg.checkpointMs);
+    const due = w.dirtySince !== null && (w.closed || force || clock.now - minuteOfWindow(w) - w.lastWriteMs >= cfg.checkpointMs);
     // A closed window whose stored row is still provisional is written final, also on a retry after a failed write.
     if (due || (w.closed && w.storedProvisional)) rows.push(toRow(s, w, w.revision + 1));
   }
@@ -258,7 +287,7 @@ export function markWritten(s: StoreWindows, rows: readonly MinuteRow[], now: nu
     w.storedProvisional = r.provisional;
     w.ids.markStored((r.idsFrom ?? 0) + r.eventIds.length);
     if (w.offset === r.offset) w.dirtySince = null;
-    w.lastWriteAt = now;
+    w.lastWriteMs = small(now - minuteOfWindow(w));
   }
 }
 
@@ -266,7 +295,7 @@ export function markWritten(s: StoreWindows, rows: readonly MinuteRow[], now: nu
 export function evictSettled(s: StoreWindows, now: number, cfg: WindowingConfig): number {
   let evicted = 0;
   for (const [key, w] of s.windows) {
-    if (w.closed && w.dirtySince === null && !w.storedProvisional && mayEvict(w.minute, now, cfg)) {
+    if (w.closed && w.dirtySince === null && !w.storedProvisional && mayEvict(minuteOfWindow(w), now, cfg)) {
       s.windows.delete(key);
       evicted += 1;
     }
