@@ -1,7 +1,7 @@
 import { emptyTotals, mergeTotals, type MinuteRow, type MinuteTotals } from "./minute-row.ts";
 import { AmountOutOfRangeError, OUT_OF_RANGE_MINOR } from "./money.ts";
 import type { WindowingConfig } from "./windowing-config.ts";
-import { isNewerRow, mayEvict } from "./windows.ts";
+import { isNewerRow, mayEvict, type RowVersion } from "./windows.ts";
 
 /**
  * Pre-aggregated all-stores totals, per (log partition, minute, currency): the sum of the rows of
@@ -61,15 +61,19 @@ export function isOutOfRange(r: Pick<PartitionTotalsRow, "grossMinor">): boolean
 }
 
 export function sumContributions(partition: number, minute: number, currency: string, contributions: Iterable<Contribution>): PartitionTotalsRow {
+  return sumOf(partition, minute, currency, contributions, (c) => c.totals);
+}
+
+function sumOf<T extends RowVersion>(partition: number, minute: number, currency: string, items: Iterable<T>, totalsOf: (item: T) => MinuteTotals): PartitionTotalsRow {
   const totals = emptyTotals();
   let provisional = false;
   let offsets = 0;
   let any = false;
   let outOfRange = false;
-  for (const c of contributions) {
+  for (const c of items) {
     any = true;
     try {
-      if (!outOfRange) mergeTotals(totals, c.totals);
+      if (!outOfRange) mergeTotals(totals, totalsOf(c));
     } catch (err) {
       if (!(err instanceof AmountOutOfRangeError)) throw err;
       outOfRange = true;
@@ -93,11 +97,55 @@ export function partitionTotalsOfRows(rows: Iterable<Pick<MinuteRow, "partition"
   return [...groups.values()].map((g) => sumContributions(g.partition, g.minute, g.currency, g.list));
 }
 
+/**
+ * A store's contribution as the state holds it (a window may hold two: written and live): one flat
+ * object, its event times in ms after the minute (null: no event). V8 keeps small integers inline
+ * but boxes any other number, so an epoch-ms time (> 2^31) would cost a separate 16-byte heap
+ * number. The revision is left out: sums never read it.
+ */
+interface Held {
+  saleCount: number;
+  refundCount: number;
+  grossMinor: number;
+  refundMinor: number;
+  itemCount: number;
+  firstMs: number | null;
+  lastMs: number | null;
+  offset: number;
+  provisional: boolean;
+}
+
+function held(r: ContributionRow): Held {
+  return {
+    saleCount: r.saleCount,
+    refundCount: r.refundCount,
+    grossMinor: r.grossMinor,
+    refundMinor: r.refundMinor,
+    itemCount: r.itemCount,
+    firstMs: r.firstEventAt === null ? null : r.firstEventAt - r.minute,
+    lastMs: r.lastEventAt === null ? null : r.lastEventAt - r.minute,
+    offset: r.offset,
+    provisional: r.provisional,
+  };
+}
+
+function totalsOfHeld(h: Held, minute: number): MinuteTotals {
+  return {
+    saleCount: h.saleCount,
+    refundCount: h.refundCount,
+    grossMinor: h.grossMinor,
+    refundMinor: h.refundMinor,
+    itemCount: h.itemCount,
+    firstEventAt: h.firstMs === null ? null : minute + h.firstMs,
+    lastEventAt: h.lastMs === null ? null : minute + h.lastMs,
+  };
+}
+
 interface CurrencyState {
   /** Per store: its latest durably written (or loaded) row. */
-  stores: Map<string, Contribution>;
-  /** Per store: its latest in-memory view (may be unwritten); only for live ticks. */
-  live: Map<string, Contribution>;
+  stores: Map<string, Held>;
+  /** Per store: its latest in-memory view (may be unwritten), only while newer than its written row; only for live ticks. */
+  live: Map<string, Held>;
   /** The summed written contributions differ from what is stored. */
   dirty: boolean;
   /** Live ticks are due. */
@@ -132,25 +180,34 @@ function currencyState(m: MinuteState, currency: string): CurrencyState {
   return c;
 }
 
+function sumHeld(s: PartitionTotalsState, minute: number, currency: string, items: Iterable<Held>): PartitionTotalsRow {
+  return sumOf(s.partition, minute, currency, items, (h) => totalsOfHeld(h, minute));
+}
+
+/** Sets a store's written row (newer than the one held); its live view goes once the written row is at least as new. */
+function setWritten(c: CurrencyState, r: ContributionRow): void {
+  c.stores.set(r.storeId, held(r));
+  const live = c.live.get(r.storeId);
+  if (live && !isNewerRow(r, live)) c.live.delete(r.storeId);
+}
+
 /** Takes durably written (or loaded) store rows: a store's contribution is replaced by a newer row, never added to. */
 export function absorbWritten(s: PartitionTotalsState, rows: Iterable<ContributionRow>): void {
   for (const r of rows) {
     const c = currencyState(minuteState(s, r.minute), r.currency);
-    const next = contributionOf(r);
-    if (!isNewerRow(c.stores.get(r.storeId), next)) continue;
-    c.stores.set(r.storeId, next);
+    if (!isNewerRow(c.stores.get(r.storeId), r)) continue;
+    setWritten(c, r);
     c.dirty = true;
     c.liveDirty = true;
   }
 }
 
-/** Takes in-memory views of store windows (possibly unwritten): used only for live ticks. */
+/** Takes in-memory views of store windows (possibly unwritten): used only for live ticks, kept only while newer than the written row. */
 export function absorbLive(s: PartitionTotalsState, rows: Iterable<ContributionRow>): void {
   for (const r of rows) {
     const c = currencyState(minuteState(s, r.minute), r.currency);
-    const next = contributionOf(r);
-    if (!isNewerRow(c.live.get(r.storeId), next)) continue;
-    c.live.set(r.storeId, next);
+    if (!isNewerRow(c.live.get(r.storeId) ?? c.stores.get(r.storeId), r)) continue;
+    c.live.set(r.storeId, held(r));
     c.liveDirty = true;
   }
 }
@@ -171,13 +228,12 @@ export function installLoaded(s: PartitionTotalsState, minute: number, rows: rea
   for (const r of rows) {
     if (r.minute !== minute) continue;
     const c = currencyState(m, r.currency);
-    const next = contributionOf(r);
-    if (isNewerRow(c.stores.get(r.storeId), next)) c.stores.set(r.storeId, next);
+    if (isNewerRow(c.stores.get(r.storeId), r)) setWritten(c, r);
   }
   const storedVersion = new Map(stored.filter((a) => a.minute === minute && a.partition === s.partition).map((a) => [a.currency, a.version]));
   for (const [currency, c] of m.currencies) {
     if (c.stores.size === 0) continue;
-    const version = sumContributions(s.partition, minute, currency, c.stores.values()).version;
+    const version = sumHeld(s, minute, currency, c.stores.values()).version;
     if (storedVersion.get(currency) !== version) c.dirty = true;
     c.liveDirty = true;
   }
@@ -189,7 +245,7 @@ export function dueTotals(s: PartitionTotalsState): PartitionTotalsRow[] {
   const out: PartitionTotalsRow[] = [];
   for (const [minute, m] of s.minutes) {
     if (!m.loaded) continue;
-    for (const [currency, c] of m.currencies) if (c.dirty && c.stores.size > 0) out.push(sumContributions(s.partition, minute, currency, c.stores.values()));
+    for (const [currency, c] of m.currencies) if (c.dirty && c.stores.size > 0) out.push(sumHeld(s, minute, currency, c.stores.values()));
   }
   return out;
 }
@@ -198,7 +254,7 @@ export function dueTotals(s: PartitionTotalsState): PartitionTotalsRow[] {
 export function markTotalsWritten(s: PartitionTotalsState, rows: readonly PartitionTotalsRow[]): void {
   for (const r of rows) {
     const c = s.minutes.get(r.minute)?.currencies.get(r.currency);
-    if (c && sumContributions(s.partition, r.minute, r.currency, c.stores.values()).version === r.version) c.dirty = false;
+    if (c && sumHeld(s, r.minute, r.currency, c.stores.values()).version === r.version) c.dirty = false;
   }
 }
 
@@ -220,12 +276,20 @@ export function takeLiveTotals(s: PartitionTotalsState): PartitionTotalsRow[] {
     for (const [currency, c] of m.currencies) {
       if (!c.liveDirty) continue;
       c.liveDirty = false;
-      const merged = new Map(c.stores);
-      for (const [store, v] of c.live) if (isNewerRow(merged.get(store), v)) merged.set(store, v);
-      if (merged.size > 0) out.push(sumContributions(s.partition, minute, currency, merged.values()));
+      if (c.stores.size > 0 || c.live.size > 0) out.push(sumHeld(s, minute, currency, liveContributions(c)));
     }
   }
   return out;
+}
+
+/**
+ * Per store the newer of its written row and its live view (held only while newer), in the order the
+ * stores were first absorbed: written ones first, then those only seen live. The order matters to an
+ * out-of-range sum, which stops adding at the first contribution that leaves the range.
+ */
+function* liveContributions(c: CurrencyState): Iterable<Held> {
+  for (const [store, w] of c.stores) yield c.live.get(store) ?? w;
+  for (const [store, v] of c.live) if (!c.stores.has(store)) yield v;
 }
 
 /** Drops minutes past the windows' horizon (closed + allowed lateness) with nothing unwritten; they reload if needed. */

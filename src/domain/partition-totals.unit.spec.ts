@@ -16,8 +16,10 @@ import {
   sumContributions,
   type PartitionTotalsRow,
 } from "./partition-totals.ts";
+import { MAX_EXACT_MINOR } from "./money.ts";
 import { MINUTE_MS } from "./time.ts";
 import type { WindowingConfig } from "./windowing-config.ts";
+import { isNewerAggregate, isNewerRow } from "./windows.ts";
 
 const M = Date.UTC(2026, 0, 1, 10, 0);
 const P = 3;
@@ -194,6 +196,118 @@ describe("partition totals state", () => {
         if (newest.size === 0) return;
         expect(stored).toEqual(partitionTotalsOfRows(newest.values())[0]);
       }),
+    );
+  });
+});
+
+describe("partition totals state against a reference (property)", () => {
+  const near = (n: number) => fc.oneof(fc.nat(n), fc.nat(n).map((d) => MAX_EXACT_MINOR - d));
+  const time = fc.option(fc.integer({ min: -5, max: MINUTE_MS + 5 }).map((d) => M + d), { nil: null });
+  const rowArb = fc
+    .record({ store: fc.nat(3), usd: fc.boolean(), offset: fc.nat(12), final: fc.boolean(), gross: near(1000), refund: near(1000), items: near(50), first: time, last: time })
+    .map((g) =>
+      row(`s${g.store}`, g.offset, {
+        currency: g.usd ? "USD" : "EUR",
+        provisional: !g.final,
+        refundCount: 1,
+        grossMinor: g.gross,
+        refundMinor: g.refund,
+        itemCount: g.items,
+        firstEventAt: g.first,
+        lastEventAt: g.last,
+      }),
+    );
+  const ops = fc.array(
+    fc.oneof(
+      fc.record({ kind: fc.constantFrom("written" as const, "live" as const, "foreign" as const), row: rowArb }),
+      fc.record({ kind: fc.constantFrom("load" as const, "write" as const, "take" as const) }),
+    ),
+    { maxLength: 60, size: "max" },
+  );
+
+  it("aggregates, versions and live ticks equal per-store newest written rows, and the newer of written and live", () => {
+    fc.assert(
+      fc.property(ops, (list) => {
+        // A store's row at a given offset always has the same content (replays are deterministic): the first one generated.
+        const contents = new Map<string, Tick>();
+        const canonical = (r: Tick): Tick => {
+          const key = `${r.storeId}|${r.currency}|${r.offset}`;
+          const first = contents.get(key);
+          if (!first) contents.set(key, r);
+          return first ? { ...first, provisional: r.provisional } : r;
+        };
+        const s = newPartitionTotals(P);
+        // The reference: per currency, each store's newest written row and newest live view (never dropped).
+        const written = new Map<string, Map<string, Tick>>();
+        const live = new Map<string, Map<string, Tick>>();
+        const of = (byCurrency: Map<string, Map<string, Tick>>, currency: string) => byCurrency.get(currency) ?? new Map<string, Tick>();
+        const keep = (byCurrency: Map<string, Map<string, Tick>>, r: Tick): boolean => {
+          if (!byCurrency.has(r.currency)) byCurrency.set(r.currency, new Map());
+          const stores = byCurrency.get(r.currency)!;
+          if (!isNewerRow(stores.get(r.storeId), r)) return false;
+          stores.set(r.storeId, r);
+          return true;
+        };
+        const newer = (w: Tick | undefined, l: Tick | undefined) => (l && isNewerRow(w, l) ? l : w);
+        const sumOfRows = (rows: Tick[]) => partitionTotalsOfRows(rows)[0];
+        const expectedAggregate = (currency: string) => sumOfRows([...of(written, currency).values()]);
+        const expectedLive = (currency: string) => {
+          const w = of(written, currency);
+          const l = of(live, currency);
+          const merged = [...w].map(([store, r]) => newer(r, l.get(store))!);
+          return sumOfRows([...merged, ...[...l].filter(([store]) => !w.has(store)).map(([, r]) => r)]);
+        };
+        // A tick is due when a store's written row moves on, or its live view moves past the newer of both, or the minute loads.
+        const tickDue = new Set<string>();
+        let loaded = false;
+        const stored: Tick[] = [];
+        const storedTotals = new Map<string, PartitionTotalsRow>();
+        const load = () => {
+          if (!loaded) {
+            for (const r of stored) keep(written, r);
+            for (const c of written.keys()) tickDue.add(c);
+          }
+          installLoaded(s, M, stored, [...storedTotals.values()]);
+          loaded = true;
+        };
+        const write = () => {
+          const due = dueTotals(s);
+          for (const d of due) {
+            expect(d).toEqual(expectedAggregate(d.currency));
+            if (isNewerAggregate(storedTotals.get(d.currency), d)) storedTotals.set(d.currency, d);
+          }
+          markTotalsWritten(s, due);
+        };
+        for (const op of list) {
+          if (op.kind === "written") {
+            const r = canonical(op.row);
+            stored.push(r);
+            if (keep(written, r)) tickDue.add(r.currency);
+            absorbWritten(s, [r]);
+          } else if (op.kind === "live") {
+            const r = canonical(op.row);
+            if (isNewerRow(newer(of(written, r.currency).get(r.storeId), of(live, r.currency).get(r.storeId)), r)) tickDue.add(r.currency);
+            keep(live, r);
+            absorbLive(s, [r]);
+          } else if (op.kind === "foreign") {
+            stored.push(canonical(op.row)); // written by another owner: seen when the minute loads
+          } else if (op.kind === "load") {
+            load();
+          } else if (op.kind === "write") {
+            write();
+          } else {
+            const ticks = takeLiveTotals(s);
+            expect(ticks.map((t) => t.currency).sort()).toEqual(loaded ? [...tickDue].sort() : []);
+            if (loaded) tickDue.clear();
+            for (const t of ticks) expect(t).toEqual(expectedLive(t.currency));
+          }
+        }
+        load();
+        write();
+        expect(hasUnwrittenTotals(s)).toBe(false);
+        for (const c of written.keys()) expect(storedTotals.get(c)).toEqual(expectedAggregate(c));
+      }),
+      { numRuns: 500 },
     );
   });
 });
