@@ -1,25 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { sampleRowView } from "./minute-row.fixture.ts";
 import { rowView, type MinuteRow } from "./minute-row.ts";
 
 describe("rowView", () => {
-  const row: MinuteRow = {
-    storeId: "s-1",
-    minute: Date.UTC(2026, 10, 30, 10, 15),
-    currency: "EUR",
-    saleCount: 3,
-    refundCount: 1,
-    grossMinor: 1_000,
-    refundMinor: 200,
-    itemCount: 5,
-    firstEventAt: Date.UTC(2026, 10, 30, 10, 15, 1),
-    lastEventAt: Date.UTC(2026, 10, 30, 10, 15, 59),
-    partition: 2,
-    offset: 41,
-    revision: 7,
-    provisional: true,
-    eventIds: ["3f2c1a9e-8b7d-4c6e-9f01-23456789abcd"],
-    idsFrom: 1,
-  };
+  const row: MinuteRow = { ...sampleRowView(), eventIds: ["3f2c1a9e-8b7d-4c6e-9f01-23456789abcd"], idsFrom: 1 };
 
   it("keeps every field of a row but its event ids, with the same values", () => {
     const { eventIds: _ids, idsFrom: _from, ...expected } = row;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { rowView } from "../domain/minute-row.ts";
+import { sampleRowView } from "../domain/minute-row.fixture.ts";
 import { MINUTE_MS } from "../domain/time.ts";
 import { InProcessTicks } from "./in-process-ticks.ts";
 import { LiveView } from "./live-view.ts";
@@ -8,25 +9,7 @@ import type { PartitionTick, Tick } from "./ports.ts";
 const M = Date.UTC(2026, 10, 30, 10, 15);
 const HORIZON = 10 * MINUTE_MS;
 
-function tick(over: Partial<Tick> = {}): Tick {
-  return {
-    storeId: "s-1",
-    minute: M,
-    currency: "EUR",
-    saleCount: 3,
-    refundCount: 1,
-    grossMinor: 1_000,
-    refundMinor: 200,
-    itemCount: 5,
-    firstEventAt: M + 1_234,
-    lastEventAt: M + 59_999,
-    partition: 2,
-    offset: 41,
-    revision: 7,
-    provisional: true,
-    ...over,
-  };
-}
+const tick = (over: Partial<Tick> = {}): Tick => sampleRowView({ minute: M, firstEventAt: M + 1_234, lastEventAt: M + 59_999, ...over });
 
 function partitionTick(over: Partial<PartitionTick> = {}): PartitionTick {
   return {
