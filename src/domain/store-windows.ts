@@ -2,7 +2,7 @@ import type { SaleEvent } from "./event.ts";
 import { addAmounts, fitsEvent, windowKey, type MinuteRow, type RowView, viewFrom } from "./minute-row.ts";
 import { MAX_EXACT_MINOR } from "./money.ts";
 import { idFingerprint, WindowIds, type IdFingerprint } from "./window-ids.ts";
-import { MINUTE_MS } from "./time.ts";
+import { MINUTE_MS, msIntoMinute, small, timeInMinute } from "./time.ts";
 import type { WindowingConfig } from "./windowing-config.ts";
 import { isBeyondLateness, isClosedBy, mayEvict, windowOf, type PartitionClock } from "./windows.ts";
 
@@ -57,13 +57,6 @@ interface Window {
   /** When it was last written (or loaded), as ms after the minute's start. */
   lastWriteMs: number;
 }
-
-/**
- * A small integer as V8 stores one in the object (a Smi). Arithmetic on doubles yields heap numbers
- * even when the result is integral, and one such value stored in a field makes V8 box that field
- * in every window; a value out of int32 range (a write 25 days after its minute) stays a double.
- */
-const small = (x: number) => (x === (x | 0) ? x | 0 : x);
 
 function newWindow(minute: number, currency: string, ids: WindowIds, now: number): Window {
   return {
@@ -145,8 +138,9 @@ export function installWindows(s: StoreWindows, wanted: readonly WindowKey[], ro
       w.grossMinor = row.grossMinor;
       w.refundMinor = row.refundMinor;
       w.itemCount = row.itemCount;
-      w.firstMs = row.firstEventAt === null ? -1 : small(row.firstEventAt - row.minute);
-      w.lastMs = row.lastEventAt === null ? -1 : small(row.lastEventAt - row.minute);
+      // A stored row's times lie in its minute (our writes); one that did not would read back as none.
+      w.firstMs = msIntoMinute(row.minute, row.firstEventAt) ?? -1;
+      w.lastMs = msIntoMinute(row.minute, row.lastEventAt) ?? -1;
       w.partition = row.partition;
       w.offset = row.offset;
       w.revision = row.revision;
@@ -205,7 +199,7 @@ export function applyEvents(s: StoreWindows, events: readonly LoggedEvent[], cfg
       late.push({ event, partition: rec.partition, offset: rec.offset, appendTime: rec.appendTime, reason: REFUSED_OUT_OF_RANGE });
     } else {
       addAmounts(w, event);
-      const at = small(event.occurredAtMs - minute);
+      const at = msIntoMinute(minute, event.occurredAtMs)!;
       if (w.firstMs < 0 || at < w.firstMs) w.firstMs = at;
       if (at > w.lastMs) w.lastMs = at;
       w.ids.add(event.eventId, fresh);
@@ -238,8 +232,8 @@ function toRow(s: StoreWindows, w: Window, revision: number): MinuteRow {
 
 function viewAt(s: StoreWindows, w: Window, revision: number): RowView {
   const minute = minuteOfWindow(w);
-  const first = w.firstMs < 0 ? null : minute + w.firstMs;
-  const last = w.lastMs < 0 ? null : minute + w.lastMs;
+  const first = timeInMinute(minute, w.firstMs);
+  const last = timeInMinute(minute, w.lastMs);
   return viewFrom(s.storeId, minute, w.currency, w, first, last, w.partition, w.offset, revision, !w.closed);
 }
 

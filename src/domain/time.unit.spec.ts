@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isoMinute, MINUTE_MS, minuteOf, utcDay } from "./time.ts";
+import { isoMinute, MINUTE_MS, minuteOf, msIntoMinute, small, timeInMinute, utcDay } from "./time.ts";
 
 describe("time helpers", () => {
   it("minuteOf gives the start of the UTC minute: [m, m + 60 s)", () => {
@@ -38,5 +38,23 @@ describe("time helpers", () => {
     expect(isoMinute(m)).toBe("2026-12-31T23:59:00.000Z");
     expect(utcDay(m)).toBe("2026-12-31");
     expect(utcDay(m + MINUTE_MS)).toBe("2027-01-01");
+  });
+
+  it("an event time round-trips through ms into its minute; none is -1; a time outside the minute is refused", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10_000_000 }), fc.integer({ min: 0, max: MINUTE_MS - 1 }), (n, ms) => {
+        const minute = n * MINUTE_MS;
+        const encoded = msIntoMinute(minute, minute + ms);
+        expect(encoded).toBe(ms);
+        expect(timeInMinute(minute, encoded!)).toBe(minute + ms);
+      }),
+    );
+    const m = Date.UTC(2026, 11, 31, 23, 59);
+    expect(msIntoMinute(m, null)).toBe(-1);
+    expect(timeInMinute(m, -1)).toBeNull();
+    expect(msIntoMinute(m, m - 1)).toBeUndefined();
+    expect(msIntoMinute(m, m + MINUTE_MS)).toBeUndefined();
+    expect(small(2 ** 31)).toBe(2 ** 31);
+    expect(small(-0)).toBe(0);
   });
 });

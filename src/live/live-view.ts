@@ -1,5 +1,5 @@
 import { viewFrom, type MinuteAmounts } from "../domain/minute-row.ts";
-import { MINUTE_MS } from "../domain/time.ts";
+import { MINUTE_MS, msIntoMinute, small, timeInMinute } from "../domain/time.ts";
 import { isNewerAggregate, isNewerRow } from "../domain/windows.ts";
 import { isPartitionTick, type LiveTick, type PartitionTick, type Tick, type TickSubscriber } from "./ports.ts";
 
@@ -24,10 +24,10 @@ class LiveRow implements MinuteAmounts {
 
   /** The compact row of a tick; undefined if the tick is not a window's (not a minute start, or an event time outside it). */
   static of(t: Tick): LiveRow | undefined {
-    const firstMs = msInto(t.minute, t.firstEventAt);
-    const lastMs = msInto(t.minute, t.lastEventAt);
+    const firstMs = msIntoMinute(t.minute, t.firstEventAt);
+    const lastMs = msIntoMinute(t.minute, t.lastEventAt);
     if (t.minute % MINUTE_MS !== 0 || firstMs === undefined || lastMs === undefined) return undefined;
-    return new LiveRow(t, t.minute / MINUTE_MS, firstMs, lastMs);
+    return new LiveRow(t, small(t.minute / MINUTE_MS), firstMs, lastMs);
   }
 
   private constructor(t: Tick, readonly minuteNo: number, firstMs: number, lastMs: number) {
@@ -49,25 +49,17 @@ class LiveRow implements MinuteAmounts {
   }
 
   get firstEventAt(): number | null {
-    return this.firstMs < 0 ? null : this.minute + this.firstMs;
+    return timeInMinute(this.minute, this.firstMs);
   }
 
   get lastEventAt(): number | null {
-    return this.lastMs < 0 ? null : this.minute + this.lastMs;
+    return timeInMinute(this.minute, this.lastMs);
   }
 
   /** The tick this row was made of: a plain object with the Tick fields and values. */
   tick(storeId: string, currency: string): Tick {
     return viewFrom(storeId, this.minute, currency, this, this.firstEventAt, this.lastEventAt, this.partition, this.offset, this.revision, this.provisional);
   }
-}
-
-/** Milliseconds of an event time into its minute (-1 for none); undefined if outside the minute. */
-function msInto(minute: number, at: number | null): number | undefined {
-  if (at === null) return -1;
-  // Exact, and so is minute + ms back, for a time within the minute: integers, or two doubles within a factor of 2 of each other.
-  const ms = at - minute;
-  return ms >= 0 && ms < MINUTE_MS ? ms : undefined;
 }
 
 /** One store's rows: currency → minute number → newest row. */
