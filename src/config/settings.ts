@@ -46,6 +46,10 @@ export const SETTINGS = {
   KAFKA_BROKERS: { schema: z.string().min(1), default: "127.0.0.1:9092", help: "Cluster mode: Kafka bootstrap servers, comma-separated" },
   KAFKA_TOPIC: { schema: z.string().min(1), default: "intraday.sales.v1", help: "Cluster mode: the event topic" },
   KAFKA_GROUP: { schema: z.string().min(1), default: "intraday-windows", help: "Cluster mode: consumer group of the window processors" },
+  BULK_FETCH_WAIT_MS: ms(
+    500,
+    "Cluster mode: the raw-history and analytics consumer groups (not on the live path) let the broker gather up to 1 MiB of records for this long per fetch; 0 = fetch as soon as one record is there",
+  ),
   CASSANDRA_CONTACT_POINTS: { schema: z.string().min(1), default: "127.0.0.1:9042", help: "Cluster mode: Cassandra contact points" },
   CASSANDRA_KEYSPACE: { schema: z.string().regex(/^[a-z_][a-z0-9_]*$/), default: "intraday", help: "Cluster mode: Cassandra keyspace" },
   CASSANDRA_DC: { schema: z.string().min(1), default: "datacenter1", help: "Cluster mode: Cassandra local data center" },

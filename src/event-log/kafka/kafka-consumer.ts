@@ -13,6 +13,8 @@ export interface KafkaConsumerOptions {
   topic: string;
   /** Process partitions side by side (each partition stays in order). */
   concurrency: number;
+  /** Bulk consumers (not on the latency path) let the broker gather records: at a low rate one fetch per record costs more than the record. */
+  fetch?: { minBytes: number; maxWaitMs: number };
   onError?: (err: unknown) => void;
 }
 
@@ -55,8 +57,8 @@ export class KafkaLogConsumer implements LogConsumer {
       heartbeatInterval: 1000,
       // The broker answers a fetch as soon as a record arrives (minBytes 1): the wait only bounds an
       // empty poll, so a longer one adds no latency and polls a quiet log 4 times a second, not 50.
-      maxWaitTimeInMs: FETCH_WAIT_MS,
-      minBytes: 1,
+      maxWaitTimeInMs: opts.fetch?.maxWaitMs ?? FETCH_WAIT_MS,
+      minBytes: opts.fetch?.minBytes ?? 1,
       maxBytesPerPartition: 4 * 1024 * 1024,
       allowAutoTopicCreation: false,
       retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
