@@ -85,19 +85,20 @@ async function handle(s: StoreWindows, msg: StoreMsg, deps: ActorDeps, out: Stor
     result = applyEvents(s, msg.events, deps.windowing, result);
   }
   if (result.late.length) s.pendingLate.push(...result.late);
+  // The changed windows go out before any write: an event's tick does not wait for its store's
+  // checkpoint (about one event in CHECKPOINT_MS ÷ the store's event spacing did). A row then
+  // written at the same offset adds nothing for the feed; a final one supersedes the view.
+  const views = new Map<ReturnType<typeof windowKey>, Tick>();
+  for (const key of result.changed) {
+    const view = viewOf(s, key);
+    if (view) views.set(key, view);
+  }
+  deps.ticks.publish([...views.values()]);
   await recordPendingLate(s, deps);
   const written = await writeDue(s, clock, deps, false, out);
-  const writtenKeys = new Set(written.map((t) => windowKey(t.minute, t.currency)));
-  const live: Tick[] = [...written];
-  for (const key of result.changed) {
-    if (writtenKeys.has(key)) continue;
-    const view = viewOf(s, key);
-    if (view) {
-      live.push(view);
-      out.live.push(view);
-    }
-  }
-  deps.ticks.publish(live);
+  for (const t of written) views.delete(windowKey(t.minute, t.currency));
+  out.live.push(...views.values());
+  deps.ticks.publish(written);
   const counts = { applied: 0, duplicates: 0, replayed: 0, late: 0, refused: 0 };
   for (const o of result.outcomes) {
     if (o === "applied") counts.applied++;
