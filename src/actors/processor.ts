@@ -115,24 +115,15 @@ export class Processor implements PartitionHandler {
     return this.sweeping;
   }
 
-  /**
-   * The partitions are swept side by side: a partition's batches queue behind its sweep, and the
-   * consumer fetches again only once every partition's batch of the last fetch is handled, so
-   * partitions swept one after the other held every partition's next batch for the sum of their sweeps.
-   */
   private async sweepOnce(): Promise<void> {
     const ends = await this.logEnds();
-    // Settled, all of them, before the pass ends: stop waits for the pass, not for its first failure.
-    const results = await Promise.allSettled([...this.partitions.keys()].map((p) => this.sweepPartition(p, ends)));
-    for (const r of results) if (r.status === "rejected") throw r.reason;
-  }
-
-  private async sweepPartition(p: number, ends: ReadonlyMap<number, LogEndObservation>): Promise<void> {
-    const owned = this.assignedPartitions.has(p);
-    const logEnd = owned ? (ends.get(p) ?? null) : null;
-    const reply = await this.ask(p, (replyTo) => ({ kind: "sweep", owned, logEnd, replyTo }));
-    if (!reply.ok) this.onError(new Error(`partition ${p} sweep: ${reply.error}`));
-    else if (reply.commitOffset !== null && this.assignedPartitions.has(p)) await this.consumer().commit(p, reply.commitOffset);
+    for (const p of [...this.partitions.keys()]) {
+      const owned = this.assignedPartitions.has(p);
+      const logEnd = owned ? (ends.get(p) ?? null) : null;
+      const reply = await this.ask(p, (replyTo) => ({ kind: "sweep", owned, logEnd, replyTo }));
+      if (!reply.ok) this.onError(new Error(`partition ${p} sweep: ${reply.error}`));
+      else if (reply.commitOffset !== null && this.assignedPartitions.has(p)) await this.consumer().commit(p, reply.commitOffset);
+    }
   }
 
   startSweeper(intervalMs: number): void {
