@@ -1,8 +1,8 @@
 import { z } from "zod";
 
 const int = (min: number) => z.coerce.number().int().min(min);
-/** A duration in milliseconds, at least `min`. */
-const ms = (dflt: number, help: string, min = 0) => ({ schema: int(min), default: String(dflt), help });
+/** A duration in milliseconds, from `min` to `max`. */
+const ms = (dflt: number, help: string, min = 0, max = Number.MAX_SAFE_INTEGER) => ({ schema: int(min).max(max), default: String(dflt), help });
 /** A whole number from `min` to `max`. */
 const whole = (dflt: number, help: string, min = 0, max = Number.MAX_SAFE_INTEGER) => ({ schema: int(min).max(max), default: String(dflt), help });
 
@@ -48,7 +48,9 @@ export const SETTINGS = {
   KAFKA_GROUP: { schema: z.string().min(1), default: "intraday-windows", help: "Cluster mode: consumer group of the window processors" },
   BULK_FETCH_WAIT_MS: ms(
     500,
-    "Cluster mode: the raw-history and analytics consumer groups (not on the live path) let the broker gather up to 1 MiB of records for this long per fetch; 0 = fetch as soon as one record is there",
+    "Cluster mode: the raw-history and analytics consumer groups (not on the live path) let the broker gather up to 1 MiB of records for this long per fetch; 0 = fetch as soon as one record is there (at most 5000: consumers heartbeat between fetches and their session times out after 10 s)",
+    0,
+    5000,
   ),
   CASSANDRA_CONTACT_POINTS: { schema: z.string().min(1), default: "127.0.0.1:9042", help: "Cluster mode: Cassandra contact points" },
   CASSANDRA_KEYSPACE: { schema: z.string().regex(/^[a-z_][a-z0-9_]*$/), default: "intraday", help: "Cluster mode: Cassandra keyspace" },

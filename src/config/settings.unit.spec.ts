@@ -9,4 +9,9 @@ describe("settings", () => {
   it("refuses a renamed setting with its new name", () => {
     expect(() => loadSettings({ INTRADAY_TICK_INTERVAL_MS: "250" })).toThrow("INTRADAY_TICK_INTERVAL_MS was renamed INTRADAY_SWEEP_INTERVAL_MS");
   });
+
+  it("caps the bulk fetch wait below the consumers' session timeout", () => {
+    expect(loadSettings({ INTRADAY_BULK_FETCH_WAIT_MS: "5000" }).BULK_FETCH_WAIT_MS).toBe(5000);
+    expect(() => loadSettings({ INTRADAY_BULK_FETCH_WAIT_MS: "10000" })).toThrow(/BULK_FETCH_WAIT_MS/);
+  });
 });

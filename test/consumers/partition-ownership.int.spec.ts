@@ -1,12 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { ActorDeps } from "../../src/actors/deps.ts";
-import { Processor } from "../../src/actors/processor.ts";
-import { loadSettings, windowingOf } from "../../src/config/settings.ts";
-import { decodeEvent } from "../../src/domain/event.ts";
-import { encodeForLog } from "../../src/domain/log-record.ts";
-import type { LogConsumer, LogRecord } from "../../src/event-log/ports.ts";
-import { createMetrics } from "../../src/observability/metrics.ts";
+import type { Processor } from "../../src/actors/processor.ts";
+import type { LogRecord } from "../../src/event-log/ports.ts";
 import { MemoryProjections } from "../support/memory-projections.ts";
+import { processorOver, saleRecord } from "../support/processor-harness.ts";
 
 /**
  * Two members hand one partition back and forth over one store (as a rebalance does). Found by the
@@ -17,40 +13,13 @@ import { MemoryProjections } from "../support/memory-projections.ts";
 const MINUTE = 60_000;
 const now = Math.floor(Date.now() / MINUTE) * MINUTE + 10_000;
 const store = new MemoryProjections();
-/** The group's committed offset of partition 0, as the members' consumers would commit it. */
-let committed = 0;
-const consumer: LogConsumer = {
-  groupId: "g",
-  run: async () => {},
-  commit: async (_p: number, o: number) => void (committed = Math.max(committed, o)),
-  lag: async () => [{ partition: 0, end: 0, committed }],
-  stop: async () => {},
-} as unknown as LogConsumer;
-
-function member(): Processor {
-  const deps: ActorDeps = {
-    minutes: store,
-    late: store,
-    ticks: { publish() {} },
-    deadLetters: { deadLetter: async () => {} },
-    metrics: createMetrics(),
-    windowing: windowingOf(loadSettings({})),
-    partitions: 1,
-    passivateAfterMs: 60_000,
-    askTimeoutMs: 10_000,
-    now: () => now,
-  };
-  return new Processor(deps, () => consumer, () => undefined);
-}
+/** The group's committed offsets, as the members' consumers would commit them. */
+const committed = new Map<number, number>();
+const member = (): Processor => processorOver({ store, now: () => now, committed }).processor;
 
 /** Eight sales of one store in the current minute, at offsets 0–7 of partition 0. */
-function logFor(storeId: string): LogRecord[] {
-  return Array.from({ length: 8 }, (_, offset) => {
-    const r = decodeEvent({ eventId: `00000000-0000-4000-8000-${String(offset).padStart(12, "0")}`, storeId, occurredAt: new Date(now - 1000).toISOString(), type: "sale", currency: "EUR", lines: [{ sku: "a", quantity: 1, unitPriceMinor: 100 }] });
-    if (!r.ok) throw new Error("bad event");
-    return { partition: 0, offset, key: storeId, value: encodeForLog(r.event), appendTime: now - 500 };
-  });
-}
+const logFor = (storeId: string): LogRecord[] =>
+  Array.from({ length: 8 }, (_, offset) => saleRecord({ partition: 0, offset, storeId, occurredAt: now - 1000, appendTime: now - 500 }));
 const log = logFor("s-1");
 
 describe("a partition handed between members", () => {
@@ -73,7 +42,7 @@ describe("a partition handed between members", () => {
   });
 
   it("a member dropped from the group for a generation it never saw, still holding the partition, starts again from the other member's rows", async () => {
-    committed = 0;
+    committed.clear();
     const other = logFor("s-2");
     const a = member();
     const b = member();
@@ -82,7 +51,7 @@ describe("a partition handed between members", () => {
     // a misses a generation (session timeout): b owns the partition, handles records 0–5 and writes them.
     await b.assigned([0]);
     await b.batch(0, other.slice(0, 6));
-    for (const [p, o] of await b.revoked([0])) await consumer.commit(p, o); // b's flush, and its commit (6)
+    for (const [p, o] of await b.revoked([0])) committed.set(p, o); // b's flush, and its commit (6)
     // a is back and "keeps" the partition; Kafka hands it the records after b's commit.
     await a.batch(0, other.slice(6, 8));
     await a.revoked([0]);
@@ -92,7 +61,7 @@ describe("a partition handed between members", () => {
   });
 
   it("a batch that skips ahead while the group's commit is still this member's own (a commit marker's offset) keeps the state", async () => {
-    committed = 0;
+    committed.clear();
     const third = logFor("s-3");
     const a = member();
     await a.assigned([0]);

@@ -1,15 +1,12 @@
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
-import type { ActorDeps } from "../../src/actors/deps.ts";
-import { Processor } from "../../src/actors/processor.ts";
-import { loadSettings, windowingOf } from "../../src/config/settings.ts";
+import type { Processor } from "../../src/actors/processor.ts";
 import type { MinuteRow } from "../../src/domain/minute-row.ts";
-import { decodeEvent } from "../../src/domain/event.ts";
-import { encodeForLog } from "../../src/domain/log-record.ts";
 import { partitionFor } from "../../src/event-log/partitioner.ts";
-import type { LogConsumer, LogRecord } from "../../src/event-log/ports.ts";
-import { createMetrics, type Metrics } from "../../src/observability/metrics.ts";
+import type { LogRecord } from "../../src/event-log/ports.ts";
+import type { Metrics } from "../../src/observability/metrics.ts";
 import { MemoryProjections } from "../support/memory-projections.ts";
+import { processorOver, saleRecord } from "../support/processor-harness.ts";
 import { waitFor } from "../support/embedded-app.ts";
 
 /**
@@ -51,30 +48,7 @@ const start = Math.floor(Date.now() / MINUTE) * MINUTE + 10_000;
 let clock = start;
 const store = new FlakyProjections();
 // Caught up at every sweep: quiet windows close by the wall clock.
-const consumer = {
-  groupId: "g",
-  run: async () => {},
-  commit: async () => {},
-  lag: async () => Array.from({ length: PARTITIONS }, (_, partition) => ({ partition, end: 0, committed: 0 })),
-  stop: async () => {},
-} as LogConsumer;
-
-function member(): { processor: Processor; metrics: Metrics } {
-  const metrics = createMetrics();
-  const deps: ActorDeps = {
-    minutes: store,
-    late: store,
-    ticks: { publish() {} },
-    deadLetters: { deadLetter: async () => {} },
-    metrics,
-    windowing: windowingOf(loadSettings({})),
-    partitions: PARTITIONS,
-    passivateAfterMs: 60_000,
-    askTimeoutMs: 10_000,
-    now: () => clock,
-  };
-  return { processor: new Processor(deps, () => consumer, () => undefined), metrics };
-}
+const member = () => processorOver({ store, now: () => clock, partitions: PARTITIONS });
 
 const storesOf = (partition: number) =>
   Array.from({ length: 40 }, (_, i) => `store-${i}`)
@@ -82,19 +56,7 @@ const storesOf = (partition: number) =>
     .slice(0, 3);
 let nextOffset = 0;
 function records(partition: number): LogRecord[] {
-  return storesOf(partition).map((storeId) => {
-    const offset = nextOffset++;
-    const r = decodeEvent({
-      eventId: `00000000-0000-4000-8000-${String(offset).padStart(12, "0")}`,
-      storeId,
-      occurredAt: new Date(clock - 1000).toISOString(),
-      type: "sale",
-      currency: "EUR",
-      lines: [{ sku: "a", quantity: 1, unitPriceMinor: 100 }],
-    });
-    if (!r.ok) throw new Error("bad event");
-    return { partition, offset, key: storeId, value: encodeForLog(r.event), appendTime: clock - 500 };
-  });
+  return storesOf(partition).map((storeId) => saleRecord({ partition, offset: nextOffset++, storeId, occurredAt: clock - 1000, appendTime: clock - 500 }));
 }
 
 describe("the store actors gauge", () => {

@@ -1,14 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { ActorDeps } from "../../src/actors/deps.ts";
-import { Processor } from "../../src/actors/processor.ts";
-import { loadSettings, windowingOf } from "../../src/config/settings.ts";
-import { decodeEvent } from "../../src/domain/event.ts";
-import { encodeForLog } from "../../src/domain/log-record.ts";
 import type { MinuteRow } from "../../src/domain/minute-row.ts";
-import type { LogConsumer, LogRecord } from "../../src/event-log/ports.ts";
-import { isPartitionTick, type LiveTick, type Tick } from "../../src/live/ports.ts";
-import { createMetrics } from "../../src/observability/metrics.ts";
+import { isPartitionTick, type Tick } from "../../src/live/ports.ts";
 import { MemoryProjections } from "../support/memory-projections.ts";
+import { processorOver, saleRecord } from "../support/processor-harness.ts";
 import { waitFor } from "../support/embedded-app.ts";
 
 /**
@@ -35,45 +29,19 @@ class HeldWrites extends MemoryProjections {
   }
 }
 
-const consumer = {
-  groupId: "g",
-  run: async () => {},
-  commit: async () => {},
-  lag: async () => [{ partition: 0, end: 0, committed: 0 }],
-  stop: async () => {},
-} as LogConsumer;
-
 describe("live ticks and checkpoint writes", () => {
   it("publishes a store's tick before the checkpoint write its events made due, and reports the batch only after it", async () => {
     let clock = Math.floor(Date.now() / MINUTE) * MINUTE + 10_000;
     const store = new HeldWrites();
     const ticks: Tick[] = [];
-    const deps: ActorDeps = {
-      minutes: store,
-      late: store,
-      ticks: { publish: (batch: readonly LiveTick[]) => ticks.push(...batch.filter((t): t is Tick => !isPartitionTick(t))) },
-      deadLetters: { deadLetter: async () => {} },
-      metrics: createMetrics(),
-      windowing: windowingOf(loadSettings({ INTRADAY_CHECKPOINT_MS: String(CHECKPOINT_MS) })),
-      partitions: 1,
-      passivateAfterMs: 60_000,
-      askTimeoutMs: 10_000,
+    const { processor } = processorOver({
+      store,
       now: () => clock,
-    };
-    const processor = new Processor(deps, () => consumer, () => undefined);
+      settings: { CHECKPOINT_MS: String(CHECKPOINT_MS) },
+      onTicks: (batch) => ticks.push(...batch.filter((t): t is Tick => !isPartitionTick(t))),
+    });
     let offset = 0;
-    const record = (totalMinor: number): LogRecord => {
-      const r = decodeEvent({
-        eventId: `00000000-0000-4000-8000-${String(offset).padStart(12, "0")}`,
-        storeId: "store-1",
-        occurredAt: new Date(clock - 1000).toISOString(),
-        type: "sale",
-        currency: "EUR",
-        lines: [{ sku: "a", quantity: 1, unitPriceMinor: totalMinor }],
-      });
-      if (!r.ok) throw new Error("bad event");
-      return { partition: 0, offset: offset++, key: "store-1", value: encodeForLog(r.event), appendTime: clock };
-    };
+    const record = (totalMinor: number) => saleRecord({ partition: 0, offset: offset++, storeId: "store-1", occurredAt: clock - 1000, appendTime: clock, totalMinor });
     try {
       await processor.assigned([0]);
       await processor.batch(0, [record(100)]);
