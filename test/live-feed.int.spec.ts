@@ -357,8 +357,9 @@ describe("GET /v1/live slow clients", () => {
       const everything = new WebSocket(url);
       open.push(slow, fast, everything);
       await Promise.all([slow, fast, everything].map((w) => new Promise((r) => w.once("open", r))));
-      const everythingSeen = { snapshotRows: 0, probeTicks: 0 };
+      const everythingSeen = { snapshotRows: 0, probeTicks: 0, lastMessageAt: 0 };
       everything.on("message", (d) => {
+        everythingSeen.lastMessageAt = Date.now();
         const msg = JSON.parse(d.toString()) as { type: string; storeId?: string; minutes?: unknown[] };
         if (msg.type === "snapshot") everythingSeen.snapshotRows = msg.minutes!.length;
         if (msg.type === "tick" && msg.storeId === "slow-probe") everythingSeen.probeTicks++;
@@ -370,45 +371,49 @@ describe("GET /v1/live slow clients", () => {
         if (msg.type === "tick" && msg.storeId === "slow-probe") fastTicks.push(msg);
       });
       fast.send(JSON.stringify({ subscribe: ["slow-probe"] }));
-      const closed = new Promise<number>((r) => slow.once("close", (code) => r(code)));
-      (slow as unknown as { _socket: { pause(): void } })._socket.pause(); // stop reading
-      slow.send(JSON.stringify({ subscribe: "*" }));
-      // A snapshot it has not read counts in full when a client asks for another: a client that never
-      // reads and keeps subscribing would otherwise pile up megabytes per subscribe. A reading client
-      // may resubscribe.
       await waitFor(async () => (everythingSeen.snapshotRows >= N ? true : null), 20_000);
+      // A reading client may resubscribe: once it has read what was sent (this test's limit is 1 KiB, and
+      // a new snapshot counts what is still queued for the client).
+      await waitFor(async () => Date.now() - everythingSeen.lastMessageAt > 300);
       everything.send(JSON.stringify({ subscribe: "*" }));
+
+      // A snapshot it has not read counts in full when a client asks for another: a client that never
+      // reads and keeps subscribing would otherwise pile up megabytes per subscribe.
       const hoarder = new WebSocket(url);
       open.push(hoarder);
       await new Promise((r) => hoarder.once("open", r));
-      (hoarder as unknown as { _socket: { pause(): void } })._socket.pause();
-      const clientsWithHoarder = s.runtime.metrics.wsClients.get();
-      hoarder.send(JSON.stringify({ subscribe: "*" }));
-      hoarder.send(JSON.stringify({ subscribe: "*" }));
-      await waitFor(async () => (s.runtime.metrics.wsClients.get() === clientsWithHoarder - 1 ? true : null), 20_000, 50);
-      // Keep selling at the probe store until the slow client, whose buffers fill with the snapshot and ticks, is dropped.
-      // Each probe also sells at 200 other stores: loopback sockets can take in megabytes (the snapshot may fit whole),
-      // and the "*" client's ticks of those stores fill what is left in a few seconds whatever the kernel's buffer sizes.
-      const droppedBefore = s.runtime.metrics.wsDropped.get();
+      hoarder.pause(); // ws's own pause: pausing its socket directly is undone whenever ws's frame parser drains
+      const droppedBeforeHoarder = s.runtime.metrics.wsDropped.get();
+      // Three: the first snapshot (≈ 4 MB) may fit whole in the socket buffers (up to 4 MiB to send on loopback).
+      for (let i = 0; i < 3; i++) hoarder.send(JSON.stringify({ subscribe: "*" }));
+      await waitFor(async () => s.runtime.metrics.wsDropped.get() === droppedBeforeHoarder + 1 && s.runtime.metrics.wsClients.get() === 3, 20_000, 50);
+
+      // A client that stops reading: its snapshot may fit in the socket buffers, so keep selling at the probe store
+      // (and at 1,999 others, whose ticks the "*" client gets: ≈ 0.5 MB per probe) until it is dropped.
+      const closed = new Promise<number>((r) => slow.once("close", (code) => r(code)));
+      slow.pause();
+      const droppedBeforeSlow = s.runtime.metrics.wsDropped.get();
+      slow.send(JSON.stringify({ subscribe: "*" }));
       let probes = 0;
       await waitFor(async () => {
-        if (s.runtime.metrics.wsDropped.get() > droppedBefore) return true;
+        if (s.runtime.metrics.wsDropped.get() > droppedBeforeSlow) return true;
         probes += 1;
-        const fillers = Array.from({ length: 200 }, (_, i) => saleEvent({ storeId: `slow-filler-${i}`, occurredAt: at }));
+        const fillers = Array.from({ length: 1999 }, (_, i) => saleEvent({ storeId: `slow-filler-${i}`, occurredAt: at }));
         await s.runtime.app.inject({ method: "POST", url: "/v1/sales", payload: [saleEvent({ storeId: "slow-probe", occurredAt: at }), ...fillers] });
         return false;
-      }, 30_000, 30);
+      }, 60_000, 30);
+      slow.resume();
       // Only the slow client was dropped; the server forgot it at once.
+      expect(s.runtime.metrics.wsDropped.get()).toBe(droppedBeforeSlow + 1);
       expect(s.runtime.metrics.wsClients.get()).toBe(2);
       await waitFor(async () => fastTicks.at(-1)?.saleCount === probes, 20_000);
       // The reading "*" client got its snapshot of every store and the ticks behind it.
       await waitFor(async () => (everythingSeen.snapshotRows >= N && everythingSeen.probeTicks > 0 ? true : null), 20_000);
       expect(everything.readyState).toBe(WebSocket.OPEN);
-      // Once it reads again, the slow client finds the close frame behind the data it had not read.
-      (slow as unknown as { _socket: { resume(): void } })._socket.resume();
-      let closeCode: number | undefined;
-      void closed.then((code) => (closeCode = code));
-      expect(await waitFor(async () => closeCode, 30_000)).toBe(1013);
+      // Reading again, the slow client finds the close frame (1013) behind the data it had not read, unless the
+      // server had already cut the connection: it waits 1 s for the close handshake (docs/live-feed.md), and a
+      // frame still queued in the server behind that data is then lost (1006).
+      expect([1013, 1006]).toContain(await waitFor(async () => closed.then((code) => code), 30_000));
     } finally {
       await s.close();
     }

@@ -188,16 +188,22 @@ async function handle(s: PartitionState, msg: PartitionMsg, self: Ref<PartitionM
     }
     for (const events of byStore.values()) for (const e of events) advanceStreamTime(s.progress, e.event.occurredAtMs, e.appendTime, deps.windowing);
     const clock = { streamTime: s.progress.streamTime, caughtUpAt: s.progress.caughtUpAt };
+    if (first) deps.metrics.batchWaitSeconds.observe(Math.max(0, now - first.appendTime) / 1000);
+    const started = performance.now();
     const replies = await Promise.all(
       [...byStore].map(([storeId, events]) => ask(storeEntry(s, storeId, self, deps, now), (replyTo) => ({ kind: "events", events, clock, replyTo }), deps)),
     );
+    const storesDone = performance.now();
+    deps.metrics.batchSeconds.observe((storesDone - started) / 1000, { phase: "stores" });
     await updateTotals(s, replies, deps);
+    deps.metrics.batchSeconds.observe((performance.now() - storesDone) / 1000, { phase: "totals" });
     const error = firstError(replies);
     if (error) return { ok: false, error };
     const last = msg.records[msg.records.length - 1];
     if (first && last) recordHandled(s.progress, first.offset, last.offset);
     return { ok: true, commitOffset: commit(s), windows: openWindowCount(s) };
   }
+  const sweepStarted = performance.now();
   const force = msg.kind === "revoke";
   if (msg.kind === "sweep" && msg.logEnd) recordLogEnd(s.progress, msg.logEnd);
   const quiet = msg.kind === "sweep" && msg.owned && takeQuiet(s.progress, msg.logEnd);
@@ -220,6 +226,7 @@ async function handle(s: PartitionState, msg: PartitionMsg, self: Ref<PartitionM
     if (force || (e.settled && now - e.lastActive >= deps.passivateAfterMs)) stopStore(s, storeId, deps);
   }
   const reply: PartitionReply = { ok: true, commitOffset: commit(s), windows: openWindowCount(s) };
+  if (msg.kind === "sweep") deps.metrics.batchSeconds.observe((performance.now() - sweepStarted) / 1000, { phase: "sweep" });
   // Revoked: everything is written and the stores are stopped; a later batch (a straggler fetched
   // before the rebalance, or a reassignment) starts from the stored rows again.
   if (force) Object.assign(s, newState(s.partition));

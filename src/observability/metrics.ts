@@ -123,6 +123,17 @@ export function createMetrics() {
     storedIdReads: registry.counter({ name: "intraday_stored_id_reads_total", help: "Reads of a window's stored event ids to settle a fingerprint match (a duplicate that bypassed ingest, or a hash collision)" }),
     rowWrites: registry.counter({ name: "intraday_minute_row_writes_total", help: "Minute rows written to the projection" }),
     flushSeconds: registry.histogram({ name: "intraday_flush_seconds", help: "Latency of minute-row writes", buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5] }),
+    batchSeconds: registry.histogram({
+      name: "intraday_batch_seconds",
+      help: "Time a partition actor's message took, by phase: a batch's stores (apply, live ticks, the windows' loads and due writes) and totals (the partition aggregates), or a sweep (batches queue behind it)",
+      labelNames: ["phase"],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    }),
+    batchWaitSeconds: registry.histogram({
+      name: "intraday_batch_wait_seconds",
+      help: "How long a batch's first record was in the log (append time to this instance's clock) before its batch began: fetch delay and queueing behind earlier batches",
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 30],
+    }),
     openWindows: registry.gauge({ name: "intraday_open_windows", help: "Windows held in memory by store actors" }),
     storeActors: registry.gauge({ name: "intraday_store_actors", help: "Live store actors" }),
     staleStateResets: registry.counter({ name: "intraday_partition_state_resets_total", help: "Partitions whose in-memory state was dropped because another member had handled records past it (reloaded from the stored rows)" }),

@@ -108,14 +108,14 @@ export class MinuteQueries {
       const key = `${t.partition}|${t.minute}|${t.currency}`;
       if (isNewerAggregate(latest.get(key), t)) latest.set(key, t);
     }
-    const sums = new Map<string, { minute: number; currency: string; totals: MinuteTotals; provisional: boolean; version: number }>();
+    const sums = new Map<string, { minute: number; currency: string; what: string; totals: MinuteTotals; provisional: boolean; version: number }>();
     for (const r of latest.values()) {
-      const what = `the all-stores total of ${isoMinute(r.minute)} in ${r.currency}`;
-      if (isOutOfRange(r)) throw new AmountOutOfRangeError(what);
       const key = `${r.minute}|${r.currency}`;
       let s = sums.get(key);
-      if (!s) sums.set(key, (s = { minute: r.minute, currency: r.currency, totals: emptyTotals(), provisional: false, version: 0 }));
-      mergeTotals(s.totals, r, what);
+      // Described once per sum, not per partition row: the description is only for an error.
+      if (!s) sums.set(key, (s = { minute: r.minute, currency: r.currency, what: `the all-stores total of ${isoMinute(r.minute)} in ${r.currency}`, totals: emptyTotals(), provisional: false, version: 0 }));
+      if (isOutOfRange(r)) throw new AmountOutOfRangeError(s.what);
+      mergeTotals(s.totals, r, s.what);
       s.provisional ||= r.provisional;
       s.version += r.version;
     }
