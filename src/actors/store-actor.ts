@@ -1,5 +1,5 @@
 import { dispatch, spawn, type Ref } from "nact";
-import { rowView, type MinuteRow } from "../domain/minute-row.ts";
+import { rowView, windowKey } from "../domain/minute-row.ts";
 import {
   absentWindows,
   applyEvents,
@@ -28,68 +28,19 @@ function status(s: StoreWindows): StoreStatus {
   return { minDirty, settled: minDirty === null && !hasOpenWindows(s), windows: s.windows.size };
 }
 
-/**
- * A store's row writes. At most one is in flight, and the store's replies do not wait for it: an
- * event's tick and its partition's next batch do not queue behind checkpoint writes. The windows
- * it writes stay dirty until it completes, so the partition's commit stays behind them.
- */
-interface Writer {
-  inFlight: Promise<void> | null;
-  /** Rows written since the last reply: the reply hands them to the partition's totals. */
-  unreported: Tick[];
-  /** A write in the background failed and the store has not yet said so. */
-  failure: string | null;
-  /** The last write failed: the store writes in line (its replies fail) until one succeeds. */
-  failing: boolean;
-}
-
-const newWriter = (): Writer => ({ inFlight: null, unreported: [], failure: null, failing: false });
-
-/** Closes what the partition's progress has passed; the rows due now (`force`: every dirty window). */
-function dueRows(s: StoreWindows, clock: Clock, deps: ActorDeps, force: boolean): MinuteRow[] {
+/** Closes what the partition's progress has passed, writes what is due, and returns the written rows. */
+async function writeDue(s: StoreWindows, clock: Clock, deps: ActorDeps, force: boolean, out: StoreRows): Promise<Tick[]> {
   closeDue(s, clock, deps.windowing);
-  return rowsToWrite(s, clock, deps.windowing, force);
-}
-
-async function write(s: StoreWindows, rows: MinuteRow[], clock: Clock, deps: ActorDeps, w: Writer): Promise<void> {
+  const rows = rowsToWrite(s, clock, deps.windowing, force);
+  if (rows.length === 0) return [];
   const started = performance.now();
-  try {
-    await deps.minutes.writeRows(rows);
-  } catch (err) {
-    w.failing = true;
-    throw err;
-  }
-  w.failing = false;
+  await deps.minutes.writeRows(rows);
   deps.metrics.flushSeconds.observe((performance.now() - started) / 1000);
   deps.metrics.rowWrites.inc(undefined, rows.length);
   markWritten(s, rows, clock.now);
   const ticks = rows.map(rowView);
-  w.unreported.push(...ticks);
-  deps.ticks.publish(ticks);
-}
-
-/** Starts writing what is due unless a write is in flight (what is due then goes after it, with a later message). */
-function writeBehind(s: StoreWindows, clock: Clock, deps: ActorDeps, w: Writer): void {
-  if (w.inFlight) return;
-  const rows = dueRows(s, clock, deps, false);
-  if (rows.length === 0) return;
-  w.inFlight = write(s, rows, clock, deps, w)
-    .catch((err: unknown) => void (w.failure = (err as Error).message ?? String(err)))
-    .finally(() => (w.inFlight = null));
-}
-
-/** Waits for the write in flight, then writes what is due: the reply covers every write. */
-async function writeInLine(s: StoreWindows, clock: Clock, deps: ActorDeps, force: boolean, w: Writer): Promise<void> {
-  await w.inFlight;
-  const rows = dueRows(s, clock, deps, force);
-  if (rows.length) await write(s, rows, clock, deps, w);
-}
-
-/** Behind the reply normally; in line after a failure (so a store outage fails batches, which retry, as before) or when forced. */
-function writeDue(s: StoreWindows, clock: Clock, deps: ActorDeps, force: boolean, w: Writer): Promise<void> {
-  if (force || w.failing) return writeInLine(s, clock, deps, force, w);
-  writeBehind(s, clock, deps, w);
-  return Promise.resolve();
+  out.written.push(...ticks);
+  return ticks;
 }
 
 type Counts = { ok: true; applied: number; duplicates: number; replayed: number; late: number };
@@ -111,17 +62,17 @@ async function load(s: StoreWindows, keys: readonly WindowKey[], deps: ActorDeps
   for (const row of loaded) out.written.push(rowView(row));
 }
 
-async function handle(s: StoreWindows, msg: StoreMsg, deps: ActorDeps, out: StoreRows, w: Writer): Promise<Counts> {
+async function handle(s: StoreWindows, msg: StoreMsg, deps: ActorDeps, out: StoreRows): Promise<Counts> {
   const clock: Clock = { ...msg.clock, now: deps.now() };
   if (msg.kind === "sweep") {
     await recordPendingLate(s, deps);
-    await writeDue(s, clock, deps, msg.force, w);
+    deps.ticks.publish(await writeDue(s, clock, deps, msg.force, out));
     evictSettled(s, clock.now, deps.windowing);
     return NO_EVENTS;
   }
   if (msg.kind === "adopt") {
     await load(s, absentWindows(s, msg.keys), deps, clock.now, out);
-    await writeDue(s, clock, deps, false, w);
+    deps.ticks.publish(await writeDue(s, clock, deps, false, out));
     return NO_EVENTS;
   }
   await load(s, missingWindows(s, msg.events), deps, clock.now, out);
@@ -135,17 +86,19 @@ async function handle(s: StoreWindows, msg: StoreMsg, deps: ActorDeps, out: Stor
   }
   if (result.late.length) s.pendingLate.push(...result.late);
   // The changed windows go out before any write: an event's tick does not wait for its store's
-  // checkpoint. A row later written at the same offset adds nothing for the feed; a final one
-  // supersedes the view.
-  const views: Tick[] = [];
+  // checkpoint (about one event in CHECKPOINT_MS ÷ the store's event spacing did). A row then
+  // written at the same offset adds nothing for the feed; a final one supersedes the view.
+  const views = new Map<ReturnType<typeof windowKey>, Tick>();
   for (const key of result.changed) {
     const view = viewOf(s, key);
-    if (view) views.push(view);
+    if (view) views.set(key, view);
   }
-  deps.ticks.publish(views);
-  out.live.push(...views);
+  deps.ticks.publish([...views.values()]);
   await recordPendingLate(s, deps);
-  await writeDue(s, clock, deps, false, w);
+  const written = await writeDue(s, clock, deps, false, out);
+  for (const t of written) views.delete(windowKey(t.minute, t.currency));
+  out.live.push(...views.values());
+  deps.ticks.publish(written);
   const counts = { applied: 0, duplicates: 0, replayed: 0, late: 0, refused: 0 };
   for (const o of result.outcomes) {
     if (o === "applied") counts.applied++;
@@ -161,33 +114,20 @@ async function handle(s: StoreWindows, msg: StoreMsg, deps: ActorDeps, out: Stor
   return { ok: true, ...reported };
 }
 
-/** The message's rows for the partition, with the rows written behind since the last reply. */
-function reported(out: StoreRows, w: Writer): StoreRows {
-  if (w.unreported.length === 0) return out;
-  const written = [...out.written, ...w.unreported];
-  w.unreported = [];
-  return { written, live: out.live };
-}
-
 /**
  * One actor per store: owns its minute windows. It never crashes: a failed load or write is
- * reported to the partition (a write behind the reply, with the next reply), which retries the
- * batch (replay-safe by offsets and event ids).
+ * reported to the partition, which retries the batch (replay-safe by offsets and event ids).
  */
 export function spawnStoreActor(parent: Ref<unknown>, storeId: string, deps: ActorDeps): Ref<StoreMsg> {
-  const writer = newWriter();
   return spawn(
     parent as Ref<never>,
     async (state: StoreWindows, msg: StoreMsg): Promise<StoreWindows> => {
       let reply: StoreReply;
       const out: StoreRows = { written: [], live: [] };
       try {
-        const counts = await handle(state, msg, deps, out, writer);
-        if (writer.failure !== null) throw new Error(`writing minute rows failed: ${writer.failure}`);
-        reply = { ...counts, ...status(state), ...reported(out, writer) };
+        reply = { ...(await handle(state, msg, deps, out)), ...status(state), ...out };
       } catch (err) {
-        writer.failure = null;
-        reply = { ok: false, error: (err as Error).message ?? String(err), ...status(state), ...reported(out, writer) };
+        reply = { ok: false, error: (err as Error).message ?? String(err), ...status(state), ...out };
       }
       dispatch(msg.replyTo, reply);
       return state;
