@@ -1,7 +1,7 @@
 import type { Ref } from "nact";
 import type { PartitionClock } from "../domain/windows.ts";
 import type { LogEndObservation } from "../domain/partition-progress.ts";
-import type { LoggedEvent, WindowKey } from "../domain/store-windows.ts";
+import type { LoggedEvent, SweepWake, WindowKey } from "../domain/store-windows.ts";
 import type { Tick } from "../live/ports.ts";
 import type { LogRecord } from "../event-log/ports.ts";
 
@@ -11,6 +11,8 @@ export interface StoreStatus {
   /** No open windows and nothing unwritten: the actor may be passivated. */
   settled: boolean;
   windows: number;
+  /** When a sweep next has work for it without new events: until then its partition's sweeps pass it by. */
+  wake: SweepWake;
 }
 
 /** Rows a store actor reports to its partition for the partition totals. */

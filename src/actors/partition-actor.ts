@@ -25,7 +25,7 @@ import {
   takeQuiet,
   type PartitionProgress,
 } from "../domain/partition-progress.ts";
-import type { WindowKey } from "../domain/store-windows.ts";
+import { sweepIsDue, type SweepWake, type WindowKey } from "../domain/store-windows.ts";
 import { MINUTE_MS, minuteOf } from "../domain/time.ts";
 import { oldestUnsettledMinute } from "../domain/windows.ts";
 import type { Tick } from "../live/ports.ts";
@@ -68,6 +68,9 @@ function commit(s: PartitionState): number | null {
 
 const defaultTotalsErrors = throttledErrors("[partition-totals]");
 
+/** A store not heard from yet is swept like any other. */
+const DUE_NOW: SweepWake = { at: -Infinity, openMinute: Infinity };
+
 /**
  * Takes the rows the stores wrote or loaded (and their live views), loads the partition-minutes
  * not yet loaded, writes the changed partition aggregates (after their rows: the rows are already
@@ -109,6 +112,7 @@ async function ask(entry: StoreEntry, make: (replyTo: Ref<StoreReply>) => StoreM
   entry.minDirty = reply.minDirty;
   entry.settled = reply.settled;
   entry.windows = reply.windows;
+  entry.wake = reply.wake;
   return reply;
 }
 
@@ -119,7 +123,7 @@ async function ask(entry: StoreEntry, make: (replyTo: Ref<StoreReply>) => StoreM
 function storeEntry(s: PartitionState, storeId: string, self: Ref<PartitionMsg>, deps: ActorDeps, now: number): StoreEntry {
   let entry = s.stores.get(storeId);
   if (!entry) {
-    entry = { ref: spawnStoreActor(self, storeId, deps), minDirty: null, settled: true, windows: 0, lastActive: now };
+    entry = { ref: spawnStoreActor(self, storeId, deps), minDirty: null, settled: true, windows: 0, wake: DUE_NOW, lastActive: now };
     s.stores.set(storeId, entry);
     deps.metrics.storeActors.inc();
   }
@@ -215,14 +219,15 @@ async function handle(s: PartitionState, msg: PartitionMsg, self: Ref<PartitionM
       (deps.onError ?? defaultTotalsErrors)(new Error(`partition ${s.partition}: adopting provisional rows failed: ${(err as Error).message}`));
     }
   }
-  const entries = [...s.stores];
   const clock = { streamTime: s.progress.streamTime, caughtUpAt: s.progress.caughtUpAt };
-  const replies = await Promise.all(entries.map(([, e]) => ask(e, (replyTo) => ({ kind: "sweep", clock, force: force || quiet, replyTo }), deps)));
+  // A store is asked only when the sweep has work for it: the others' sweeps would change nothing.
+  const due = [...s.stores.values()].filter((e) => force || quiet || sweepIsDue(e.wake, { ...clock, now }, deps.windowing));
+  const replies = await Promise.all(due.map((e) => ask(e, (replyTo) => ({ kind: "sweep", clock, force: force || quiet, replyTo }), deps)));
   await updateTotals(s, [...adoptReplies, ...replies], deps);
   evictTotals(s.totals, now, deps.windowing);
   const error = firstError([...adoptReplies, ...replies]);
   if (error) return { ok: false, error };
-  for (const [storeId, e] of entries) {
+  for (const [storeId, e] of [...s.stores]) {
     if (force || (e.settled && now - e.lastActive >= deps.passivateAfterMs)) stopStore(s, storeId, deps);
   }
   const reply: PartitionReply = { ok: true, commitOffset: commit(s), windows: openWindowCount(s) };

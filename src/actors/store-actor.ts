@@ -13,6 +13,7 @@ import {
   minDirtyOffset,
   missingWindows,
   newStoreWindows,
+  nextSweepWork,
   rowsToWrite,
   viewOf,
   type Clock,
@@ -23,9 +24,9 @@ import type { Tick } from "../live/ports.ts";
 import type { ActorDeps } from "./deps.ts";
 import type { StoreMsg, StoreReply, StoreRows, StoreStatus } from "./messages.ts";
 
-function status(s: StoreWindows): StoreStatus {
+function status(s: StoreWindows, deps: ActorDeps): StoreStatus {
   const minDirty = minDirtyOffset(s);
-  return { minDirty, settled: minDirty === null && !hasOpenWindows(s), windows: s.windows.size };
+  return { minDirty, settled: minDirty === null && !hasOpenWindows(s), windows: s.windows.size, wake: nextSweepWork(s, deps.windowing) };
 }
 
 /** Closes what the partition's progress has passed, writes what is due, and returns the written rows. */
@@ -125,9 +126,9 @@ export function spawnStoreActor(parent: Ref<unknown>, storeId: string, deps: Act
       let reply: StoreReply;
       const out: StoreRows = { written: [], live: [] };
       try {
-        reply = { ...(await handle(state, msg, deps, out)), ...status(state), ...out };
+        reply = { ...(await handle(state, msg, deps, out)), ...status(state, deps), ...out };
       } catch (err) {
-        reply = { ok: false, error: (err as Error).message ?? String(err), ...status(state), ...out };
+        reply = { ok: false, error: (err as Error).message ?? String(err), ...status(state, deps), ...out };
       }
       dispatch(msg.replyTo, reply);
       return state;

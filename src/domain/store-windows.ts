@@ -4,7 +4,7 @@ import { MAX_EXACT_MINOR } from "./money.ts";
 import { idFingerprint, WindowIds, type IdFingerprint } from "./window-ids.ts";
 import { MINUTE_MS, msIntoMinute, small, timeInMinute } from "./time.ts";
 import type { WindowingConfig } from "./windowing-config.ts";
-import { isBeyondLateness, isClosedBy, mayEvict, windowOf, type PartitionClock } from "./windows.ts";
+import { isBeyondLateness, isClosedBy, mayEvict, settledAt, windowOf, type PartitionClock } from "./windows.ts";
 
 /** An event as read from the log: the position makes replays recognisable. */
 export interface LoggedEvent {
@@ -315,4 +315,38 @@ export function markLateRecorded(s: StoreWindows, recorded: readonly LateEvent[]
 export function hasOpenWindows(s: StoreWindows): boolean {
   for (const w of s.windows.values()) if (!w.closed || w.storedProvisional) return true;
   return false;
+}
+
+/**
+ * When a sweep next has work for a store that gets no new events. Until then a sweep of it would
+ * close nothing, write nothing, record and evict nothing, so its partition need not ask it: with
+ * thousands of quiet stores per partition, asking each of them every second was most of a sweep.
+ */
+export interface SweepWake {
+  /** From this wall time (ms) a checkpoint or a retried write is due, late events wait, or a window may leave memory. */
+  at: number;
+  /** The earliest minute of an open window: the store has work once the partition's progress closes it (isClosedBy). */
+  openMinute: number;
+}
+
+/** What `closeDue`, `rowsToWrite` (not forced), `evictSettled` and the late events will next do, read from the windows. */
+export function nextSweepWork(s: StoreWindows, cfg: WindowingConfig): SweepWake {
+  let at = s.pendingLate.length ? -Infinity : Infinity;
+  let openMinute = Infinity;
+  for (const w of s.windows.values()) {
+    const minute = minuteOfWindow(w);
+    const hasData = w.offset >= 0;
+    const dirty = w.dirtySince !== null;
+    if (!w.closed) {
+      if (minute < openMinute) openMinute = minute;
+      if (hasData && dirty) at = Math.min(at, minute + w.lastWriteMs + cfg.checkpointMs);
+    } else if (hasData && (dirty || w.storedProvisional)) at = -Infinity;
+    else if (!dirty && !w.storedProvisional) at = Math.min(at, settledAt(minute, cfg) + 1); // mayEvict: now > settledAt, in whole ms
+  }
+  return { at, openMinute };
+}
+
+/** Whether a sweep at this clock would have work for a store whose windows gave `wake` (see nextSweepWork). */
+export function sweepIsDue(wake: SweepWake, clock: Clock, cfg: WindowingConfig): boolean {
+  return clock.now >= wake.at || (wake.openMinute !== Infinity && isClosedBy(wake.openMinute, clock, cfg));
 }
