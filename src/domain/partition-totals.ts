@@ -1,6 +1,7 @@
 import { emptyTotals, mergeTotals, type MinuteRow, type MinuteTotals } from "./minute-row.ts";
 import { AmountOutOfRangeError, OUT_OF_RANGE_MINOR } from "./money.ts";
 import type { WindowingConfig } from "./windowing-config.ts";
+import { emptyRunningSum, replaceSummand, runningSumOf, type RunningSum, type Summand } from "./running-sum.ts";
 import { isNewerRow, mayEvict, type RowVersion } from "./windows.ts";
 
 /**
@@ -103,17 +104,7 @@ export function partitionTotalsOfRows(rows: Iterable<Pick<MinuteRow, "partition"
  * but boxes any other number, so an epoch-ms time (> 2^31) would cost a separate 16-byte heap
  * number. The revision is left out: sums never read it.
  */
-interface Held {
-  saleCount: number;
-  refundCount: number;
-  grossMinor: number;
-  refundMinor: number;
-  itemCount: number;
-  firstMs: number | null;
-  lastMs: number | null;
-  offset: number;
-  provisional: boolean;
-}
+type Held = Summand;
 
 function held(r: ContributionRow): Held {
   return {
@@ -146,6 +137,10 @@ interface CurrencyState {
   stores: Map<string, Held>;
   /** Per store: its latest in-memory view (may be unwritten), only while newer than its written row; only for live ticks. */
   live: Map<string, Held>;
+  /** The sum of `stores`, kept as they change; null: only a pass over them answers (see RunningSum). */
+  writtenSum: RunningSum | null;
+  /** The sum of liveContributions, likewise. */
+  liveSum: RunningSum | null;
   /** The summed written contributions differ from what is stored. */
   dirty: boolean;
   /** Live ticks are due. */
@@ -176,19 +171,51 @@ function minuteState(s: PartitionTotalsState, minute: number): MinuteState {
 
 function currencyState(m: MinuteState, currency: string): CurrencyState {
   let c = m.currencies.get(currency);
-  if (!c) m.currencies.set(currency, (c = { stores: new Map(), live: new Map(), dirty: false, liveDirty: false }));
+  if (!c) m.currencies.set(currency, (c = { stores: new Map(), live: new Map(), writtenSum: emptyRunningSum(), liveSum: emptyRunningSum(), dirty: false, liveDirty: false }));
   return c;
 }
 
-function sumHeld(s: PartitionTotalsState, minute: number, currency: string, items: Iterable<Held>): PartitionTotalsRow {
-  return sumOf(s.partition, minute, currency, items, (h) => totalsOfHeld(h, minute));
+function rowOfSum(s: PartitionTotalsState, minute: number, currency: string, sum: RunningSum): PartitionTotalsRow {
+  const provisional = sum.provisionals > 0;
+  return {
+    partition: s.partition,
+    minute,
+    currency,
+    saleCount: sum.saleCount,
+    refundCount: sum.refundCount,
+    grossMinor: sum.grossMinor,
+    refundMinor: sum.refundMinor,
+    itemCount: sum.itemCount,
+    firstEventAt: sum.firstMs === null ? null : minute + sum.firstMs,
+    lastEventAt: sum.lastMs === null ? null : minute + sum.lastMs,
+    provisional,
+    version: sum.count ? 2 * sum.offsets + (provisional ? 0 : 1) : 0,
+  };
+}
+
+/** The aggregate of the written rows: from the running sum, or a pass when it cannot answer (and then kept again if it can). */
+function writtenTotals(s: PartitionTotalsState, minute: number, c: CurrencyState, currency: string): PartitionTotalsRow {
+  c.writtenSum ??= runningSumOf(c.stores.values());
+  return c.writtenSum ? rowOfSum(s, minute, currency, c.writtenSum) : sumOf(s.partition, minute, currency, c.stores.values(), (h) => totalsOfHeld(h, minute));
+}
+
+/** The live aggregate (per store the newer of written and live), likewise. */
+function liveTotals(s: PartitionTotalsState, minute: number, c: CurrencyState, currency: string): PartitionTotalsRow {
+  c.liveSum ??= runningSumOf(liveContributions(c));
+  return c.liveSum ? rowOfSum(s, minute, currency, c.liveSum) : sumOf(s.partition, minute, currency, liveContributions(c), (h) => totalsOfHeld(h, minute));
 }
 
 /** Sets a store's written row (newer than the one held); its live view goes once the written row is at least as new. */
 function setWritten(c: CurrencyState, r: ContributionRow): void {
-  c.stores.set(r.storeId, held(r));
+  const next = held(r);
+  const previous = c.stores.get(r.storeId);
+  c.stores.set(r.storeId, next);
+  if (c.writtenSum) c.writtenSum = replaceSummand(c.writtenSum, previous, next);
   const live = c.live.get(r.storeId);
-  if (live && !isNewerRow(r, live)) c.live.delete(r.storeId);
+  if (live && isNewerRow(r, live)) return; // the live view still stands for the store
+  if (live) c.live.delete(r.storeId);
+  // (Deleting a live-only store's view moves it in liveContributions' order, which only a pass out of range reads.)
+  if (c.liveSum) c.liveSum = replaceSummand(c.liveSum, live ?? previous, next);
 }
 
 /** Takes durably written (or loaded) store rows: a store's contribution is replaced by a newer row, never added to. */
@@ -206,8 +233,11 @@ export function absorbWritten(s: PartitionTotalsState, rows: Iterable<Contributi
 export function absorbLive(s: PartitionTotalsState, rows: Iterable<ContributionRow>): void {
   for (const r of rows) {
     const c = currencyState(minuteState(s, r.minute), r.currency);
-    if (!isNewerRow(c.live.get(r.storeId) ?? c.stores.get(r.storeId), r)) continue;
-    c.live.set(r.storeId, held(r));
+    const previous = c.live.get(r.storeId) ?? c.stores.get(r.storeId);
+    if (!isNewerRow(previous, r)) continue;
+    const next = held(r);
+    c.live.set(r.storeId, next);
+    if (c.liveSum) c.liveSum = replaceSummand(c.liveSum, previous, next);
     c.liveDirty = true;
   }
 }
@@ -233,7 +263,7 @@ export function installLoaded(s: PartitionTotalsState, minute: number, rows: rea
   const storedVersion = new Map(stored.filter((a) => a.minute === minute && a.partition === s.partition).map((a) => [a.currency, a.version]));
   for (const [currency, c] of m.currencies) {
     if (c.stores.size === 0) continue;
-    const version = sumHeld(s, minute, currency, c.stores.values()).version;
+    const version = writtenTotals(s, minute, c, currency).version;
     if (storedVersion.get(currency) !== version) c.dirty = true;
     c.liveDirty = true;
   }
@@ -245,7 +275,7 @@ export function dueTotals(s: PartitionTotalsState): PartitionTotalsRow[] {
   const out: PartitionTotalsRow[] = [];
   for (const [minute, m] of s.minutes) {
     if (!m.loaded) continue;
-    for (const [currency, c] of m.currencies) if (c.dirty && c.stores.size > 0) out.push(sumHeld(s, minute, currency, c.stores.values()));
+    for (const [currency, c] of m.currencies) if (c.dirty && c.stores.size > 0) out.push(writtenTotals(s, minute, c, currency));
   }
   return out;
 }
@@ -254,7 +284,7 @@ export function dueTotals(s: PartitionTotalsState): PartitionTotalsRow[] {
 export function markTotalsWritten(s: PartitionTotalsState, rows: readonly PartitionTotalsRow[]): void {
   for (const r of rows) {
     const c = s.minutes.get(r.minute)?.currencies.get(r.currency);
-    if (c && sumHeld(s, r.minute, r.currency, c.stores.values()).version === r.version) c.dirty = false;
+    if (c && writtenTotals(s, r.minute, c, r.currency).version === r.version) c.dirty = false;
   }
 }
 
@@ -276,7 +306,7 @@ export function takeLiveTotals(s: PartitionTotalsState): PartitionTotalsRow[] {
     for (const [currency, c] of m.currencies) {
       if (!c.liveDirty) continue;
       c.liveDirty = false;
-      if (c.stores.size > 0 || c.live.size > 0) out.push(sumHeld(s, minute, currency, liveContributions(c)));
+      if (c.stores.size > 0 || c.live.size > 0) out.push(liveTotals(s, minute, c, currency));
     }
   }
   return out;
