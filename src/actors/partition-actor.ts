@@ -37,6 +37,7 @@ import { routeRecords } from "./route-records.ts";
 import { spawnStoreActor } from "./store-actor.ts";
 
 interface StoreEntry extends StoreStatus {
+  storeId: string;
   ref: Ref<StoreMsg>;
   lastActive: number;
 }
@@ -49,17 +50,21 @@ export interface PartitionState {
   totals: PartitionTotalsState;
   /** The stored provisional rows of this partition (a previous owner's) have been taken over in this life. */
   adopted: boolean;
+  /** The stores holding something only in memory (minDirty set): what the commit waits for, without a pass over every store. */
+  dirty: Set<StoreEntry>;
+  /** Σ windows of the stores, kept as their replies come in. */
+  openWindows: number;
 }
 
 function newState(partition: number): PartitionState {
-  return { partition, stores: new Map(), progress: newPartitionProgress(), totals: newPartitionTotals(partition), adopted: false };
+  return { partition, stores: new Map(), progress: newPartitionProgress(), totals: newPartitionTotals(partition), adopted: false, dirty: new Set(), openWindows: 0 };
 }
 
 /** Decides the commit offset and records what it needs for the next decision. */
 function commit(s: PartitionState): number | null {
   const decision = decideCommit(
     s.progress,
-    [...s.stores.values()].map((e) => e.minDirty),
+    [...s.dirty].map((e) => e.minDirty),
     hasUnwrittenTotals(s.totals),
   );
   applyCommit(s.progress, decision);
@@ -107,9 +112,13 @@ async function updateTotals(s: PartitionState, replies: readonly StoreReply[], d
   if (live.length) deps.ticks.publish(live.map((t) => ({ ...t, kind: "partition" as const })));
 }
 
-async function ask(entry: StoreEntry, make: (replyTo: Ref<StoreReply>) => StoreMsg, deps: ActorDeps): Promise<StoreReply> {
+async function ask(s: PartitionState, entry: StoreEntry, make: (replyTo: Ref<StoreReply>) => StoreMsg, deps: ActorDeps): Promise<StoreReply> {
   const reply = await query(entry.ref, make, deps.askTimeoutMs);
+  if (s.stores.get(entry.storeId) !== entry) return reply; // let go meanwhile (a retire): it counts no more
   entry.minDirty = reply.minDirty;
+  if (reply.minDirty === null) s.dirty.delete(entry);
+  else s.dirty.add(entry);
+  s.openWindows += reply.windows - entry.windows;
   entry.settled = reply.settled;
   entry.windows = reply.windows;
   entry.wake = reply.wake;
@@ -123,7 +132,7 @@ async function ask(entry: StoreEntry, make: (replyTo: Ref<StoreReply>) => StoreM
 function storeEntry(s: PartitionState, storeId: string, self: Ref<PartitionMsg>, deps: ActorDeps, now: number): StoreEntry {
   let entry = s.stores.get(storeId);
   if (!entry) {
-    entry = { ref: spawnStoreActor(self, storeId, deps), minDirty: null, settled: true, windows: 0, wake: DUE_NOW, lastActive: now };
+    entry = { storeId, ref: spawnStoreActor(self, storeId, deps), minDirty: null, settled: true, windows: 0, wake: DUE_NOW, lastActive: now };
     s.stores.set(storeId, entry);
     deps.metrics.storeActors.inc();
   }
@@ -136,6 +145,8 @@ function stopStore(s: PartitionState, storeId: string, deps: ActorDeps): void {
   const entry = s.stores.get(storeId);
   if (!entry) return;
   s.stores.delete(storeId);
+  s.dirty.delete(entry);
+  s.openWindows -= entry.windows;
   stop(entry.ref);
   deps.metrics.storeActors.inc(undefined, -1);
 }
@@ -177,7 +188,7 @@ async function adoptProvisional(s: PartitionState, self: Ref<PartitionMsg>, deps
   }
   s.adopted = true;
   const clock = { streamTime: s.progress.streamTime, caughtUpAt: s.progress.caughtUpAt };
-  return Promise.all([...byStore].map(([storeId, keys]) => ask(storeEntry(s, storeId, self, deps, now), (replyTo) => ({ kind: "adopt", keys, clock, replyTo }), deps)));
+  return Promise.all([...byStore].map(([storeId, keys]) => ask(s, storeEntry(s, storeId, self, deps, now), (replyTo) => ({ kind: "adopt", keys, clock, replyTo }), deps)));
 }
 
 async function handle(s: PartitionState, msg: PartitionMsg, self: Ref<PartitionMsg>, deps: ActorDeps): Promise<PartitionReply> {
@@ -195,7 +206,7 @@ async function handle(s: PartitionState, msg: PartitionMsg, self: Ref<PartitionM
     if (first) deps.metrics.batchWaitSeconds.observe(Math.max(0, now - first.appendTime) / 1000);
     const started = performance.now();
     const replies = await Promise.all(
-      [...byStore].map(([storeId, events]) => ask(storeEntry(s, storeId, self, deps, now), (replyTo) => ({ kind: "events", events, clock, replyTo }), deps)),
+      [...byStore].map(([storeId, events]) => ask(s, storeEntry(s, storeId, self, deps, now), (replyTo) => ({ kind: "events", events, clock, replyTo }), deps)),
     );
     const storesDone = performance.now();
     deps.metrics.batchSeconds.observe((storesDone - started) / 1000, { phase: "stores" });
@@ -222,7 +233,7 @@ async function handle(s: PartitionState, msg: PartitionMsg, self: Ref<PartitionM
   const clock = { streamTime: s.progress.streamTime, caughtUpAt: s.progress.caughtUpAt };
   // A store is asked only when the sweep has work for it: the others' sweeps would change nothing.
   const due = [...s.stores.values()].filter((e) => force || quiet || sweepIsDue(e.wake, { ...clock, now }, deps.windowing));
-  const replies = await Promise.all(due.map((e) => ask(e, (replyTo) => ({ kind: "sweep", clock, force: force || quiet, replyTo }), deps)));
+  const replies = await Promise.all(due.map((e) => ask(s, e, (replyTo) => ({ kind: "sweep", clock, force: force || quiet, replyTo }), deps)));
   await updateTotals(s, [...adoptReplies, ...replies], deps);
   evictTotals(s.totals, now, deps.windowing);
   const error = firstError([...adoptReplies, ...replies]);
@@ -276,13 +287,13 @@ export function spawnPartitionActor(parent: Ref<never>, partition: number, deps:
       deps.metrics.storeActors.inc(undefined, -state.stores.size);
       // Emptied, so a handler still in flight neither stops nor counts these stores again.
       state.stores.clear();
+      state.dirty.clear();
+      state.openWindows = 0;
       stop(ref);
     },
   };
 }
 
 export function openWindowCount(s: PartitionState): number {
-  let n = 0;
-  for (const e of s.stores.values()) n += e.windows;
-  return n;
+  return s.openWindows;
 }

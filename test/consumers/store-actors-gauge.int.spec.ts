@@ -14,7 +14,8 @@ import { waitFor } from "../support/embedded-app.ts";
  * rebalance (a partition revoked, flushed and handed over), a revocation whose flush fails followed
  * by the partition coming back, passivation of idle stores, and the processor's stop. It drifted
  * up when a partition actor was replaced or the processor stopped: nact does not stop the children
- * of a stopped actor, so their stores were cut off and never counted down.
+ * of a stopped actor, so their stores were cut off and never counted down. The open-windows count
+ * matches the windows those actors hold.
  */
 const MINUTE = 60_000;
 const PARTITIONS = 2;
@@ -24,16 +25,20 @@ interface NactNode {
   name: string;
   stopped?: boolean;
   children: Map<string, NactNode>;
+  state?: { windows?: Map<unknown, unknown> };
 }
 const nactSystems = createRequire(import.meta.url)("nact/lib/system-map.js") as { find(name: string): NactNode | undefined };
-function liveStoreActors(p: Processor): number {
+function liveStoreNodes(p: Processor): NactNode[] {
   const ref = (p as unknown as { system: { system: { name: string } } }).system;
-  let n = 0;
+  const out: NactNode[] = [];
   for (const partition of nactSystems.find(ref.system.name)?.children.values() ?? []) {
-    for (const child of partition.children.values()) if (child.name.startsWith("store-") && !child.stopped) n++;
+    for (const child of partition.children.values()) if (child.name.startsWith("store-") && !child.stopped) out.push(child);
   }
-  return n;
+  return out;
 }
+const liveStoreActors = (p: Processor) => liveStoreNodes(p).length;
+/** The windows the live store actors hold, read from their states. */
+const liveWindows = (p: Processor) => liveStoreNodes(p).reduce((n, node) => n + (node.state?.windows?.size ?? 0), 0);
 
 /** Memory projections whose row writes can be made to fail (a store outage during a revocation's flush). */
 class FlakyProjections extends MemoryProjections {
@@ -67,11 +72,18 @@ describe("the store actors gauge", () => {
       expect(liveStoreActors(m.processor)).toBe(expected);
       expect(m.metrics.storeActors.get()).toBe(expected);
     };
+    // The open-windows count the partitions keep from their stores' replies (no pass over the stores),
+    // checked while every live store belongs to an owned partition.
+    const windowsMatch = (m: { processor: Processor }, expected: number) => {
+      expect(liveWindows(m.processor)).toBe(expected);
+      expect(m.processor.openWindows()).toBe(expected);
+    };
 
     await a.processor.assigned([0, 1]);
     await a.processor.batch(0, records(0));
     await a.processor.batch(1, records(1));
     gaugeMatches(a, 6);
+    windowsMatch(a, 6);
 
     // Rebalance: partition 1 is flushed and handed to b.
     await a.processor.revoked([1]);
@@ -79,6 +91,8 @@ describe("the store actors gauge", () => {
     await b.processor.batch(1, records(1));
     gaugeMatches(a, 3);
     gaugeMatches(b, 3);
+    windowsMatch(a, 3);
+    windowsMatch(b, 3);
 
     // A revocation whose flush fails keeps partition 0's stores; when the partition comes back, its
     // old actor is replaced by a new one, and those stores go with it.
@@ -90,6 +104,7 @@ describe("the store actors gauge", () => {
     gaugeMatches(a, 0);
     await a.processor.batch(0, records(0));
     gaugeMatches(a, 3);
+    windowsMatch(a, 3);
 
     // Passivation: past the allowed lateness and the idle time, every store is written final and stopped.
     clock += 15 * MINUTE;
@@ -100,11 +115,14 @@ describe("the store actors gauge", () => {
     });
     gaugeMatches(a, 0);
     gaugeMatches(b, 0);
+    windowsMatch(a, 0);
+    windowsMatch(b, 0);
 
     // Stores spawned again, then the processor stops: the gauge goes back to 0 with them.
     clock += MINUTE;
     await b.processor.batch(1, records(1));
     gaugeMatches(b, 3);
+    windowsMatch(b, 3);
     await Promise.all([a.processor.stop(), b.processor.stop()]);
     gaugeMatches(a, 0);
     gaugeMatches(b, 0);
