@@ -50,6 +50,8 @@ export interface TickLatencyResult {
   accepted: number;
   ticksMatched: number;
   missing: number;
+  /** POSTs not answered 202, by status or client error: their events have no tick to wait for. */
+  refused: Record<string, number>;
   tickMs: Percentiles;
   postAckMs: Percentiles;
   snapshotMs: number;
@@ -92,6 +94,7 @@ export async function tickLatency(base: string, opts: { rate: number; seconds: n
   const stores = makeStores(50);
   let posts = 0;
   let accepted = 0;
+  const refused: Record<string, number> = {};
   const total = opts.rate * opts.seconds;
   const pending: Promise<void>[] = [];
   const started = performance.now();
@@ -110,8 +113,11 @@ export async function tickLatency(base: string, opts: { rate: number; seconds: n
             (r) => {
               ackMs.push(performance.now() - t);
               if (r.status === 202) accepted++;
+              else refused[`${r.status}: ${r.body.slice(0, 120)}`] = (refused[`${r.status}: ${r.body.slice(0, 120)}`] ?? 0) + 1;
             },
-            () => undefined,
+            (err: Error) => {
+              refused[`client: ${err.message}`] = (refused[`client: ${err.message}`] ?? 0) + 1;
+            },
           ),
         );
       }
@@ -132,6 +138,7 @@ export async function tickLatency(base: string, opts: { rate: number; seconds: n
     accepted,
     ticksMatched: tickMs.length,
     missing: sentAt.size,
+    refused,
     tickMs: percentiles(tickMs),
     postAckMs: percentiles(ackMs),
     snapshotMs: Number((snapshotAt - subscribedAt).toFixed(1)),

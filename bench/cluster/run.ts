@@ -78,6 +78,11 @@ mkdirSync(PROFILES, { recursive: true });
 const log = (msg: string) => console.log(`[bench-cluster ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 const fmt = (n: number) => (!Number.isFinite(n) ? String(n) : n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toFixed(1));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** POSTs of a latency case not answered 202 (they have no tick), by answer: " (12 not accepted: 503: …)". */
+const refusedText = (refused: Record<string, number>) => {
+  const parts = Object.entries(refused).map(([answer, n]) => `${n}× ${answer}`);
+  return parts.length ? ` (not accepted: ${parts.join("; ")})` : "";
+};
 
 interface Row {
   id: string;
@@ -314,7 +319,7 @@ async function main(): Promise<void> {
       unit: "ms",
       target: "p50 < 25, p99 < 250",
       met: tick.tickMs.p50 < 25 && tick.tickMs.p99 < 250,
-      detail: `p99 ${tick.tickMs.p99} ms, max ${tick.tickMs.max} ms; ${tick.ticksMatched}/${tick.posts} matched; POST ack p50 ${tick.postAckMs.p50} ms, p99 ${tick.postAckMs.p99} ms`,
+      detail: `p99 ${tick.tickMs.p99} ms, max ${tick.tickMs.max} ms; ${tick.ticksMatched}/${tick.posts} matched${refusedText(tick.refused)}; POST ack p50 ${tick.postAckMs.p50} ms, p99 ${tick.postAckMs.p99} ms`,
     });
     log(`(d) tick p50 ${tick.tickMs.p50} ms, p99 ${tick.tickMs.p99} ms (${tick.ticksMatched}/${tick.posts})`);
     }
