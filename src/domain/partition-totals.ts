@@ -120,7 +120,8 @@ function held(r: ContributionRow): Held {
   };
 }
 
-function totalsOfHeld(h: Held, minute: number): MinuteTotals {
+/** The totals of a held contribution or of a running sum (times in ms after the minute), as epoch-ms totals. */
+function totalsOfHeld(h: Omit<Held, "offset" | "provisional">, minute: number): MinuteTotals {
   return {
     saleCount: h.saleCount,
     refundCount: h.refundCount,
@@ -181,13 +182,7 @@ function rowOfSum(s: PartitionTotalsState, minute: number, currency: string, sum
     partition: s.partition,
     minute,
     currency,
-    saleCount: sum.saleCount,
-    refundCount: sum.refundCount,
-    grossMinor: sum.grossMinor,
-    refundMinor: sum.refundMinor,
-    itemCount: sum.itemCount,
-    firstEventAt: sum.firstMs === null ? null : minute + sum.firstMs,
-    lastEventAt: sum.lastMs === null ? null : minute + sum.lastMs,
+    ...totalsOfHeld(sum, minute),
     provisional,
     version: sum.count ? 2 * sum.offsets + (provisional ? 0 : 1) : 0,
   };

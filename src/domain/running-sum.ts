@@ -26,14 +26,7 @@ export interface Summand {
  *   does not: the new extreme is then only known by a pass. (A window's newer row never starts later
  *   or ends earlier, so this is rare.)
  */
-export interface RunningSum {
-  saleCount: number;
-  refundCount: number;
-  grossMinor: number;
-  refundMinor: number;
-  itemCount: number;
-  firstMs: number | null;
-  lastMs: number | null;
+export interface RunningSum extends Omit<Summand, "offset" | "provisional"> {
   /** Σ (offset + 1): the aggregate's version is twice this, +1 when nothing is provisional. */
   offsets: number;
   provisionals: number;
