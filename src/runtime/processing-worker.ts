@@ -11,7 +11,8 @@ import type { Adapters } from "./adapters.ts";
 import { createRuntime } from "./runtime.ts";
 import type { FromWorker, ToWorker } from "./worker-protocol.ts";
 
-const METRICS_EVERY_MS = 250;
+/** How often the stall check is read (and sent when it changed). */
+const STALL_CHECK_EVERY_MS = 250;
 
 async function main(): Promise<void> {
   const port = parentPort!;
@@ -31,11 +32,17 @@ async function main(): Promise<void> {
     adapters = { ...embedded, ticksOut: new ThreadTicksPublisher(port), ticksIn: noTicks };
   }
   const runtime = await createRuntime(settings, adapters);
-  const pushMetrics = async () => post({ type: "metrics", text: await Promise.resolve(runtime.metrics.registry.render()), stalledPartitions: runtime.stalledPartitions() });
-  const timer = setInterval(() => void pushMetrics(), METRICS_EVERY_MS);
+  let stalled = "";
+  const checkStalled = () => {
+    const now = runtime.stalledPartitions();
+    if (now !== stalled) post({ type: "stalled", stalledPartitions: (stalled = now) });
+  };
+  const timer = setInterval(checkStalled, STALL_CHECK_EVERY_MS);
   let stopping = false;
   port.on("message", (m: ToWorker) => {
     if (m.type === "append") onAppend();
+    // Rendered only when asked: a registry render costs milliseconds, and nobody may be scraping.
+    else if (m.type === "metrics") void runtime.metrics.registry.render().then((text) => post({ type: "metrics", id: m.id, text }));
     else if (m.type === "stop" && !stopping) {
       stopping = true;
       clearInterval(timer);
@@ -51,7 +58,7 @@ async function main(): Promise<void> {
     }
   });
   await runtime.startProcessing();
-  await pushMetrics();
+  checkStalled();
   post({ type: "started" });
 }
 

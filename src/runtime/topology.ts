@@ -14,7 +14,8 @@ import type { FromWorker, ToWorker } from "./worker-protocol.ts";
  * history) run in a worker thread with their own adapters: the two never share an event loop.
  * Everything between them goes through the log and the stores as between processes, plus three
  * messages: embedded log appends (wake the consumers), live ticks (to this instance's own
- * subscribers; in a cluster the worker also publishes them to Kafka for the other instances) and the worker's metrics. A worker thread dies with its process,
+ * subscribers; in a cluster the worker also publishes them to Kafka for the other instances) and the worker's metrics
+ * (rendered when /metrics is read) and stall check. A worker thread dies with its process,
  * so a kill -9 leaves nothing running (child processes would be orphaned).
  */
 export interface Instance {
@@ -60,17 +61,16 @@ function workerRoles(settings: Settings): Settings["ROLE"][] {
   return [settings.ROLE];
 }
 
-/** /metrics of the instance: the main thread's registry merged with each worker's latest. */
+/** /metrics of the instance: the main thread's registry merged with each worker's, rendered when asked. */
 function mergeMetricsInto(runtime: Runtime, workers: readonly ProcessingWorker[]): void {
-  const registry = runtime.metrics.registry as unknown as { render(): string | Promise<string> };
+  const registry = runtime.metrics.registry;
   const own = registry.render.bind(registry);
   // process_* describe the whole process, which the main thread already reports: summing the
   // worker's copy (CPU seconds, open fds) would double-count.
   const threadOnly = (text: string) => text.split("\n").filter((l) => !/^(# (HELP|TYPE) )?process_/.test(l)).join("\n");
-  const merged = (text: string) => workers.reduce((acc, w) => mergeExposition(acc, threadOnly(w.metrics())), text);
-  registry.render = () => {
-    const r = own();
-    return typeof r === "string" ? merged(r) : r.then(merged);
+  registry.render = async () => {
+    const [text, ...fromWorkers] = await Promise.all([own(), ...workers.map((w) => w.metrics())]);
+    return fromWorkers.reduce((acc, w) => mergeExposition(acc, threadOnly(w)), text);
   };
 }
 
@@ -83,10 +83,16 @@ async function adaptersFor(settings: Settings, origin: string): Promise<Adapters
   return embeddedAdapters(settings);
 }
 
+/** How long a /metrics read waits for a worker's own render. */
+const METRICS_WAIT_MS = 2_000;
+
 class ProcessingWorker implements ExternalProcessing {
   readonly started: Promise<void>;
   private status = "starting";
+  /** The last metrics a worker rendered: served when a new request is not answered in time (a busy worker). */
   private metricsText = "";
+  private readonly metricsWaiting = new Map<number, (text: string) => void>();
+  private nextMetricsId = 0;
   private stalled = "none";
   private readonly worker: Worker;
   private stopping: Promise<void> | null = null;
@@ -112,8 +118,8 @@ class ProcessingWorker implements ExternalProcessing {
         if (isTicksMessage(m)) adapters.ticksFromWorker.publish(m.ticks);
         else if (m.type === "metrics") {
           this.metricsText = m.text;
-          this.stalled = m.stalledPartitions;
-        }
+          this.metricsWaiting.get(m.id)?.(m.text);
+        } else if (m.type === "stalled") this.stalled = m.stalledPartitions;
         else if (m.type === "started") {
           this.status = "running";
           resolve();
@@ -140,9 +146,20 @@ class ProcessingWorker implements ExternalProcessing {
     return this.stalled;
   }
 
-  /** The worker's latest metrics text. */
-  metrics(): string {
-    return this.metricsText;
+  /** The worker's metrics, rendered now; its last ones if it does not answer within METRICS_WAIT_MS. */
+  metrics(): Promise<string> {
+    if (this.status !== "running") return Promise.resolve(this.metricsText);
+    const id = this.nextMetricsId++;
+    return new Promise<string>((resolve) => {
+      const done = (text: string) => {
+        clearTimeout(timer);
+        this.metricsWaiting.delete(id);
+        resolve(text);
+      };
+      const timer = setTimeout(() => done(this.metricsText), METRICS_WAIT_MS);
+      this.metricsWaiting.set(id, done);
+      this.post({ type: "metrics", id });
+    });
   }
 
   stop(): Promise<void> {

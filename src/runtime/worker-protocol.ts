@@ -1,7 +1,14 @@
 import type { TicksMessage } from "../live/thread-ticks.ts";
 
 /** Messages from the main thread to the processing worker. */
-export type ToWorker = { type: "append" } | { type: "stop" };
+export type ToWorker = { type: "append" } | { type: "stop" } | { type: "metrics"; id: number };
 
 /** Messages from the processing worker to the main thread. */
-export type FromWorker = TicksMessage | { type: "started" } | { type: "failed"; message: string } | { type: "metrics"; text: string; stalledPartitions: string };
+export type FromWorker =
+  | TicksMessage
+  | { type: "started" }
+  | { type: "failed"; message: string }
+  /** The answer to a metrics request (rendered only when /metrics is read). */
+  | { type: "metrics"; id: number; text: string }
+  /** The worker's stall check, sent when it changes. */
+  | { type: "stalled"; stalledPartitions: string };
