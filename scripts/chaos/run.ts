@@ -215,6 +215,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     checks.push({ name: "no instance crashed", ok: crashes.length === 0, detail: crashes.length ? `exited unexpectedly: ${crashes.join(", ")}` : "only the injected kill -9 and the SIGTERM stopped an instance" });
   } catch (err) {
     checks.push({ name: "chaos run completed", ok: false, detail: (err as Error).message });
+    // A crash is often why the run could not complete: say so even when the later checks never ran.
+    if (crashes.length) checks.push({ name: "no instance crashed", ok: false, detail: `exited unexpectedly: ${crashes.join(", ")}` });
   } finally {
     await dlq.disconnect().catch(() => undefined);
     await kadmin.disconnect().catch(() => undefined);

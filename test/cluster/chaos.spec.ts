@@ -27,6 +27,9 @@ describe.skipIf(process.env.INTRADAY_CHAOS_TEST === "0")("chaos run (short)", ()
       log: (l) => lines.push(l),
     });
     console.log(formatReport(report));
-    expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+    const failed = report.checks.filter((c) => !c.ok);
+    // The last output of an instance that exited unexpectedly (collected in `lines`): what a failure needs first.
+    if (failed.length) console.log(lines.filter((l) => l.includes("exited unexpectedly")).join("\n") || "no instance exited unexpectedly");
+    expect(failed).toEqual([]);
   }, 1_200_000);
 });
