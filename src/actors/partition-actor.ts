@@ -232,7 +232,8 @@ async function handle(s: PartitionState, msg: PartitionMsg, self: Ref<PartitionM
   }
   const clock = { streamTime: s.progress.streamTime, caughtUpAt: s.progress.caughtUpAt };
   // A store is asked only when the sweep has work for it: the others' sweeps would change nothing.
-  const due = [...s.stores.values()].filter((e) => force || quiet || sweepIsDue(e.wake, { ...clock, now }, deps.windowing));
+  const sweepClock = { ...clock, now };
+  const due = [...s.stores.values()].filter((e) => force || quiet || sweepIsDue(e.wake, sweepClock, deps.windowing));
   const replies = await Promise.all(due.map((e) => ask(s, e, (replyTo) => ({ kind: "sweep", clock, force: force || quiet, replyTo }), deps)));
   await updateTotals(s, [...adoptReplies, ...replies], deps);
   evictTotals(s.totals, now, deps.windowing);

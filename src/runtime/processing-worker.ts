@@ -42,7 +42,13 @@ async function main(): Promise<void> {
   port.on("message", (m: ToWorker) => {
     if (m.type === "append") onAppend();
     // Rendered only when asked: a registry render costs milliseconds, and nobody may be scraping.
-    else if (m.type === "metrics") void runtime.metrics.registry.render().then((text) => post({ type: "metrics", id: m.id, text }));
+    else if (m.type === "metrics") {
+      // Unanswered on failure: the main thread serves this worker's last metrics after its wait.
+      runtime.metrics.registry.render().then(
+        (text) => post({ type: "metrics", id: m.id, text }),
+        (err: Error) => logger.warn({ err }, "processing worker: rendering metrics failed"),
+      );
+    }
     else if (m.type === "stop" && !stopping) {
       stopping = true;
       clearInterval(timer);
