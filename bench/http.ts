@@ -1,6 +1,6 @@
 /** HTTP bench helpers: a server in a child process (own event loop) and autocannon against it. */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
@@ -136,19 +136,30 @@ export async function metricSum(base: string, name: string): Promise<number> {
 }
 
 /**
- * CPU time a process has used, in ms: all its threads, and its main thread alone (Linux /proc; null
+ * CPU time a process has used, in ms: all its threads and its child processes, and its main thread alone (Linux /proc; null
  * elsewhere). On a shared machine the wall-clock rate moves with everyone else's load; CPU spent per
  * event by the server does much less, so A/B pairs are read on it.
  */
 export function cpuMs(pid: number | undefined): { process: number; main: number } | null {
   if (pid === undefined) return null;
-  const ticks = (path: string): number => {
-    const stat = readFileSync(path, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return Number(fields[11]) + Number(fields[12]); // utime + stime (fields 14 and 15 of stat(5))
+  const stat = (path: string): string[] => {
+    const text = readFileSync(path, "utf8");
+    return text.slice(text.lastIndexOf(")") + 2).split(" ");
   };
+  const ticks = (fields: string[]) => Number(fields[11]) + Number(fields[12]); // utime + stime (fields 14 and 15 of stat(5))
   try {
-    return { process: (ticks(`/proc/${pid}/stat`) * 1000) / CLOCK_TICKS, main: (ticks(`/proc/${pid}/task/${pid}/stat`) * 1000) / CLOCK_TICKS };
+    // Its live child processes too (INTRADAY_API_PROCESSES forks the API processes).
+    let children = 0;
+    for (const p of readdirSync("/proc")) {
+      if (!/^\d+$/.test(p) || p === String(pid)) continue;
+      try {
+        const f = stat(`/proc/${p}/stat`);
+        if (Number(f[1]) === pid) children += ticks(f);
+      } catch {
+        /* exited meanwhile */
+      }
+    }
+    return { process: ((ticks(stat(`/proc/${pid}/stat`)) + children) * 1000) / CLOCK_TICKS, main: (ticks(stat(`/proc/${pid}/task/${pid}/stat`)) * 1000) / CLOCK_TICKS };
   } catch {
     return null;
   }

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { loadSettings, settingsHelp, SettingsError } from "./config/settings.ts";
 import { logger, setLogLevel } from "./observability/logger.ts";
+import { isApiProcess, shareMetricsWithPrimary, superviseApiProcesses } from "./runtime/api-processes.ts";
 import { installProcessGuards } from "./runtime/process-guards.ts";
 import { startInstance } from "./runtime/topology.ts";
 
@@ -27,23 +28,27 @@ async function main(): Promise<void> {
   }
   const settings = loadSettings();
   setLogLevel(settings.LOG_LEVEL);
+  if (settings.API_PROCESSES > 1 && !isApiProcess()) process.exit(await superviseApiProcesses(settings, say));
+  // One of several API processes: the primary announces the address and the stops, once for all.
+  const tell = isApiProcess() ? (line: string) => logger.info(line) : say;
   const instance = await startInstance(settings);
   const { runtime } = instance;
+  if (isApiProcess()) shareMetricsWithPrimary(runtime.metrics.registry);
   const address = await runtime.app.listen({ host: settings.HOST, port: settings.PORT });
-  say(`intraday-sales (${settings.MODE}) listening on ${address} — live page ${address}/, API docs ${address}/docs`);
+  tell(`intraday-sales (${settings.MODE}) listening on ${address} — live page ${address}/, API docs ${address}/docs`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    say(`${signal}: stopping ingest, flushing windows, committing offsets…`);
+    tell(`${signal}: stopping ingest, flushing windows, committing offsets…`);
     const force = setTimeout(() => {
       logger.error(`shutdown took longer than ${settings.SHUTDOWN_TIMEOUT_MS} ms; exiting (uncommitted work replays on restart)`);
       process.exit(1);
     }, settings.SHUTDOWN_TIMEOUT_MS);
     force.unref();
     await instance.stop();
-    say("stopped cleanly");
+    tell("stopped cleanly");
     process.exit(0);
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));

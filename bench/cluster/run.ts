@@ -32,6 +32,7 @@ const { values: flags } = parseArgs({
     only: { type: "string" },
     "ingest-role": { type: "string", default: "api" },
     "e2e-role": { type: "string", default: "all" },
+    "api-processes": { type: "string", default: "2" },
     "spark-max-offsets": { type: "string", default: "250000" },
     topology: { type: "string", default: "threads" },
     help: { type: "boolean", short: "h", default: false },
@@ -44,6 +45,7 @@ if (flags.help) {
   --events N  pre-fill N events instead of 1,000,000 (200,000 with --quick)
   --keep      do not drop the run's topic, keyspace and database
   --ingest-role api|all  server role for the HTTP cases (b)(c): api (default; consumers in another process) or all
+  --api-processes N  INTRADAY_API_PROCESSES of the ROLE=api server of the HTTP cases (default 2: one per core)
   --e2e-role all|windows  server role for the drain (a): all (default; window, raw-history and analytics groups on the
               same cores) or windows (the window group alone, like the Spark peer's job; only with --only e2e[,spark])
   --only      some cases: e2e,spark,query,http,tick,freshness (default all; without e2e nothing is pre-filled; spark needs e2e)
@@ -57,6 +59,7 @@ const only = flags.only ? new Set(flags.only.split(",")) : null;
 const want = (k: string) => !only || only.has(k);
 const INGEST_ROLE = flags["ingest-role"] === "all" ? "all" : "api";
 const E2E_ROLE = flags["e2e-role"] === "windows" ? "windows" : "all";
+const API_PROCESSES = Math.max(1, Number(flags["api-processes"]) || 1);
 if (E2E_ROLE === "windows" && (!only || [...only].some((k) => k !== "e2e" && k !== "spark"))) {
   console.error("--e2e-role windows runs only the drain: use it with --only e2e or --only e2e,spark");
   process.exit(2);
@@ -352,12 +355,12 @@ async function main(): Promise<void> {
     if (INGEST_ROLE === "api") {
       log("(b)(c) stopping the processing server; starting an API-only server (ROLE=api) on the same topic, so ingest does not share its event loop with the consumers");
       await server.stop();
-      server = await startServer({ ...iso.env, ROLE: "api" }, { inspect: flags.profile });
+      server = await startServer({ ...iso.env, ROLE: "api", API_PROCESSES: String(API_PROCESSES) }, { inspect: flags.profile });
       url = server.url;
     }
     const trivial = await http("trivial", "/healthz", 50, 10);
     details.trivial = trivial;
-    rows.push({ id: "trivial", what: `GET /healthz on the same server (50 × pipelining 10, ROLE=${INGEST_ROLE})`, value: trivial.requestsPerSecond, unit: "req/s", detail: `p50 ${trivial.latencyMs.p50} ms, p99 ${trivial.latencyMs.p99} ms, non-2xx ${trivial.non2xx}` });
+    rows.push({ id: "trivial", what: `GET /healthz on the same server (50 × pipelining 10, ROLE=${INGEST_ROLE}${INGEST_ROLE === "api" && API_PROCESSES > 1 ? `, ${API_PROCESSES} API processes` : ""})`, value: trivial.requestsPerSecond, unit: "req/s", detail: `p50 ${trivial.latencyMs.p50} ms, p99 ${trivial.latencyMs.p99} ms, non-2xx ${trivial.non2xx}` });
     log(`trivial: ${fmt(trivial.requestsPerSecond)} req/s`);
 
     const bodies = new BodyFactory(STORES);
@@ -381,8 +384,8 @@ async function main(): Promise<void> {
       const ratio = eventsPerSecond / batch / trivial.requestsPerSecond;
       rows.push(
         batch === 1
-          ? { id, what: `single-event POSTs into Kafka (50 × pipelining 10, ROLE=${INGEST_ROLE})`, value: eventsPerSecond, unit: "events/s", target: "≥ 0.4 × trivial", met: ratio >= 0.4, detail: `${ratio.toFixed(2)} × trivial; server CPU ${serverCpuUsPerEvent?.toFixed(1) ?? "?"} µs/event; p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}` }
-          : { id, what: `batched POSTs into Kafka (500 events, 8 connections, ROLE=${INGEST_ROLE})`, value: eventsPerSecond, unit: "events/s", target: "≥ 100,000", met: eventsPerSecond >= 100_000, detail: `${fmt(r.requestsPerSecond)} req/s; server CPU ${serverCpuUsPerEvent?.toFixed(1) ?? "?"} µs/event; p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}` },
+          ? { id, what: `single-event POSTs into Kafka (50 × pipelining 10, ROLE=${INGEST_ROLE}${INGEST_ROLE === "api" && API_PROCESSES > 1 ? `, ${API_PROCESSES} API processes` : ""})`, value: eventsPerSecond, unit: "events/s", target: "≥ 0.4 × trivial", met: ratio >= 0.4, detail: `${ratio.toFixed(2)} × trivial; server CPU ${serverCpuUsPerEvent?.toFixed(1) ?? "?"} µs/event; p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}` }
+          : { id, what: `batched POSTs into Kafka (500 events, 8 connections, ROLE=${INGEST_ROLE}${INGEST_ROLE === "api" && API_PROCESSES > 1 ? `, ${API_PROCESSES} API processes` : ""})`, value: eventsPerSecond, unit: "events/s", target: "≥ 100,000", met: eventsPerSecond >= 100_000, detail: `${fmt(r.requestsPerSecond)} req/s; server CPU ${serverCpuUsPerEvent?.toFixed(1) ?? "?"} µs/event; p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}` },
       );
       log(`${id}: ${fmt(eventsPerSecond)} events/s (${fmt(r.requestsPerSecond)} req/s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, non-2xx ${r.non2xx})`);
     }
@@ -406,7 +409,7 @@ async function main(): Promise<void> {
   const pidsAtEnd = servicePids();
   const restarted = Object.keys(pidsAtStart).filter((k) => pidsAtStart[k] !== pidsAtEnd[k]);
   if (restarted.length) log(`WARNING: ${restarted.join(", ")} restarted during the run (shared services): numbers after that are not valid`);
-  const out = { at: new Date().toISOString(), quick, topology: flags.topology, only: flags.only ?? "all", ingestRole: INGEST_ROLE, e2eRole: E2E_ROLE, serverRoot: process.env.BENCH_SERVER_ROOT ?? ".", servicesRestartedDuringRun: restarted, loadavgAtEnd: loadavg(), machine, seconds: (Date.now() - started) / 1000, servicesUpMs: servicesMs, rows, details, profiles };
+  const out = { at: new Date().toISOString(), quick, topology: flags.topology, only: flags.only ?? "all", ingestRole: INGEST_ROLE, apiProcesses: API_PROCESSES, e2eRole: E2E_ROLE, serverRoot: process.env.BENCH_SERVER_ROOT ?? ".", servicesRestartedDuringRun: restarted, loadavgAtEnd: loadavg(), machine, seconds: (Date.now() - started) / 1000, servicesUpMs: servicesMs, rows, details, profiles };
   const stamp = out.at.replace(/[:.]/g, "-");
   writeFileSync(join(RESULTS, `cluster-${stamp}.json`), JSON.stringify(out, null, 2));
   writeFileSync(join(RESULTS, "cluster-latest.json"), JSON.stringify(out, null, 2));

@@ -72,6 +72,12 @@ export const SETTINGS = {
     default: "threads",
     help: "threads: the consumers (window processing, raw history) run in a worker thread, ingest/API on the main thread (both cores); single: one event loop for everything",
   },
+  API_PROCESSES: whole(
+    1,
+    "Cluster mode with ROLE=api: API processes sharing PORT (node:cluster), each with its own Kafka producer, PostgreSQL pool and live feed; /metrics sums them",
+    1,
+    64,
+  ),
   WORKER_YOUNG_GENERATION_MB: whole(0, "Young generation of each consumer worker thread in MiB (TOPOLOGY=threads); 0 = V8's default", 0, 4096),
   SHUTDOWN_TIMEOUT_MS: ms(15_000, "Graceful shutdown is forced after this long", 1000),
   RECONCILE_LOOKBACK_MS: ms(7_200_000, "npm run reconcile: how far back from the newest settled minute each run looks", 60_000),
@@ -127,6 +133,13 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   settings.readApiKeys = list(settings.READ_API_KEYS);
   if (settings.HEADERS_TIMEOUT_MS > settings.REQUEST_TIMEOUT_MS) {
     throw new SettingsError(`invalid settings:\n  INTRADAY_HEADERS_TIMEOUT_MS (${settings.HEADERS_TIMEOUT_MS}) must not exceed INTRADAY_REQUEST_TIMEOUT_MS (${settings.REQUEST_TIMEOUT_MS})`);
+  }
+  if (settings.API_PROCESSES > 1 && (settings.MODE !== "cluster" || settings.ROLE !== "api")) {
+    throw new SettingsError(
+      `invalid settings:\n  INTRADAY_API_PROCESSES=${settings.API_PROCESSES} needs INTRADAY_MODE=cluster and INTRADAY_ROLE=api ` +
+        `(now ${settings.MODE}, ${settings.ROLE}): the embedded log has one writer, and an instance's consumers run once. ` +
+        `Run the consumers in an instance of their own (ROLE=processor) beside the API processes.`,
+    );
   }
   return settings;
 }

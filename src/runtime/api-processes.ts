@@ -1,0 +1,129 @@
+import cluster, { type Worker } from "node:cluster";
+import client from "prom-client";
+import type { Settings } from "../config/settings.ts";
+import { logger } from "../observability/logger.ts";
+import type { MetricsRegistry } from "../observability/metrics.ts";
+
+/**
+ * Several API processes on one port (INTRADAY_API_PROCESSES, ROLE=api on the real stack): the
+ * primary forks them and supervises, node:cluster hands each new connection to one of them. Each
+ * is a whole API instance (its own Kafka producer, PostgreSQL pool and live feed), so ingest and
+ * queries use every core; they share nothing but the port. /metrics asks the primary, which sums
+ * every process's registry (prom-client's AggregatorRegistry).
+ */
+
+const METRICS_REQUEST = "intraday:metrics-request";
+const METRICS_REPLY = "intraday:metrics-reply";
+/** prom-client's own cluster request times out after 5 s; a process waits a little longer, then serves its own. */
+const METRICS_WAIT_MS = 6_000;
+/** A process that ran and then died is replaced after this pause; one that dies before it listens stops them all. */
+const RESTART_DELAY_MS = 1_000;
+
+type MetricsRequest = { type: typeof METRICS_REQUEST; id: number };
+type MetricsReply = { type: typeof METRICS_REPLY; id: number; text?: string; error?: string };
+
+const isMetricsRequest = (m: unknown): m is MetricsRequest => (m as { type?: unknown } | null)?.type === METRICS_REQUEST;
+const isMetricsReply = (m: unknown): m is MetricsReply => (m as { type?: unknown } | null)?.type === METRICS_REPLY;
+
+export function isApiProcess(): boolean {
+  return cluster.isWorker;
+}
+
+/** Runs in the primary until every API process has stopped; resolves with the exit code for the primary. */
+export function superviseApiProcesses(settings: Settings, say: (line: string) => void): Promise<number> {
+  const aggregator = new client.AggregatorRegistry();
+  const started = new Set<number>();
+  let stopping = false;
+  let failed = false;
+  let announced = false;
+
+  cluster.on("message", (worker: Worker, m: unknown) => {
+    if (!isMetricsRequest(m)) return;
+    aggregator.clusterMetrics().then(
+      (text) => worker.send({ type: METRICS_REPLY, id: m.id, text } satisfies MetricsReply),
+      (err: Error) => worker.send({ type: METRICS_REPLY, id: m.id, error: err.message } satisfies MetricsReply),
+    );
+  });
+
+  const fork = () => {
+    const worker = cluster.fork();
+    worker.once("listening", (address) => {
+      started.add(worker.id);
+      if (!announced && started.size === settings.API_PROCESSES) {
+        announced = true;
+        const host = address.address && address.address !== "::" ? address.address : settings.HOST;
+        say(`intraday-sales (cluster, ${settings.API_PROCESSES} API processes) listening on http://${host}:${address.port} — live page http://${host}:${address.port}/`);
+      }
+    });
+    worker.once("exit", (code, signal) => {
+      const ran = started.delete(worker.id);
+      if (stopping) return;
+      if (!ran) {
+        failed = true;
+        logger.error(`API process ${worker.process.pid} exited (${signal ?? code}) before it listened; stopping the others`);
+        stopAll();
+        return;
+      }
+      logger.error(`API process ${worker.process.pid} exited (${signal ?? code}); starting another in ${RESTART_DELAY_MS} ms`);
+      setTimeout(() => stopping || fork(), RESTART_DELAY_MS).unref();
+    });
+  };
+
+  const stopAll = () => {
+    stopping = true;
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGTERM");
+  };
+
+  return new Promise<number>((resolve) => {
+    let exitCode = 0;
+    cluster.on("exit", (_w, code) => {
+      // A process that died earlier was replaced; what counts is how the last ones stopped.
+      if (stopping && code !== 0) exitCode = 1;
+      if (stopping && Object.keys(cluster.workers ?? {}).length === 0) resolve(failed ? 1 : exitCode);
+    });
+    const shutdown = (signal: string) => {
+      if (stopping) return;
+      say(`${signal}: stopping ${settings.API_PROCESSES} API processes…`);
+      const force = setTimeout(() => {
+        logger.error(`API processes took longer than ${settings.SHUTDOWN_TIMEOUT_MS} ms to stop; killing them`);
+        for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGKILL");
+      }, settings.SHUTDOWN_TIMEOUT_MS + 2_000);
+      force.unref();
+      stopAll();
+    };
+    process.on("SIGINT", () => shutdown("SIGINT"));
+    process.on("SIGTERM", () => shutdown("SIGTERM"));
+    for (let i = 0; i < settings.API_PROCESSES; i++) fork();
+  });
+}
+
+/**
+ * In an API process: answer the primary's requests for this registry, and render /metrics as the
+ * sum over all processes (this process's own if the primary does not answer in time).
+ */
+export function shareMetricsWithPrimary(registry: MetricsRegistry): void {
+  client.AggregatorRegistry.setRegistries([registry.prom]);
+  new client.AggregatorRegistry(); // registers the listener that answers the primary
+  const own = registry.render.bind(registry);
+  const waiting = new Map<number, (reply: MetricsReply | null) => void>();
+  let nextId = 0;
+  process.on("message", (m: unknown) => {
+    if (isMetricsReply(m)) waiting.get(m.id)?.(m);
+  });
+  registry.render = async () => {
+    const id = nextId++;
+    const reply = await new Promise<MetricsReply | null>((resolve) => {
+      const timer = setTimeout(() => done(null), METRICS_WAIT_MS);
+      const done = (r: MetricsReply | null) => {
+        clearTimeout(timer);
+        waiting.delete(id);
+        resolve(r);
+      };
+      waiting.set(id, done);
+      process.send?.({ type: METRICS_REQUEST, id } satisfies MetricsRequest);
+    });
+    if (reply?.text !== undefined) return reply.text;
+    logger.warn(`metrics of all API processes unavailable (${reply?.error ?? "no answer from the primary"}); serving this process's own`);
+    return own();
+  };
+}
