@@ -9,7 +9,7 @@ import { expectExactTotals } from "./reconcile-helpers.ts";
 import { isolatedEnv, prefixed } from "./support.ts";
 import { makeEvents, type PosEvent } from "./traffic.ts";
 
-/** Live child processes of `pid` (the API processes of a supervisor). */
+/** Live API processes of the supervisor `pid` (its children running the server: tsx may have an esbuild child too). */
 function childPids(pid: number): number[] {
   const out: number[] = [];
   for (const p of readdirSync("/proc")) {
@@ -17,7 +17,7 @@ function childPids(pid: number): number[] {
     try {
       const stat = readFileSync(`/proc/${p}/stat`, "utf8");
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[1]) === pid && fields[0] !== "Z") out.push(Number(p));
+      if (Number(fields[1]) === pid && fields[0] !== "Z" && readFileSync(`/proc/${p}/cmdline`, "utf8").includes("src/main.ts")) out.push(Number(p));
     } catch {
       /* exited meanwhile */
     }
@@ -102,6 +102,15 @@ describe("several API processes on one port (INTRADAY_API_PROCESSES)", () => {
     expect(stopped).toEqual({ code: 0, signal: null });
     expect(children.filter((pid) => existsProcess(pid))).toEqual([]);
   }, 240_000);
+
+  it("leaves no API process behind when the primary is killed -9 (node:cluster ends a worker whose primary is gone)", async () => {
+    const api = await spawnServer({ env: prefixed({ ...env, ROLE: "api", API_PROCESSES: "2" }) });
+    servers.push(api);
+    const children = childPids(api.pid);
+    expect(children).toHaveLength(2);
+    await api.kill9();
+    await waitFor(async () => children.every((pid) => !existsProcess(pid)), 30_000, 200);
+  }, 120_000);
 
   it("stops every process and exits non-zero when one cannot start", async () => {
     const settings = prefixed({ ...env, ROLE: "api", API_PROCESSES: "2", LOG_LEVEL: "warn", PORT: "0", PG_URL: "postgres://intraday:intraday@127.0.0.1:1/intraday" });
