@@ -359,6 +359,16 @@ export function projectionContract(name: string, open: () => Promise<Projections
         expect(got).toEqual([a, b]);
       });
 
+      it("a batch mixing stored and new events inserts only the new ones, and nothing of it is lost", async () => {
+        const { base, store } = freshRange();
+        const a = logged(saleEvent(store, base + 1000), 0, 1);
+        const b = logged(saleEvent(store, base + 2000), 0, 2);
+        const c = logged(saleEvent(store, base + 3000), 0, 3);
+        expect(await p.history.insertEvents([b])).toBe(1);
+        expect(await p.history.insertEvents([a, { ...b, offset: 9 }, c])).toBe(2);
+        expect((await p.history.eventsBetween(base, base + MINUTE_MS)).filter((e) => e.event.storeId.startsWith(store))).toEqual([a, b, c]);
+      });
+
       it("every character a sku may hold round-trips exactly (quotes, backslashes, \\N, non-ASCII)", async () => {
         const { base, store } = freshRange();
         const skus = ['a"b', "back\\slash", "\\N", "\\t\\n", "ünï-ß", "emoji 🛒", "€ 12,5", "{x}", "[1]"];

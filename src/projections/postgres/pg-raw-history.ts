@@ -16,6 +16,15 @@ function copyField(s: string): string {
   return COPY_SPECIAL.test(s) ? s.replace(COPY_SPECIAL, (c) => COPY_ESCAPES[c]!) : s;
 }
 
+function copyInto(client: PoolClient, table: string, text: string): Promise<void> {
+  return pipeline(Readable.from([text]), client.query(copyFrom(`COPY ${table} (${COLUMNS}) FROM STDIN`)));
+}
+
+/** The batch holds an id raw_events already has (or holds it twice). */
+function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: unknown }).code === "23505";
+}
+
 /** One raw_events row as a line of COPY text. */
 function copyLine(l: LoggedEvent): string {
   const e = l.event;
@@ -28,10 +37,12 @@ function copyLine(l: LoggedEvent): string {
 /**
  * Raw history in PostgreSQL (raw_events): unique on event id for all time.
  *
- * A batch goes in by COPY into a session-local staging table, then one INSERT … ON CONFLICT DO
- * NOTHING (COPY itself cannot skip duplicates, and a replay after a crash brings them). Measured
- * against eleven `unnest` array parameters (bench/cluster/raw-history-ab.ts): about a fifth less
- * CPU in both Node and PostgreSQL per event.
+ * A batch goes in by one COPY straight into raw_events. COPY cannot skip duplicates, so a batch
+ * holding an id already stored (a replay after a crash, a resend the best-effort ingest index let
+ * through) fails on the key and goes in again the slow way: COPY into a session-local staging
+ * table, then one INSERT … ON CONFLICT DO NOTHING in log order, so the first copy of an id wins.
+ * Measured with bench/cluster/raw-history-ab.ts: the staging path cost about a fifth less CPU than
+ * eleven `unnest` array parameters, and the direct COPY less again (docs/benchmarks-cluster.md).
  */
 export class PgRawHistory implements RawHistory {
   /** Connections whose staging table exists (temporary tables live as long as their session). */
@@ -46,25 +57,44 @@ export class PgRawHistory implements RawHistory {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
+      const direct = await this.inTransaction(client, async () => {
+        await copyInto(client, "raw_events", text);
+        return events.length;
+      }).catch((err: unknown) => {
+        if (isUniqueViolation(err)) return null;
+        throw err;
+      });
+      if (direct !== null) return direct;
       if (!this.staged.has(client)) {
         await client.query(`CREATE TEMP TABLE IF NOT EXISTS raw_events_stage (LIKE raw_events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`);
         this.staged.add(client);
       }
-      await client.query("BEGIN");
-      try {
-        await pipeline(Readable.from([text]), client.query(copyFrom(`COPY raw_events_stage (${COLUMNS}) FROM STDIN`)));
+      return await this.inTransaction(client, async () => {
+        await copyInto(client, "raw_events_stage", text);
         // In log order, so of two copies of an id in one batch the first is kept.
         const r = await client.query(
           `INSERT INTO raw_events (${COLUMNS}) SELECT ${COLUMNS} FROM raw_events_stage ORDER BY source_partition, source_offset ON CONFLICT (event_id) DO NOTHING`,
         );
-        await client.query("COMMIT");
         return r.rowCount ?? 0;
-      } catch (err) {
-        await client.query("ROLLBACK").catch((e: Error) => (broken = e));
-        throw err;
-      }
+      });
+    } catch (err) {
+      broken = err as Error;
+      throw err;
     } finally {
       client.release(broken);
+    }
+  }
+
+  /** Runs `work` in a transaction on `client`, rolled back when it fails (with the work's error; a client whose rollback failed fails its next query, and a failed batch is not reused). */
+  private async inTransaction<T>(client: PoolClient, work: () => Promise<T>): Promise<T> {
+    await client.query("BEGIN");
+    try {
+      const result = await work();
+      await client.query("COMMIT");
+      return result;
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw err;
     }
   }
 
