@@ -174,41 +174,91 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * Fast path of decodeEvent for the common case, a valid event parsed from JSON: the same checks as
- * `saleEventV1` written out by hand (zod costs ≈ 4 µs per event, this < 1 µs). It returns null
- * whenever the value is not certainly valid; the caller then runs zod, which stays the authority
- * for every rejection and its messages. So it may only accept what zod accepts (bench/verify-decode.ts
- * checks that differentially).
+ * The checks of `saleEventV1` written out by hand, field by field, for the decode fast paths (a JSON
+ * object here, an `S1` record in log-record.ts). Each says whether a value is certainly valid; when
+ * one is not, the caller declines and zod decides, so these may only accept what zod accepts
+ * (bench/verify-decode.ts and the property tests check that differentially).
+ */
+export const fastCheck = {
+  /** `occurredAt` in epoch ms when the head fields are certainly valid, else undefined. */
+  head(eventId: unknown, storeId: unknown, occurredAt: unknown, type: unknown, currency: unknown): number | undefined {
+    if (typeof eventId !== "string" || !UUID_PATTERN.test(eventId)) return undefined;
+    if (typeof storeId !== "string" || !STORE_ID.test(storeId)) return undefined;
+    if (typeof occurredAt !== "string") return undefined;
+    const occurredAtMs = parseRfc3339(occurredAt);
+    if (occurredAtMs === undefined) return undefined;
+    if (type !== "sale" && type !== "refund") return undefined;
+    if (typeof currency !== "string" || !CURRENCY_CODE.test(currency) || !ISO_4217.has(currency)) return undefined;
+    return occurredAtMs;
+  },
+  lineCount(n: number): boolean {
+    return n >= 1 && n <= MAX_LINES_PER_EVENT;
+  },
+  line(sku: unknown, quantity: unknown, unitPriceMinor: unknown): boolean {
+    if (typeof sku !== "string" || !SKU_PATTERN.test(sku) || LONE_SURROGATE.test(sku)) return false;
+    if (typeof quantity !== "number" || !Number.isSafeInteger(quantity) || quantity < 1 || quantity > MAX_QUANTITY) return false;
+    return typeof unitPriceMinor === "number" && Number.isSafeInteger(unitPriceMinor) && unitPriceMinor >= 0 && unitPriceMinor <= MAX_EVENT_TOTAL_MINOR;
+  },
+  /** Σ quantity × unitPriceMinor of valid lines. */
+  total(sum: number): boolean {
+    return Number.isSafeInteger(sum) && sum <= MAX_EVENT_TOTAL_MINOR;
+  },
+};
+
+/**
+ * The event of fields that passed `fastCheck` (canonical case as toSaleEvent makes it; the lines'
+ * sums computed by the caller in the same pass).
+ */
+export function checkedEvent(
+  head: { eventId: string; storeId: string; occurredAt: string; type: SaleType; currency: string },
+  occurredAtMs: number,
+  lines: SaleEvent["lines"],
+  totalMinor: number,
+  itemCount: number,
+): SaleEvent {
+  return {
+    eventId: head.eventId.toLowerCase(),
+    storeId: head.storeId,
+    occurredAt: head.occurredAt.toUpperCase(),
+    occurredAtMs,
+    type: head.type,
+    currency: head.currency,
+    lines,
+    totalMinor,
+    itemCount,
+  };
+}
+
+/**
+ * Fast path of decodeEvent for the common case, a valid event parsed from JSON (zod costs ≈ 4 µs
+ * per event, this < 1 µs). It returns null whenever the value is not certainly valid; the caller
+ * then runs zod, which stays the authority for every rejection and its messages.
  */
 export function fastPathDecode(v: unknown): SaleEvent | null {
   if (!isPlainObject(v)) return null;
   for (const k in v) if (!EVENT_KEYS.has(k)) return null;
   const { schemaVersion, eventId, storeId, occurredAt, type, currency, lines, totalMinor } = v;
   if (schemaVersion !== undefined && schemaVersion !== SCHEMA_VERSION) return null;
-  if (typeof eventId !== "string" || !UUID_PATTERN.test(eventId)) return null;
-  if (typeof storeId !== "string" || !STORE_ID.test(storeId)) return null;
-  if (typeof occurredAt !== "string") return null;
-  const occurredAtMs = parseRfc3339(occurredAt);
+  const occurredAtMs = fastCheck.head(eventId, storeId, occurredAt, type, currency);
   if (occurredAtMs === undefined) return null;
-  if (type !== "sale" && type !== "refund") return null;
-  if (typeof currency !== "string" || !CURRENCY_CODE.test(currency) || !ISO_4217.has(currency)) return null;
-  if (!Array.isArray(lines) || lines.length < 1 || lines.length > MAX_LINES_PER_EVENT) return null;
+  if (!Array.isArray(lines) || !fastCheck.lineCount(lines.length)) return null;
   const out: SaleEvent["lines"] = new Array(lines.length);
   let sum = 0;
+  let items = 0;
   for (let i = 0; i < lines.length; i++) {
     const l: unknown = lines[i];
     if (!isPlainObject(l)) return null;
     for (const k in l) if (k !== "sku" && k !== "quantity" && k !== "unitPriceMinor") return null;
     const { sku, quantity, unitPriceMinor } = l;
-    if (typeof sku !== "string" || !SKU_PATTERN.test(sku) || LONE_SURROGATE.test(sku)) return null;
-    if (typeof quantity !== "number" || !Number.isSafeInteger(quantity) || quantity < 1 || quantity > MAX_QUANTITY) return null;
-    if (typeof unitPriceMinor !== "number" || !Number.isSafeInteger(unitPriceMinor) || unitPriceMinor < 0 || unitPriceMinor > MAX_EVENT_TOTAL_MINOR) return null;
-    out[i] = { sku, quantity, unitPriceMinor };
-    sum += quantity * unitPriceMinor;
+    if (!fastCheck.line(sku, quantity, unitPriceMinor)) return null;
+    out[i] = { sku: sku as string, quantity: quantity as number, unitPriceMinor: unitPriceMinor as number };
+    sum += (quantity as number) * (unitPriceMinor as number);
+    items += quantity as number;
   }
-  if (!Number.isSafeInteger(sum) || sum > MAX_EVENT_TOTAL_MINOR) return null;
+  if (!fastCheck.total(sum)) return null;
   if (totalMinor !== undefined && (typeof totalMinor !== "number" || !Number.isSafeInteger(totalMinor) || totalMinor < 0 || totalMinor !== sum)) return null;
-  return toSaleEvent({ eventId, storeId, occurredAt, type, currency, lines: out, totalMinor }, occurredAtMs);
+  const head = { eventId, storeId, occurredAt, type, currency } as { eventId: string; storeId: string; occurredAt: string; type: SaleType; currency: string };
+  return checkedEvent(head, occurredAtMs, out, sum, items);
 }
 
 /** Validates one already-parsed JSON value as event v1. */
