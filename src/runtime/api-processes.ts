@@ -33,6 +33,8 @@ export function isApiProcess(): boolean {
 export function superviseApiProcesses(settings: Settings, say: (line: string) => void): Promise<number> {
   const aggregator = new client.AggregatorRegistry();
   const started = new Set<number>();
+  /** Forked and not yet exited (cluster.workers may still list an exited process until its IPC channel closes). */
+  const alive = new Set<number>();
   let stopping = false;
   let failed = false;
   let announced = false;
@@ -47,6 +49,7 @@ export function superviseApiProcesses(settings: Settings, say: (line: string) =>
 
   const fork = () => {
     const worker = cluster.fork();
+    alive.add(worker.id);
     worker.once("listening", (address) => {
       started.add(worker.id);
       if (!announced && started.size === settings.API_PROCESSES) {
@@ -69,24 +72,26 @@ export function superviseApiProcesses(settings: Settings, say: (line: string) =>
     });
   };
 
+  const living = () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && alive.has(w.id) && !w.isDead());
   const stopAll = () => {
     stopping = true;
-    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGTERM");
+    for (const w of living()) w.process.kill("SIGTERM");
   };
 
   return new Promise<number>((resolve) => {
     let exitCode = 0;
-    cluster.on("exit", (_w, code) => {
+    cluster.on("exit", (worker, code) => {
+      alive.delete(worker.id);
       // A process that died earlier was replaced; what counts is how the last ones stopped.
       if (stopping && code !== 0) exitCode = 1;
-      if (stopping && Object.keys(cluster.workers ?? {}).length === 0) resolve(failed ? 1 : exitCode);
+      if (stopping && alive.size === 0) resolve(failed ? 1 : exitCode);
     });
     const shutdown = (signal: string) => {
       if (stopping) return;
       say(`${signal}: stopping ${settings.API_PROCESSES} API processes…`);
       const force = setTimeout(() => {
         logger.error(`API processes took longer than ${settings.SHUTDOWN_TIMEOUT_MS} ms to stop; killing them`);
-        for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGKILL");
+        for (const w of living()) w.process.kill("SIGKILL");
       }, settings.SHUTDOWN_TIMEOUT_MS + 2_000);
       force.unref();
       stopAll();
