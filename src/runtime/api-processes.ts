@@ -115,7 +115,7 @@ export function shareMetricsWithPrimary(registry: MetricsRegistry): void {
   process.on("message", (m: unknown) => {
     if (isMetricsReply(m)) waiting.get(m.id)?.(m);
   });
-  registry.render = async () => {
+  const aggregate = async (): Promise<string> => {
     const id = nextId++;
     const reply = await new Promise<MetricsReply | null>((resolve) => {
       const timer = setTimeout(() => done(null), METRICS_WAIT_MS);
@@ -131,4 +131,7 @@ export function shareMetricsWithPrimary(registry: MetricsRegistry): void {
     logger.warn(`metrics of all API processes unavailable (${reply?.error ?? "no answer from the primary"}); serving this process's own`);
     return own();
   };
+  // Reads that arrive while one is being gathered share it: a flood of /metrics costs one gathering at a time.
+  let gathering: Promise<string> | null = null;
+  registry.render = () => (gathering ??= aggregate().finally(() => (gathering = null)));
 }

@@ -83,6 +83,10 @@ describe("several API processes on one port (INTRADAY_API_PROCESSES)", () => {
 
     await expectExactTotals(env, events, from, Date.now() + 60_000, "api-procs");
 
+    // Many concurrent reads of /metrics (each process gathers once for all the reads that wait on it) all get the sum.
+    const reads = await Promise.all(Array.from({ length: 50 }, () => ingestCounts(api.url)));
+    expect(reads.every((r) => r.accepted === events.size && r.duplicate === events.size)).toBe(true);
+
     // A process killed -9 is replaced; its share of the counts goes with it, which shows both served.
     const [victim] = childPids(api.pid);
     process.kill(victim!, "SIGKILL");
