@@ -49,6 +49,9 @@ describe("default topology: consumers in a worker thread (real server process, e
     };
     await waitFor(async () => (await processed()).includes(3), 10_000);
     expect(await processed()).toHaveLength(1); // one series after merging the two threads' registries
+    // A burst of reads shares the worker's renders, and every read still gets the merged count.
+    const burst = await Promise.all(Array.from({ length: 50 }, () => processed()));
+    expect(burst.filter((series) => series.length === 1 && series[0] === 3)).toHaveLength(50);
     ws.close();
 
     // Graceful stop (the worker flushes and commits), restart: the minute counts each event exactly once.

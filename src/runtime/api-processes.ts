@@ -3,6 +3,7 @@ import client from "prom-client";
 import type { Settings } from "../config/settings.ts";
 import { logger } from "../observability/logger.ts";
 import type { MetricsRegistry } from "../observability/metrics.ts";
+import { SharedRequest } from "../shared/shared-request.ts";
 
 /**
  * Several API processes on one port (INTRADAY_API_PROCESSES, ROLE=api on the real stack): the
@@ -110,28 +111,15 @@ export function shareMetricsWithPrimary(registry: MetricsRegistry): void {
   client.AggregatorRegistry.setRegistries([registry.prom]);
   new client.AggregatorRegistry(); // registers the listener that answers the primary
   const own = registry.render.bind(registry);
-  const waiting = new Map<number, (reply: MetricsReply | null) => void>();
-  let nextId = 0;
+  const fromPrimary = new SharedRequest<MetricsReply>((id) => process.send?.({ type: METRICS_REQUEST, id } satisfies MetricsRequest), METRICS_WAIT_MS);
   process.on("message", (m: unknown) => {
-    if (isMetricsReply(m)) waiting.get(m.id)?.(m);
+    if (isMetricsReply(m)) fromPrimary.answer(m.id, m);
   });
-  const aggregate = async (): Promise<string> => {
-    const id = nextId++;
-    const reply = await new Promise<MetricsReply | null>((resolve) => {
-      const timer = setTimeout(() => done(null), METRICS_WAIT_MS);
-      const done = (r: MetricsReply | null) => {
-        clearTimeout(timer);
-        waiting.delete(id);
-        resolve(r);
-      };
-      waiting.set(id, done);
-      process.send?.({ type: METRICS_REQUEST, id } satisfies MetricsRequest);
-    });
+  // Reads that arrive while one is being gathered share it: a flood of /metrics costs one gathering at a time.
+  registry.render = async () => {
+    const reply = await fromPrimary.request();
     if (reply?.text !== undefined) return reply.text;
     logger.warn(`metrics of all API processes unavailable (${reply?.error ?? "no answer from the primary"}); serving this process's own`);
     return own();
   };
-  // Reads that arrive while one is being gathered share it: a flood of /metrics costs one gathering at a time.
-  let gathering: Promise<string> | null = null;
-  registry.render = () => (gathering ??= aggregate().finally(() => (gathering = null)));
 }

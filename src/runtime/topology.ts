@@ -4,6 +4,7 @@ import type { Settings } from "../config/settings.ts";
 import { isTicksMessage } from "../live/thread-ticks.ts";
 import { logger } from "../observability/logger.ts";
 import { mergeExposition } from "../observability/merge-exposition.ts";
+import { SharedRequest } from "../shared/shared-request.ts";
 import type { Adapters } from "./adapters.ts";
 import { createRuntime, type ExternalProcessing, type Runtime } from "./runtime.ts";
 import type { FromWorker, ToWorker } from "./worker-protocol.ts";
@@ -91,8 +92,7 @@ class ProcessingWorker implements ExternalProcessing {
   private status = "starting";
   /** The last metrics a worker rendered: served when a new request is not answered in time (a busy worker). */
   private metricsText = "";
-  private readonly metricsWaiting = new Map<number, (text: string) => void>();
-  private nextMetricsId = 0;
+  private readonly metricsRequest = new SharedRequest<string>((id) => this.post({ type: "metrics", id }), METRICS_WAIT_MS);
   private stalled = "none";
   private readonly worker: Worker;
   private stopping: Promise<void> | null = null;
@@ -118,7 +118,7 @@ class ProcessingWorker implements ExternalProcessing {
         if (isTicksMessage(m)) adapters.ticksFromWorker.publish(m.ticks);
         else if (m.type === "metrics") {
           this.metricsText = m.text;
-          this.metricsWaiting.get(m.id)?.(m.text);
+          this.metricsRequest.answer(m.id, m.text);
         } else if (m.type === "stalled") this.stalled = m.stalledPartitions;
         else if (m.type === "started") {
           this.status = "running";
@@ -146,20 +146,13 @@ class ProcessingWorker implements ExternalProcessing {
     return this.stalled;
   }
 
-  /** The worker's metrics, rendered now; its last ones if it does not answer within METRICS_WAIT_MS. */
-  metrics(): Promise<string> {
-    if (this.status !== "running") return Promise.resolve(this.metricsText);
-    const id = this.nextMetricsId++;
-    return new Promise<string>((resolve) => {
-      const done = (text: string) => {
-        clearTimeout(timer);
-        this.metricsWaiting.delete(id);
-        resolve(text);
-      };
-      const timer = setTimeout(() => done(this.metricsText), METRICS_WAIT_MS);
-      this.metricsWaiting.set(id, done);
-      this.post({ type: "metrics", id });
-    });
+  /**
+   * The worker's metrics, rendered now; its last ones if it does not answer within METRICS_WAIT_MS.
+   * Concurrent reads share one render.
+   */
+  async metrics(): Promise<string> {
+    if (this.status !== "running") return this.metricsText;
+    return (await this.metricsRequest.request()) ?? this.metricsText;
   }
 
   stop(): Promise<void> {

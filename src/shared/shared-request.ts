@@ -1,0 +1,37 @@
+/**
+ * A request to another thread or process over its message channel (a worker's port, a process's
+ * IPC), answered by id and waited for at most `waitMs`. Requests made while one is in flight share
+ * it, so a flood of callers costs the other side one answer at a time.
+ */
+export class SharedRequest<T> {
+  private nextId = 0;
+  private readonly waiting = new Map<number, (answer: T | undefined) => void>();
+  private inFlight: Promise<T | undefined> | null = null;
+
+  constructor(
+    private readonly send: (id: number) => void,
+    private readonly waitMs: number,
+  ) {}
+
+  /** The answer, or undefined when none came within waitMs. */
+  request(): Promise<T | undefined> {
+    this.inFlight ??= new Promise<T | undefined>((resolve) => {
+      const id = this.nextId++;
+      const done = (answer: T | undefined) => {
+        clearTimeout(timer);
+        this.waiting.delete(id);
+        this.inFlight = null;
+        resolve(answer);
+      };
+      const timer = setTimeout(() => done(undefined), this.waitMs);
+      this.waiting.set(id, done);
+      this.send(id);
+    });
+    return this.inFlight;
+  }
+
+  /** Settles the request with this id; an answer that comes too late, or twice, is ignored. */
+  answer(id: number, value: T): void {
+    this.waiting.get(id)?.(value);
+  }
+}
