@@ -43,32 +43,32 @@ export class SqliteConsumer implements LogConsumer {
           this.wake = () => { clearTimeout(t); this.wake = null; r(); };
         });
       }
-      const safe = await handler.revoked(partitions);
-      for (const [p, o] of safe) this.log.commit(this.groupId, p, o);
+      this.log.commitMany(this.groupId, await handler.revoked(partitions));
     })();
   }
 
   /**
    * Every partition with records is handled concurrently, as a Kafka consumer hands over the
    * partitions of one poll: their projection writes then share one group-committed transaction.
-   * Throws the first failure after every partition has settled; says whether any made progress.
+   * The records come from one snapshot and the offsets are committed together once every partition
+   * has settled. Throws the first failure (after committing what succeeded); says whether any made progress.
    */
   private async pass(handler: PartitionHandler, partitions: number[], position: number[]): Promise<boolean> {
-    let progressed = false;
+    if (!this.running) return false;
+    const polled = this.log.readMany(partitions.map((p) => ({ partition: p, fromOffset: position[p]!, max: this.maxBatch })));
+    const safe = new Map<number, number>();
     const outcomes = await Promise.allSettled(
-      partitions.map(async (p) => {
-        if (!this.running) return;
-        const records = this.log.read(p, position[p]!, this.maxBatch);
+      partitions.map(async (p, i) => {
+        const records = polled[i]!;
         if (records.length === 0) return;
-        const safe = await handler.batch(p, records);
+        safe.set(p, await handler.batch(p, records));
         position[p] = records[records.length - 1]!.offset + 1;
-        this.log.commit(this.groupId, p, safe);
-        progressed = true;
       }),
     );
+    this.log.commitMany(this.groupId, safe);
     const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
     if (failed) throw failed.reason;
-    return progressed;
+    return safe.size > 0;
   }
 
   async commit(partition: number, offset: number): Promise<void> {

@@ -9,6 +9,12 @@ import { GroupCommit } from "../../shared/group-commit.ts";
 import { partitionFor } from "../partitioner.ts";
 import type { AppendResult, DeadLetterSink, IngestLog, LogRecord } from "../ports.ts";
 
+export interface ReadRange {
+  partition: number;
+  fromOffset: number;
+  max: number;
+}
+
 class ConflictingIds extends Error {
   constructor(readonly indexes: number[]) {
     super("event id(s) taken with another payload");
@@ -38,6 +44,8 @@ export class SqliteLog implements IngestLog, DeadLetterSink {
   private readonly syncNormal: Database.Statement;
   private readonly syncFull: Database.Statement;
   private readonly maxOffset: Database.Statement;
+  private readonly readTogether: (ranges: readonly ReadRange[]) => LogRecord[][];
+  private readonly writeCommits: (groupId: string, changed: readonly [key: string, partition: number, offset: number][]) => void;
   /** Highest offset this process has committed per group and partition: unchanged commits are skipped. */
   private readonly committedCache = new Map<string, number>();
 
@@ -90,6 +98,10 @@ export class SqliteLog implements IngestLog, DeadLetterSink {
     this.setCommitted = this.db.prepare(
       "INSERT INTO committed (group_id, partition, offset) VALUES (?, ?, ?) ON CONFLICT (group_id, partition) DO UPDATE SET offset = excluded.offset WHERE excluded.offset > committed.offset",
     );
+    this.readTogether = this.db.transaction((ranges: readonly ReadRange[]) => ranges.map((r) => this.read(r.partition, r.fromOffset, r.max)));
+    this.writeCommits = this.db.transaction((groupId: string, changed: readonly [string, number, number][]) => {
+      for (const [, partition, offset] of changed) this.setCommitted.run(groupId, partition, offset);
+    });
     this.syncNormal = this.db.prepare("PRAGMA synchronous = NORMAL");
     this.syncFull = this.db.prepare("PRAGMA synchronous = FULL");
     this.insertDead = this.db.prepare(
@@ -177,6 +189,15 @@ export class SqliteLog implements IngestLog, DeadLetterSink {
   }
 
   /**
+   * The next records of several partitions from one snapshot: one read transaction instead of one
+   * per partition (each new one re-checks the WAL, and drops this connection's page cache when the
+   * appending connection has written since).
+   */
+  readMany(ranges: readonly ReadRange[]): LogRecord[][] {
+    return this.readTogether(ranges);
+  }
+
+  /**
    * Another connection (the main thread's, when the consumers run in a worker thread) appended:
    * refresh the end offsets this connection reports and wake its consumers.
    */
@@ -205,16 +226,25 @@ export class SqliteLog implements IngestLog, DeadLetterSink {
    * Appends stay synchronous=FULL, and their fsync also makes earlier commits durable.
    */
   commit(groupId: string, partition: number, offset: number): void {
-    const key = `${groupId}\u0000${partition}`;
-    const known = this.committedCache.get(key);
-    if (known !== undefined && offset <= known) return;
+    this.commitMany(groupId, [[partition, offset]]);
+  }
+
+  /** Commits of several partitions in one transaction (see `commit`). */
+  commitMany(groupId: string, offsets: Iterable<readonly [partition: number, offset: number]>): void {
+    const changed: [key: string, partition: number, offset: number][] = [];
+    for (const [partition, offset] of offsets) {
+      const key = `${groupId}\u0000${partition}`;
+      const known = this.committedCache.get(key);
+      if (known === undefined || offset > known) changed.push([key, partition, offset]);
+    }
+    if (changed.length === 0) return;
     this.syncNormal.run();
     try {
-      this.setCommitted.run(groupId, partition, offset);
+      this.writeCommits(groupId, changed);
     } finally {
       this.syncFull.run();
     }
-    this.committedCache.set(key, offset);
+    for (const [key, , offset] of changed) this.committedCache.set(key, offset);
   }
 
   async deadLetter(record: LogRecord, reason: string): Promise<void> {
