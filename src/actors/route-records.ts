@@ -20,15 +20,18 @@ export function routeRecords(records: readonly LogRecord[], partition: number, p
       continue;
     }
     const event = decoded.event;
+    const logged: LoggedEvent = { partition: record.partition, offset: record.offset, appendTime: record.appendTime, event };
+    const list = byStore.get(event.storeId);
+    if (list) {
+      list.push(logged); // the store's partition was checked at its first record
+      continue;
+    }
     const owner = partitionOf(event.storeId);
     if (owner !== partition) {
       rejected.push({ record, reason: `store ${event.storeId} belongs to partition ${owner}, not ${partition} (records must be keyed by storeId)` });
       continue;
     }
-    const logged: LoggedEvent = { partition: record.partition, offset: record.offset, appendTime: record.appendTime, event };
-    const list = byStore.get(event.storeId);
-    if (list) list.push(logged);
-    else byStore.set(event.storeId, [logged]);
+    byStore.set(event.storeId, [logged]);
   }
   return { byStore, rejected };
 }

@@ -66,6 +66,15 @@ describe("Kafka murmur2 partitioner", () => {
     );
   });
 
+  it("property: agrees with kafkajs on keys around and past the reused encoding buffer's size", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", minLength: 300, maxLength: 1200 }), (key) => {
+        expect(murmur2(key)).toBe(kafkajsMurmur2(key));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("property: partitionFor is (murmur2 & 0x7fffffff) mod n, in [0, n), and stable", () => {
     fc.assert(
       fc.property(fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/), fc.integer({ min: 1, max: 1000 }), (storeId, n) => {
