@@ -7,7 +7,7 @@ import { checkedEvent, decodeEvent, fastCheck, MAX_LINES_PER_EVENT, SCHEMA_VERSI
  *   `S1⇥eventId⇥storeId⇥occurredAt⇥type⇥currency` then `⇥sku⇥quantity⇥unitPriceMinor` per line.
  *   No field can hold a tab (the contract refuses control characters everywhere), so nothing is
  *   escaped; `totalMinor` is not written because the lines define it. About 40 % of the JSON's size,
- *   and a consumer reads it with one `split` instead of `JSON.parse` and a walk of the object.
+ *   and a consumer reads it in one pass over the text instead of `JSON.parse` and a walk of the object.
  * - **JSON (`{"schemaVersion":1,…}`)**: what logs written before hold; read for ever, never written.
  *
  * Either way the fields then pass the Event v1 contract (`decodeEvent`), so a record from another
@@ -54,12 +54,16 @@ export function decodeLogRecord(value: string | null): RecordDecodeResult {
  * undefined. Past 2^53 the value is approximate, which is fine: the contract refuses it as too large.
  */
 function decimalInteger(text: string): number | undefined {
-  const negative = text.charCodeAt(0) === 45;
-  const start = negative ? 1 : 0;
-  const n = text.length;
-  if (n === start || (n > start + 1 && text.charCodeAt(start) === 48)) return undefined;
+  return decimalAt(text, 0, text.length);
+}
+
+/** decimalInteger of text[start, end), read where it stands (no substring). */
+function decimalAt(text: string, start: number, end: number): number | undefined {
+  const negative = text.charCodeAt(start) === 45;
+  const first = negative ? start + 1 : start;
+  if (end === first || (end > first + 1 && text.charCodeAt(first) === 48)) return undefined;
   let v = 0;
-  for (let i = start; i < n; i++) {
+  for (let i = first; i < end; i++) {
     const d = text.charCodeAt(i) - 48;
     if (d < 0 || d > 9) return undefined;
     v = v * 10 + d;
@@ -68,6 +72,8 @@ function decimalInteger(text: string): number | undefined {
 }
 
 function decodeTabRecord(value: string): RecordDecodeResult {
+  const fast = scanTabRecord(value);
+  if (fast) return { ok: true, event: fast };
   const f = value.split(TAB);
   const lineCount = (f.length - HEAD_FIELDS) / LINE_FIELDS;
   if (!Number.isInteger(lineCount) || lineCount < 1 || lineCount > MAX_LINES_PER_EVENT) {
@@ -76,8 +82,6 @@ function decodeTabRecord(value: string): RecordDecodeResult {
       reason: `${RECORD_FORMAT} record must have ${HEAD_FIELDS} + ${LINE_FIELDS} × lines fields (1–${MAX_LINES_PER_EVENT} lines), got ${f.length} fields`,
     };
   }
-  const fast = fastTabDecode(f, lineCount);
-  if (fast) return { ok: true, event: fast };
   const lines = new Array<{ sku: string; quantity: number | string; unitPriceMinor: number | string }>(lineCount);
   for (let i = 0, k = HEAD_FIELDS; i < lineCount; i++, k += LINE_FIELDS) {
     const quantity = f[k + 1]!;
@@ -90,27 +94,61 @@ function decodeTabRecord(value: string): RecordDecodeResult {
 }
 
 /**
- * The common case in one pass over the split fields: a record whose every field is certainly valid
- * becomes its event without the intermediate object the contract check below walks. Anything else
- * returns null, and the contract (decodeEvent, zod behind it) decides and names the field.
+ * The common case in one pass over the text, without splitting it: the string fields are cut out,
+ * the numbers read where they stand. A record whose every field is certainly valid becomes its
+ * event; anything else returns null, and the split path above hands the fields to the contract
+ * (decodeEvent, zod behind it), which decides and names the field.
  */
-function fastTabDecode(f: readonly string[], lineCount: number): SaleEvent | null {
-  const occurredAtMs = fastCheck.head(f[1], f[2], f[3], f[4], f[5]);
-  if (occurredAtMs === undefined || !fastCheck.lineCount(lineCount)) return null;
+function scanTabRecord(v: string): SaleEvent | null {
+  let start = RECORD_FORMAT.length + 1;
+  let end = v.indexOf(TAB, start);
+  if (end < 0) return null;
+  const eventId = v.slice(start, end);
+  start = end + 1;
+  end = v.indexOf(TAB, start);
+  if (end < 0) return null;
+  const storeId = v.slice(start, end);
+  start = end + 1;
+  end = v.indexOf(TAB, start);
+  if (end < 0) return null;
+  const occurredAt = v.slice(start, end);
+  start = end + 1;
+  end = v.indexOf(TAB, start);
+  if (end < 0) return null;
+  const type: SaleType | undefined =
+    end - start === 4 && v.startsWith("sale", start) ? "sale" : end - start === 6 && v.startsWith("refund", start) ? "refund" : undefined;
+  start = end + 1;
+  end = v.indexOf(TAB, start);
+  if (end < 0) return null;
+  const currency = v.slice(start, end);
+  const occurredAtMs = fastCheck.head(eventId, storeId, occurredAt, type, currency);
+  if (occurredAtMs === undefined) return null;
+  let lineFields = 0; // counted first: an array of the exact size costs less than one grown by push
+  for (let t = end; t >= 0 && lineFields <= LINE_FIELDS * MAX_LINES_PER_EVENT; t = v.indexOf(TAB, t + 1)) lineFields++;
+  const lineCount = lineFields / LINE_FIELDS;
+  if (!Number.isInteger(lineCount) || !fastCheck.lineCount(lineCount)) return null;
   const lines: SaleEvent["lines"] = new Array(lineCount);
   let sum = 0;
   let items = 0;
-  for (let i = 0, k = HEAD_FIELDS; i < lineCount; i++, k += LINE_FIELDS) {
-    const sku = f[k]!;
-    const quantity = decimalInteger(f[k + 1]!);
-    const unitPriceMinor = decimalInteger(f[k + 2]!);
+  for (let i = 0; i < lineCount; i++) {
+    start = end + 1;
+    end = v.indexOf(TAB, start);
+    if (end < 0) return null;
+    const sku = v.slice(start, end);
+    start = end + 1;
+    end = v.indexOf(TAB, start);
+    if (end < 0) return null;
+    const quantity = decimalAt(v, start, end);
+    start = end + 1;
+    end = v.indexOf(TAB, start);
+    const unitPriceMinor = decimalAt(v, start, end < 0 ? v.length : end);
     if (!fastCheck.line(sku, quantity, unitPriceMinor)) return null;
     lines[i] = { sku, quantity: quantity!, unitPriceMinor: unitPriceMinor! };
     sum += quantity! * unitPriceMinor!;
     items += quantity!;
   }
   if (!fastCheck.total(sum)) return null;
-  return checkedEvent({ eventId: f[1]!, storeId: f[2]!, occurredAt: f[3]!, type: f[4] as SaleType, currency: f[5]! }, occurredAtMs, lines, sum, items);
+  return checkedEvent({ eventId, storeId, occurredAt, type: type!, currency }, occurredAtMs, lines, sum, items);
 }
 
 function decodeJsonRecord(value: string): RecordDecodeResult {
