@@ -1,6 +1,7 @@
 /**
- * Summarises a V8 .cpuprofile: top functions by self time, and self time by area (file / native).
- *   npx tsx bench/profile-summary.ts <file.cpuprofile> [top]
+ * Summarises a V8 .cpuprofile: top functions by self time, and self time by area (file / native);
+ * or a sampled allocation profile (.heapprofile, e.g. from bench/inproc.ts): bytes allocated by function.
+ *   npx tsx bench/profile-summary.ts <file.cpuprofile|file.heapprofile> [top]
  */
 import { readFileSync } from "node:fs";
 
@@ -70,11 +71,46 @@ export function summarise(path: string, top = 20): { totalMs: number; functions:
   return { totalMs: Number((total / 1000).toFixed(1)), functions: fin(fns.values()), areas: fin(areas.values()) };
 }
 
+interface AllocationNode {
+  callFrame: CallFrame;
+  selfSize: number;
+  children: AllocationNode[];
+}
+
+/** Bytes allocated per function (self), from a sampling heap profile that kept collected objects too. */
+export function summariseAllocations(path: string, top = 20): { totalMB: number; functions: { name: string; where: string; selfMB: number; selfPct: number }[] } {
+  const { head } = JSON.parse(readFileSync(path, "utf8")) as { head: AllocationNode };
+  const bytes = new Map<string, { name: string; where: string; self: number }>();
+  let total = 0;
+  const walk = (n: AllocationNode) => {
+    const { functionName, url, lineNumber } = n.callFrame;
+    const name = functionName || "(anonymous)";
+    const where = url ? `${area(url, name)}:${lineNumber + 1}` : area(url, name);
+    const row = bytes.get(`${name}@${where}`) ?? { name, where, self: 0 };
+    row.self += n.selfSize;
+    bytes.set(`${name}@${where}`, row);
+    total += n.selfSize;
+    for (const c of n.children) walk(c);
+  };
+  walk(head);
+  const functions = [...bytes.values()]
+    .sort((a, b) => b.self - a.self)
+    .slice(0, top)
+    .map((r) => ({ name: r.name, where: r.where, selfMB: Number((r.self / 1e6).toFixed(1)), selfPct: Number(((100 * r.self) / total).toFixed(1)) }));
+  return { totalMB: Number((total / 1e6).toFixed(1)), functions };
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [file, top] = process.argv.slice(2);
   if (!file) {
-    console.error("usage: npx tsx bench/profile-summary.ts <file.cpuprofile> [top]");
+    console.error("usage: npx tsx bench/profile-summary.ts <file.cpuprofile|file.heapprofile> [top]");
     process.exit(2);
+  }
+  if (file.endsWith(".heapprofile")) {
+    const a = summariseAllocations(file, Number(top ?? 25));
+    console.log(`allocated (sampled): ${a.totalMB} MB\n\ntop functions by bytes allocated:`);
+    for (const f of a.functions) console.log(`  ${f.selfPct.toFixed(1).padStart(5)}%  ${f.selfMB.toFixed(1).padStart(7)} MB  ${f.name}  (${f.where})`);
+    process.exit(0);
   }
   const s = summarise(file, Number(top ?? 25));
   console.log(`total sampled (excluding idle): ${s.totalMs} ms\n\nself time by area:`);

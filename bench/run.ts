@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick] [-- --only a,b,...] [-- --profile]
+ * npm run bench [-- --quick] [-- --only a,b,...] [-- --profile] [-- --alloc-profile]
  * Measures the embedded default in one run and prints a table; writes bench/results/<timestamp>.json
  * and bench/results/latest.json. Numbers, not pass/fail.
  */
@@ -11,13 +11,14 @@ import { parseArgs } from "node:util";
 import { BodyFactory } from "./fixtures.ts";
 import { cpuMs, load, metricSum, startIntraday, startTrivial, type LoadResult } from "./http.ts";
 import { tickLatency } from "./cluster/latency.ts";
-import { summarise } from "./profile-summary.ts";
+import { summarise, summariseAllocations } from "./profile-summary.ts";
 
 const { values: flags } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
     only: { type: "string" },
     profile: { type: "boolean", default: false },
+    "alloc-profile": { type: "boolean", default: false },
     baseline: { type: "string" },
     "baseline-last": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
@@ -28,6 +29,7 @@ if (flags.help) {
   --quick    shorter runs (3 s HTTP, 100k events in process)
   --only     run some cases only
   --profile  also CPU-profile the server (ingest cases) and the processor, summarised in the JSON
+  --alloc-profile  record where the processor allocates (process case; instead of its CPU profile)
   --baseline DIR  A/B of the ingest cases in one run: each runs against the server of checkout DIR (rows "…-base"), then this one
   --baseline-last  run this checkout's server first and the baseline second (the second run of a pair meets the first one's disk writeback)`);
   process.exit(0);
@@ -171,12 +173,16 @@ async function main(): Promise<void> {
 
   if (want("process")) {
     log(`process: Processor.batch over ${IN_PROC_EVENTS} pre-encoded log records, ${STORES} stores, 6 partitions (fresh node)`);
-    const profile = flags.profile ? join(PROFILES, `process-${Date.now()}.cpuprofile`) : undefined;
+    const profile = flags["alloc-profile"]
+      ? join(PROFILES, `process-${Date.now()}.heapprofile`)
+      : flags.profile
+        ? join(PROFILES, `process-${Date.now()}.cpuprofile`)
+        : undefined;
     const r = await inproc<{ eventsPerSecond: number; secondHalfEventsPerSecond: number; cpuMicrosPerEvent: number; batchMs: { p50: number; p99: number }; rowWrites: number; windowsInMemory: number }>(
       "process",
       { events: IN_PROC_EVENTS, stores: STORES, eventsPerSecond: 2000, profile },
     );
-    details.process = profile ? { ...r, profile: summarise(profile, 20) } : r;
+    details.process = !profile ? r : profile.endsWith(".heapprofile") ? { ...r, allocations: summariseAllocations(profile, 20) } : { ...r, profile: summarise(profile, 20) };
     rows.push({
       id: "process",
       what: "window processing in process (Processor.batch: decode + actors + windows + SQLite)",
