@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { loadSettings } from "../src/config/settings.ts";
@@ -11,6 +11,7 @@ type Service = {
   environment?: Record<string, string>;
   depends_on?: Record<string, { condition: string }>;
   profiles?: string[];
+  command?: string[];
   ports?: string[];
 };
 const compose = parse(readFileSync("docker/compose.yaml", "utf8"), { merge: true }) as { services: Record<string, Service> };
@@ -27,6 +28,20 @@ describe("docker/compose.yaml", () => {
       expect(install, file).toBeGreaterThan(-1);
       expect(patches, `${file} copies patches/ before npm ci`).toBeGreaterThan(-1);
       expect(patches, file).toBeLessThan(install);
+    }
+  });
+
+  it("runs the compiled build: what the image and the app services start is a module the build emits from src/", () => {
+    const pkg = JSON.parse(readFileSync("package.json", "utf8")) as { scripts: Record<string, string> };
+    expect(pkg.scripts.build).toBe("tsx scripts/build.ts");
+    const dockerfile = readFileSync("docker/Dockerfile", "utf8");
+    expect(dockerfile).toMatch(/^RUN npm run build\b/m);
+    const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)![1]!) as string[];
+    const started = [cmd, ...Object.values(compose.services).map((s) => s.command ?? [])].filter((c) => c[0] === "node");
+    expect(started.map((c) => c[1])).toEqual(expect.arrayContaining(["dist/main.js", "dist/cli/migrate.js"]));
+    for (const [, module] of started) {
+      expect(module, "a module under dist/").toMatch(/^dist\/.+\.js$/);
+      expect(existsSync(module!.replace(/^dist\//, "src/").replace(/\.js$/, ".ts")), `${module} is built from src/`).toBe(true);
     }
   });
 

@@ -99,7 +99,7 @@ class ProcessingWorker implements ExternalProcessing {
 
   constructor(settings: Settings, origin: string, adapters: Adapters & { log?: { appended: NodeJS.EventEmitter } }) {
     const young = settings.WORKER_YOUNG_GENERATION_MB;
-    this.worker = tsWorker(new URL("./processing-worker.ts", import.meta.url), { settings, origin }, young > 0 ? { maxYoungGenerationSizeMb: young } : undefined);
+    this.worker = processingWorker({ settings, origin }, young > 0 ? { maxYoungGenerationSizeMb: young } : undefined);
     const appended = adapters.log?.appended;
     if (appended) {
       let queued = false;
@@ -174,6 +174,17 @@ class ProcessingWorker implements ExternalProcessing {
     logger.error(`processing worker failed (${reason}); exiting (uncommitted work replays on restart)`);
     process.exit(1);
   }
+}
+
+/**
+ * The processing worker's module beside this one: compiled JavaScript when this runs from a build
+ * (npm run build), else TypeScript through tsx.
+ */
+function processingWorker(workerData: unknown, resourceLimits?: ResourceLimits): Worker {
+  if (import.meta.url.endsWith(".js")) {
+    return new Worker(new URL("./processing-worker.js", import.meta.url), { workerData, ...(resourceLimits ? { resourceLimits } : {}) });
+  }
+  return tsWorker(new URL("./processing-worker.ts", import.meta.url), workerData, resourceLimits);
 }
 
 /**

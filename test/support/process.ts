@@ -21,15 +21,15 @@ export interface ServerProcess {
 const running = new Set<ServerProcess>();
 
 /**
- * Spawns the real server (`node --import tsx src/main.ts`) with the given INTRADAY_* settings and
+ * Spawns the real server (`node --import tsx src/main.ts`, or `node <entry>`) with the given INTRADAY_* settings and
  * port 0, reads the bound address from its banner and waits for /readyz. Only our own INTRADAY_*
  * settings reach the child.
  */
-export async function spawnServer(opts: { env: Record<string, string>; readyTimeoutMs?: number }): Promise<ServerProcess> {
+export async function spawnServer(opts: { env: Record<string, string>; readyTimeoutMs?: number; entry?: string[] }): Promise<ServerProcess> {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("INTRADAY_")) env[k] = v;
   Object.assign(env, { INTRADAY_PORT: "0", INTRADAY_HOST: "127.0.0.1", INTRADAY_LOG_LEVEL: "warn" }, opts.env);
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, opts.entry ?? ["--import", "tsx", "src/main.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
