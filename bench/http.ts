@@ -51,13 +51,22 @@ function startChild(args: string[], env: NodeJS.ProcessEnv, readyUrl: string, da
   );
 }
 
+/**
+ * How the server is started: `--import tsx src/main.ts` as `npm start` does, or the compiled build
+ * when BENCH_SERVER_ENTRY names it (e.g. dist/main.js after `npm run build`, as the image runs it).
+ */
+export function serverEntry(): string[] {
+  const built = process.env.BENCH_SERVER_ENTRY;
+  return built ? [built] : ["--import", "tsx", "src/main.ts"];
+}
+
 /** `npm start` on the embedded default (temp data dir), as a child process; from another checkout when `root` is given (A/B of a change). */
 export function startIntraday(port: number, extraArgs: string[] = [], env: Record<string, string> = {}, root?: string): Promise<Child> {
   const dataDir = mkdtempSync(join(tmpdir(), "intraday-bench-"));
   // BENCH_SERVER_NODE_FLAGS: extra node flags for the server only (A/B of e.g. --max-semi-space-size).
   const serverFlags = (process.env.BENCH_SERVER_NODE_FLAGS ?? "").split(" ").filter(Boolean);
   return startChild(
-    [...serverFlags, ...extraArgs, "--import", "tsx", "src/main.ts"],
+    [...serverFlags, ...extraArgs, ...serverEntry()],
     { INTRADAY_PORT: String(port), INTRADAY_DATA_DIR: dataDir, INTRADAY_LOG_LEVEL: "warn", ...env },
     `http://127.0.0.1:${port}/readyz`,
     dataDir,

@@ -9,7 +9,7 @@ import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { BodyFactory } from "./fixtures.ts";
-import { cpuMs, load, metricSum, startIntraday, startTrivial, type LoadResult } from "./http.ts";
+import { cpuMs, load, metricSum, serverEntry, startIntraday, startTrivial, type LoadResult } from "./http.ts";
 import { tickLatency } from "./cluster/latency.ts";
 import { summarise, summariseAllocations } from "./profile-summary.ts";
 
@@ -267,7 +267,7 @@ async function main(): Promise<void> {
       `${r.what.padEnd(w[0]!)}  ${fmt(r.value).padStart(w[1]!)}  ${r.unit.padEnd(w[2]!)}  ${(r.target ?? "").padEnd(w[3]!)}  ${r.met === undefined ? "    " : r.met ? "yes " : "NO  "}  ${r.detail}`,
     );
   }
-  const result = { at: new Date().toISOString(), quick, baseline: flags.baseline ?? null, loadavgAtEnd: loadavg(), machine, durationSeconds: (Date.now() - started) / 1000, rows, details };
+  const result = { at: new Date().toISOString(), quick, baseline: flags.baseline ?? null, serverEntry: serverEntry().join(" "), loadavgAtEnd: loadavg(), machine, durationSeconds: (Date.now() - started) / 1000, rows, details };
   const stamp = result.at.replace(/[:.]/g, "-");
   writeFileSync(join(RESULTS, `${stamp}.json`), JSON.stringify(result, null, 2));
   writeFileSync(join(RESULTS, "latest.json"), JSON.stringify(result, null, 2));

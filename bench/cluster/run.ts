@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 import cassandra from "cassandra-driver";
 import { createKafka, ensureTopics } from "../../src/event-log/kafka/kafka-client.ts";
 import { BodyFactory } from "../fixtures.ts";
-import { cpuMs, load, metricSum, type LoadResult } from "../http.ts";
+import { cpuMs, load, metricSum, serverEntry, type LoadResult } from "../http.ts";
 import { summarise } from "../profile-summary.ts";
 import { freshness } from "./freshness.ts";
 import { queryLatency, tickLatency } from "./latency.ts";
@@ -51,7 +51,8 @@ if (flags.help) {
   --only      some cases: e2e,spark,query,http,tick,freshness (default all; without e2e nothing is pre-filled; spark needs e2e)
   --topology threads|single  the server's INTRADAY_TOPOLOGY (A/B of the worker thread)
   --spark-max-offsets N  the Spark peer's maxOffsetsPerTrigger (default 250,000; 0 = all in one micro-batch)
-  BENCH_SERVER_ROOT=<dir>  run the server from another checkout (to compare a change)`);
+  BENCH_SERVER_ROOT=<dir>  run the server from another checkout (to compare a change)
+  BENCH_SERVER_ENTRY=dist/main.js  run the compiled build (npm run build) instead of tsx src/main.ts`);
   process.exit(0);
 }
 const quick = flags.quick;
@@ -409,7 +410,7 @@ async function main(): Promise<void> {
   const pidsAtEnd = servicePids();
   const restarted = Object.keys(pidsAtStart).filter((k) => pidsAtStart[k] !== pidsAtEnd[k]);
   if (restarted.length) log(`WARNING: ${restarted.join(", ")} restarted during the run (shared services): numbers after that are not valid`);
-  const out = { at: new Date().toISOString(), quick, topology: flags.topology, only: flags.only ?? "all", ingestRole: INGEST_ROLE, apiProcesses: API_PROCESSES, e2eRole: E2E_ROLE, serverRoot: process.env.BENCH_SERVER_ROOT ?? ".", servicesRestartedDuringRun: restarted, loadavgAtEnd: loadavg(), machine, seconds: (Date.now() - started) / 1000, servicesUpMs: servicesMs, rows, details, profiles };
+  const out = { at: new Date().toISOString(), quick, topology: flags.topology, only: flags.only ?? "all", ingestRole: INGEST_ROLE, apiProcesses: API_PROCESSES, e2eRole: E2E_ROLE, serverRoot: process.env.BENCH_SERVER_ROOT ?? ".", serverEntry: serverEntry().join(" "), servicesRestartedDuringRun: restarted, loadavgAtEnd: loadavg(), machine, seconds: (Date.now() - started) / 1000, servicesUpMs: servicesMs, rows, details, profiles };
   const stamp = out.at.replace(/[:.]/g, "-");
   writeFileSync(join(RESULTS, `cluster-${stamp}.json`), JSON.stringify(out, null, 2));
   writeFileSync(join(RESULTS, "cluster-latest.json"), JSON.stringify(out, null, 2));

@@ -3,6 +3,7 @@ import { createWriteStream } from "node:fs";
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
+import { serverEntry } from "../http.ts";
 
 /** Where the server runs from: this checkout, or BENCH_SERVER_ROOT (a copy with a change to compare, same run). */
 const ROOT = process.env.BENCH_SERVER_ROOT ?? fileURLToPath(new URL("../../", import.meta.url));
@@ -26,7 +27,7 @@ export async function startServer(env: Record<string, string>, opts: { inspect?:
   // BENCH_SERVER_NODE_FLAGS: extra node flags for the server only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p" (a profile
   // per thread, the consumer workers' included, which the inspector profile of --profile does not see).
   const extra = (process.env.BENCH_SERVER_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean);
-  const args = [...extra, ...(opts.inspect ? ["--inspect=127.0.0.1:0"] : []), "--import", "tsx", "src/main.ts"];
+  const args = [...extra, ...(opts.inspect ? ["--inspect=127.0.0.1:0"] : []), ...serverEntry()];
   const proc = spawn(process.execPath, args, { cwd: ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const keep = (d: Buffer) => (out = (out + d.toString()).slice(-20_000));
