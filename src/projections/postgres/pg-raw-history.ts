@@ -5,19 +5,12 @@ import { from as copyFrom } from "pg-copy-streams";
 import type { SaleEvent } from "../../domain/event.ts";
 import type { LoggedEvent } from "../../domain/store-windows.ts";
 import type { RawHistory } from "../ports.ts";
+import { CopyTextBuffer } from "./copy-text.ts";
 
 const COLUMNS = "event_id, store_id, occurred_at, type, currency, total_minor, item_count, lines, source_partition, source_offset, appended_at";
 
-/** COPY's text format: backslash, tab, newline and carriage return are escaped in a field. */
-const COPY_SPECIAL = /[\\\t\n\r]/g;
-const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
-function copyField(s: string): string {
-  COPY_SPECIAL.lastIndex = 0;
-  return COPY_SPECIAL.test(s) ? s.replace(COPY_SPECIAL, (c) => COPY_ESCAPES[c]!) : s;
-}
-
-function copyInto(client: PoolClient, table: string, text: string): Promise<void> {
-  return pipeline(Readable.from([text]), client.query(copyFrom(`COPY ${table} (${COLUMNS}) FROM STDIN`)));
+function copyInto(client: PoolClient, table: string, rows: Buffer): Promise<void> {
+  return pipeline(Readable.from([rows]), client.query(copyFrom(`COPY ${table} (${COLUMNS}) FROM STDIN`)));
 }
 
 /** The batch holds an id raw_events already has (or holds it twice). */
@@ -25,13 +18,15 @@ function isUniqueViolation(err: unknown): boolean {
   return (err as { code?: unknown }).code === "23505";
 }
 
-/** One raw_events row as a line of COPY text. */
-function copyLine(l: LoggedEvent): string {
-  const e = l.event;
-  return (
-    `${e.eventId}\t${copyField(e.storeId)}\t${copyField(e.occurredAt)}\t${e.type}\t${e.currency}\t${e.totalMinor}\t${e.itemCount}\t` +
-    `${copyField(JSON.stringify(e.lines))}\t${l.partition}\t${l.offset}\t${new Date(l.appendTime).toISOString()}\n`
-  );
+/** The raw_events rows of a batch as COPY text, in the order of COLUMNS. */
+function copyRows(events: readonly LoggedEvent[]): Buffer {
+  const out = new CopyTextBuffer(events.length * 320);
+  for (const l of events) {
+    const e = l.event;
+    out.text(e.eventId).text(e.storeId).text(e.occurredAt).text(e.type).text(e.currency).int(e.totalMinor).int(e.itemCount);
+    out.text(JSON.stringify(e.lines)).int(l.partition).int(l.offset).timestamp(l.appendTime).endRow();
+  }
+  return out.bytes();
 }
 
 /**
@@ -52,13 +47,12 @@ export class PgRawHistory implements RawHistory {
 
   async insertEvents(events: readonly LoggedEvent[]): Promise<number> {
     if (!events.length) return 0;
-    let text = "";
-    for (const l of events) text += copyLine(l);
+    const rows = copyRows(events);
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
       const direct = await this.inTransaction(client, async () => {
-        await copyInto(client, "raw_events", text);
+        await copyInto(client, "raw_events", rows);
         return events.length;
       }).catch((err: unknown) => {
         if (isUniqueViolation(err)) return null;
@@ -70,7 +64,7 @@ export class PgRawHistory implements RawHistory {
         this.staged.add(client);
       }
       return await this.inTransaction(client, async () => {
-        await copyInto(client, "raw_events_stage", text);
+        await copyInto(client, "raw_events_stage", rows);
         // In log order, so of two copies of an id in one batch the first is kept.
         const r = await client.query(
           `INSERT INTO raw_events (${COLUMNS}) SELECT ${COLUMNS} FROM raw_events_stage ORDER BY source_partition, source_offset ON CONFLICT (event_id) DO NOTHING`,
