@@ -93,55 +93,50 @@ function decodeTabRecord(value: string): RecordDecodeResult {
   return r.ok ? r : { ok: false, reason: r.issues.map((i) => `${i.path}: ${i.message}`).join("; ") };
 }
 
+/** Where a record's tabs are, reused (records are scanned one at a time): field k runs from tabs[k - 1] + 1 to tabs[k]. */
+const tabs = new Int32Array(HEAD_FIELDS + LINE_FIELDS * MAX_LINES_PER_EVENT);
+
+function textField(v: string, tabCount: number, k: number): string {
+  return v.slice(tabs[k - 1]! + 1, k < tabCount ? tabs[k]! : v.length);
+}
+
+function integerField(v: string, tabCount: number, k: number): number | undefined {
+  return decimalAt(v, tabs[k - 1]! + 1, k < tabCount ? tabs[k]! : v.length);
+}
+
+function isField(v: string, tabCount: number, k: number, word: string): boolean {
+  const from = tabs[k - 1]! + 1;
+  return (k < tabCount ? tabs[k]! : v.length) - from === word.length && v.startsWith(word, from);
+}
+
 /**
- * The common case in one pass over the text, without splitting it: the string fields are cut out,
- * the numbers read where they stand. A record whose every field is certainly valid becomes its
- * event; anything else returns null, and the split path above hands the fields to the contract
- * (decodeEvent, zod behind it), which decides and names the field.
+ * The common case in one pass over the text, without splitting it: the tabs are located, the
+ * string fields cut out, the numbers read where they stand. A record whose every field is
+ * certainly valid becomes its event; anything else returns null, and the split path above hands
+ * the fields to the contract (decodeEvent, zod behind it), which decides and names the field.
  */
 function scanTabRecord(v: string): SaleEvent | null {
-  let start = RECORD_FORMAT.length + 1;
-  let end = v.indexOf(TAB, start);
-  if (end < 0) return null;
-  const eventId = v.slice(start, end);
-  start = end + 1;
-  end = v.indexOf(TAB, start);
-  if (end < 0) return null;
-  const storeId = v.slice(start, end);
-  start = end + 1;
-  end = v.indexOf(TAB, start);
-  if (end < 0) return null;
-  const occurredAt = v.slice(start, end);
-  start = end + 1;
-  end = v.indexOf(TAB, start);
-  if (end < 0) return null;
-  const type: SaleType | undefined =
-    end - start === 4 && v.startsWith("sale", start) ? "sale" : end - start === 6 && v.startsWith("refund", start) ? "refund" : undefined;
-  start = end + 1;
-  end = v.indexOf(TAB, start);
-  if (end < 0) return null;
-  const currency = v.slice(start, end);
+  let n = 0;
+  for (let t = v.indexOf(TAB); t >= 0; t = v.indexOf(TAB, t + 1)) {
+    if (n === tabs.length) return null; // more fields than the largest event has
+    tabs[n++] = t;
+  }
+  const lineCount = (n + 1 - HEAD_FIELDS) / LINE_FIELDS;
+  if (!Number.isInteger(lineCount) || !fastCheck.lineCount(lineCount)) return null;
+  const eventId = textField(v, n, 1);
+  const storeId = textField(v, n, 2);
+  const occurredAt = textField(v, n, 3);
+  const type: SaleType | undefined = isField(v, n, 4, "sale") ? "sale" : isField(v, n, 4, "refund") ? "refund" : undefined;
+  const currency = textField(v, n, 5);
   const occurredAtMs = fastCheck.head(eventId, storeId, occurredAt, type, currency);
   if (occurredAtMs === undefined) return null;
-  let lineFields = 0; // counted first: an array of the exact size costs less than one grown by push
-  for (let t = end; t >= 0 && lineFields <= LINE_FIELDS * MAX_LINES_PER_EVENT; t = v.indexOf(TAB, t + 1)) lineFields++;
-  const lineCount = lineFields / LINE_FIELDS;
-  if (!Number.isInteger(lineCount) || !fastCheck.lineCount(lineCount)) return null;
-  const lines: SaleEvent["lines"] = new Array(lineCount);
+  const lines: SaleEvent["lines"] = new Array(lineCount); // of the exact size: one grown by push costs more
   let sum = 0;
   let items = 0;
-  for (let i = 0; i < lineCount; i++) {
-    start = end + 1;
-    end = v.indexOf(TAB, start);
-    if (end < 0) return null;
-    const sku = v.slice(start, end);
-    start = end + 1;
-    end = v.indexOf(TAB, start);
-    if (end < 0) return null;
-    const quantity = decimalAt(v, start, end);
-    start = end + 1;
-    end = v.indexOf(TAB, start);
-    const unitPriceMinor = decimalAt(v, start, end < 0 ? v.length : end);
+  for (let i = 0, k = HEAD_FIELDS; i < lineCount; i++, k += LINE_FIELDS) {
+    const sku = textField(v, n, k);
+    const quantity = integerField(v, n, k + 1);
+    const unitPriceMinor = integerField(v, n, k + 2);
     if (!fastCheck.line(sku, quantity, unitPriceMinor)) return null;
     lines[i] = { sku, quantity: quantity!, unitPriceMinor: unitPriceMinor! };
     sum += quantity! * unitPriceMinor!;
