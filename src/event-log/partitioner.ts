@@ -1,10 +1,10 @@
+/** Keys are encoded into this buffer, not into a new one per call (the hash runs once per event). */
+const scratch = Buffer.alloc(1024);
+
 /**
  * Kafka's default partitioner (murmur2 of the key, made positive, modulo the partition count), so a
  * store lands on the same partition in the embedded log and in Kafka.
  */
-/** Keys are encoded into this buffer, not into a new one per call (the hash runs once per event). */
-const scratch = Buffer.alloc(1024);
-
 export function murmur2(key: string): number {
   // A UTF-16 unit takes at most 3 bytes in UTF-8, so a key this short always fits.
   const fits = key.length * 3 <= scratch.length;

@@ -13,21 +13,30 @@ export class SharedRequest<T> {
     private readonly waitMs: number,
   ) {}
 
-  /** The answer, or undefined when none came within waitMs. */
+  /** The answer, or undefined when none came within waitMs (or the request could not be sent). */
   request(): Promise<T | undefined> {
-    this.inFlight ??= new Promise<T | undefined>((resolve) => {
-      const id = this.nextId++;
+    if (this.inFlight) return this.inFlight;
+    const id = this.nextId++;
+    const pending = new Promise<T | undefined>((resolve) => {
+      const timer = setTimeout(() => done(undefined), this.waitMs);
       const done = (answer: T | undefined) => {
         clearTimeout(timer);
         this.waiting.delete(id);
-        this.inFlight = null;
         resolve(answer);
       };
-      const timer = setTimeout(() => done(undefined), this.waitMs);
       this.waiting.set(id, done);
-      this.send(id);
     });
-    return this.inFlight;
+    this.inFlight = pending;
+    // Cleared before the callers resume, so one that asks again gets a new answer.
+    void pending.then(() => {
+      if (this.inFlight === pending) this.inFlight = null;
+    });
+    try {
+      this.send(id);
+    } catch {
+      this.waiting.get(id)?.(undefined); // the channel is closed: no answer will come
+    }
+    return pending;
   }
 
   /** Settles the request with this id; an answer that comes too late, or twice, is ignored. */

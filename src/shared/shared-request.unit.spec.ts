@@ -29,6 +29,20 @@ describe("SharedRequest", () => {
     expect(await next).toBe("two");
   });
 
+  it("answers undefined at once when the request cannot be sent, and sends the next one anew", async () => {
+    let closed = true;
+    const sent: number[] = [];
+    const r = new SharedRequest<string>((id) => {
+      if (closed) throw new Error("channel closed");
+      sent.push(id);
+    }, 60_000);
+    expect(await r.request()).toBeUndefined();
+    closed = false;
+    const next = r.request();
+    r.answer(sent[0]!, "open again");
+    expect(await next).toBe("open again");
+  });
+
   it("gives up after the wait with no answer, and ignores the late reply", async () => {
     vi.useFakeTimers();
     const sent: number[] = [];
