@@ -91,9 +91,10 @@ export class SqliteLog implements IngestLog, DeadLetterSink {
     // Nested in the flush transaction, so a savepoint: a request with a conflict leaves no trace.
     this.appendRequest = this.db.transaction((events: readonly SaleEvent[], at: number) => this.appendOne(events, at));
     this.insertRecord = this.db.prepare("INSERT INTO records (partition, offset, key, value, append_time) VALUES (?, ?, ?, ?, ?)");
-    this.readRange = this.db.prepare(
-      "SELECT partition, offset, key, value, append_time AS appendTime FROM records WHERE partition = ? AND offset >= ? ORDER BY offset LIMIT ?",
-    );
+    // Rows as arrays, made into records below: cheaper than better-sqlite3's own objects (a range read is per record, twice).
+    this.readRange = this.db
+      .prepare("SELECT offset, key, value, append_time FROM records WHERE partition = ? AND offset >= ? ORDER BY offset LIMIT ?")
+      .raw(true);
     this.getCommitted = this.db.prepare("SELECT offset FROM committed WHERE group_id = ? AND partition = ?");
     this.setCommitted = this.db.prepare(
       "INSERT INTO committed (group_id, partition, offset) VALUES (?, ?, ?) ON CONFLICT (group_id, partition) DO UPDATE SET offset = excluded.offset WHERE excluded.offset > committed.offset",
@@ -185,7 +186,13 @@ export class SqliteLog implements IngestLog, DeadLetterSink {
   }
 
   read(partition: number, fromOffset: number, max: number): LogRecord[] {
-    return this.readRange.all(partition, fromOffset, max) as LogRecord[];
+    const rows = this.readRange.all(partition, fromOffset, max) as [offset: number, key: string | null, value: string | null, appendTime: number][];
+    const records = new Array<LogRecord>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const [offset, key, value, appendTime] = rows[i]!;
+      records[i] = { partition, offset, key, value, appendTime };
+    }
+    return records;
   }
 
   /**
