@@ -39,7 +39,7 @@ export async function startApp(
   let stopping = false;
   const exited = new Promise<void>((r) =>
     child.once("exit", (code, signal) => {
-      if (!stopping) onUnexpectedExit(name, signal ? `signal ${signal}` : `exit code ${code}`, out.slice(-4000));
+      if (!stopping) onUnexpectedExit(name, signal ? `signal ${signal}` : `exit code ${code}`, out.slice(-20_000));
       r();
     }),
   );

@@ -107,7 +107,10 @@ export async function clusterAdapters(s: ClusterSettings, { liveFeed = true, ori
   });
   await reachable(`Cassandra/PostgreSQL`, hint, () => migrateAll(s));
   const pool = new pg.Pool({ connectionString: s.PG_URL, max: 10 });
-  pool.on("error", (err) => componentLogger("postgres").warn({ err }, "idle PostgreSQL client error"));
+  // Message and code only: pg-pool attaches the whole client to the error (kilobytes of connection state per line).
+  pool.on("error", (err) =>
+    componentLogger("postgres").warn({ err: { message: err.message, code: (err as { code?: unknown }).code } }, "idle PostgreSQL client error"),
+  );
   const cass = createCassandraClient(cassandraSettings(s), s.CASSANDRA_KEYSPACE);
   await cass.connect();
   const changelog = new KafkaMinuteChangelog(kafka, changelogTopic(s.KAFKA_TOPIC));
