@@ -1,8 +1,9 @@
 import type { Client } from "cassandra-driver";
-import pg from "pg";
+import type pg from "pg";
 import { windowingOf, type Settings } from "../config/settings.ts";
 import type { WindowingConfig } from "../domain/windowing-config.ts";
 import { CassandraMinuteProjection, createCassandraClient } from "../projections/cassandra/cassandra-minute-projection.ts";
+import { createPgPool } from "../projections/postgres/pg-pool.ts";
 import { PgRawHistory } from "../projections/postgres/pg-raw-history.ts";
 import { cassandraSettings, migrateAll } from "../runtime/cluster-adapters.ts";
 
@@ -26,7 +27,7 @@ export class OpsUsageError extends Error {
 /** Opens the cluster stores (operations run on the real stack only) after applying the migrations. */
 export async function openOpsContext(settings: Settings, progress: (message: string) => void = () => undefined): Promise<OpsContext> {
   if (settings.MODE !== "cluster") throw new OpsUsageError("operations run against the real stack: set INTRADAY_MODE=cluster (see docs/airflow.md)");
-  const pool = new pg.Pool({ connectionString: settings.PG_URL, max: 4 });
+  const pool = createPgPool({ connectionString: settings.PG_URL, max: 4 });
   const cassandra = createCassandraClient(cassandraSettings(settings), settings.CASSANDRA_KEYSPACE);
   try {
     await migrateAll(settings);

@@ -1,5 +1,4 @@
 import { watchSlowCalls } from "../observability/slow-calls.ts";
-import pg from "pg";
 import type { Settings } from "../config/settings.ts";
 import { createKafka, ensureTopics, topicNames } from "../event-log/kafka/kafka-client.ts";
 import { KafkaLogConsumer } from "../event-log/kafka/kafka-consumer.ts";
@@ -19,6 +18,7 @@ import { PgMinuteTotals } from "../projections/analytics/pg-minute-totals.ts";
 import { PgStoreDirectory } from "../projections/analytics/pg-store-directory.ts";
 import { migratePostgres } from "../projections/postgres/pg-migrate.ts";
 import { PgLateEvents } from "../projections/postgres/pg-late-events.ts";
+import { createPgPool } from "../projections/postgres/pg-pool.ts";
 import { PgRawHistory } from "../projections/postgres/pg-raw-history.ts";
 import { PgSeenIds } from "../projections/postgres/pg-seen-ids.ts";
 import type { Adapters } from "./adapters.ts";
@@ -37,7 +37,7 @@ export function cassandraSettings(s: ClusterSettings) {
 /** Applies the CQL and SQL migrations and the minute tables' TTL setting (also run at start; `npm run migrate` runs them alone). */
 export async function migrateAll(s: ClusterSettings): Promise<{ cassandra: string[]; postgres: string[] }> {
   const cass = createCassandraClient(cassandraSettings(s));
-  const pool = new pg.Pool({ connectionString: s.PG_URL, max: 2 });
+  const pool = createPgPool({ connectionString: s.PG_URL, max: 2 });
   try {
     const cassandra = await migrateCassandra(cass, s.CASSANDRA_KEYSPACE);
     cassandra.push(...(await applyMinutesTtl(cass, s.CASSANDRA_KEYSPACE, s.CASSANDRA_MINUTES_TTL_DAYS)));
@@ -106,11 +106,11 @@ export async function clusterAdapters(s: ClusterSettings, { liveFeed = true, ori
     );
   });
   await reachable(`Cassandra/PostgreSQL`, hint, () => migrateAll(s));
-  const pool = new pg.Pool({ connectionString: s.PG_URL, max: 10 });
-  // Message and code only: pg-pool attaches the whole client to the error (kilobytes of connection state per line).
-  pool.on("error", (err) =>
-    componentLogger("postgres").warn({ err: { message: err.message, code: (err as { code?: unknown }).code } }, "idle PostgreSQL client error"),
-  );
+  const pool = createPgPool({
+    connectionString: s.PG_URL,
+    max: 10,
+    onConnectionError: (err) => componentLogger("postgres").warn({ err }, "PostgreSQL connection lost (its queries fail and are retried)"),
+  });
   const cass = createCassandraClient(cassandraSettings(s), s.CASSANDRA_KEYSPACE);
   await cass.connect();
   const changelog = new KafkaMinuteChangelog(kafka, changelogTopic(s.KAFKA_TOPIC));
