@@ -48,7 +48,7 @@ export const SETTINGS = {
   KAFKA_GROUP: { schema: z.string().min(1), default: "intraday-windows", help: "Cluster mode: consumer group of the window processors" },
   BULK_FETCH_WAIT_MS: ms(
     500,
-    "Cluster mode: the raw-history and analytics consumer groups (not on the live path) let the broker gather up to 1 MiB of records for this long per fetch; 0 = fetch as soon as one record is there (at most 5000: consumers heartbeat between fetches and their session times out after 10 s)",
+    "The raw-history and analytics consumer groups (not on the live path) let records gather for this long before they read (cluster: the broker gathers up to 1 MiB per fetch; embedded: up to 5,000 records per pass); 0 = read as soon as one record is there (at most 5000: consumers heartbeat between fetches and their session times out after 10 s)",
     0,
     5000,
   ),

@@ -8,7 +8,10 @@ import { SqliteStoreDirectory } from "../projections/analytics/sqlite-store-dire
 import { throttledErrors } from "../observability/throttled-log.ts";
 import type { Adapters } from "./adapters.ts";
 
-export function embeddedAdapters(settings: Pick<Settings, "DATA_DIR" | "PARTITIONS" | "KAFKA_GROUP">, now: () => number = Date.now): Adapters & { log: SqliteLog; projections: SqliteProjections } {
+/** Records that start the raw-history group's pass at once (its Kafka fetch's 1 MiB is about as many). */
+const RAW_HISTORY_GATHER_RECORDS = 5000;
+
+export function embeddedAdapters(settings: Pick<Settings, "DATA_DIR" | "PARTITIONS" | "KAFKA_GROUP" | "BULK_FETCH_WAIT_MS">, now: () => number = Date.now): Adapters & { log: SqliteLog; projections: SqliteProjections } {
   const dir = resolve(settings.DATA_DIR);
   const log = new SqliteLog(dir, settings.PARTITIONS, now);
   const projections = new SqliteProjections(dir);
@@ -21,8 +24,8 @@ export function embeddedAdapters(settings: Pick<Settings, "DATA_DIR" | "PARTITIO
     projections,
     ingestLog: log,
     deadLetters: log,
-    windowConsumer: new SqliteConsumer(log, settings.KAFKA_GROUP, 5000, onError),
-    rawHistoryConsumer: new SqliteConsumer(log, "raw-history", 5000, onError),
+    windowConsumer: new SqliteConsumer(log, settings.KAFKA_GROUP, { onError }),
+    rawHistoryConsumer: new SqliteConsumer(log, "raw-history", { onError, gather: { minRecords: RAW_HISTORY_GATHER_RECORDS, maxWaitMs: settings.BULK_FETCH_WAIT_MS } }),
     minutes: projections.minutes,
     late: projections.late,
     rawHistory: projections.rawHistory,

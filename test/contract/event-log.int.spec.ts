@@ -10,7 +10,7 @@ eventLogContract("embedded SQLite log", async () => {
   const log = new SqliteLog(dir, 4);
   return {
     log,
-    consumer: (groupId) => new SqliteConsumer(log, groupId, 5000, () => undefined),
+    consumer: (groupId) => new SqliteConsumer(log, groupId, { onError: () => undefined }),
     deadLetters: log,
     async readDeadLetters() {
       return log.deadLetters(10_000).map(({ partition, offset, reason }) => ({ partition, offset, reason }));
