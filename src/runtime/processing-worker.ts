@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const post = (m: FromWorker) => port.postMessage(m);
   const { settings, origin } = workerData as { settings: Settings; origin: string };
   let adapters: Adapters;
-  let onAppend: () => void = () => undefined;
+  let onAppend: (ends: readonly number[]) => void = () => undefined;
   if (settings.MODE === "cluster") {
     const { clusterAdapters } = await import("./cluster-adapters.ts");
     const cluster = await clusterAdapters(settings, { liveFeed: false, origin });
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   } else {
     const { embeddedAdapters } = await import("./embedded-adapters.ts");
     const embedded = embeddedAdapters(settings);
-    onAppend = () => embedded.log.noteAppended();
+    onAppend = (ends) => embedded.log.noteAppended(ends);
     adapters = { ...embedded, ticksOut: new ThreadTicksPublisher(port), ticksIn: noTicks };
   }
   const runtime = await createRuntime(settings, adapters);
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   const timer = setInterval(checkStalled, STALL_CHECK_EVERY_MS);
   let stopping = false;
   port.on("message", (m: ToWorker) => {
-    if (m.type === "append") onAppend();
+    if (m.type === "append") onAppend(m.ends);
     // Rendered only when asked: a registry render costs milliseconds, and nobody may be scraping.
     else if (m.type === "metrics") {
       // Unanswered on failure: the main thread serves this worker's last metrics after its wait.

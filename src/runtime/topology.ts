@@ -75,7 +75,13 @@ function mergeMetricsInto(runtime: Runtime, workers: readonly ProcessingWorker[]
   };
 }
 
-async function adaptersFor(settings: Settings, origin: string): Promise<Adapters & { log?: { appended: NodeJS.EventEmitter } }> {
+/** The embedded log, as the main thread tells the processing worker about its appends. */
+interface AppendingLog {
+  appended: NodeJS.EventEmitter;
+  endOffsets(): number[];
+}
+
+async function adaptersFor(settings: Settings, origin: string): Promise<Adapters & { log?: AppendingLog }> {
   if (settings.MODE === "cluster") {
     const { clusterAdapters } = await import("./cluster-adapters.ts");
     return clusterAdapters(settings, { origin });
@@ -97,21 +103,22 @@ class ProcessingWorker implements ExternalProcessing {
   private readonly worker: Worker;
   private stopping: Promise<void> | null = null;
 
-  constructor(settings: Settings, origin: string, adapters: Adapters & { log?: { appended: NodeJS.EventEmitter } }) {
+  constructor(settings: Settings, origin: string, adapters: Adapters & { log?: AppendingLog }) {
     const young = settings.WORKER_YOUNG_GENERATION_MB;
     this.worker = processingWorker({ settings, origin }, young > 0 ? { maxYoungGenerationSizeMb: young } : undefined);
-    const appended = adapters.log?.appended;
-    if (appended) {
+    const log = adapters.log;
+    if (log) {
       let queued = false;
       const wake = () => {
         if (queued) return;
         queued = true;
         setImmediate(() => {
           queued = false;
-          this.post({ type: "append" });
+          // The ends travel with the message: the worker need not query them.
+          this.post({ type: "append", ends: log.endOffsets() });
         });
       };
-      appended.on("append", wake);
+      log.appended.on("append", wake);
     }
     this.started = new Promise<void>((resolve, reject) => {
       this.worker.on("message", (m: FromWorker) => {

@@ -1,7 +1,11 @@
 import type { TicksMessage } from "../live/thread-ticks.ts";
 
 /** Messages from the main thread to the processing worker. */
-export type ToWorker = { type: "append" } | { type: "stop" } | { type: "metrics"; id: number };
+export type ToWorker =
+  /** The embedded log took appends; `ends`: its next offset per partition after them. */
+  | { type: "append"; ends: number[] }
+  | { type: "stop" }
+  | { type: "metrics"; id: number };
 
 /** Messages from the processing worker to the main thread. */
 export type FromWorker =

@@ -198,22 +198,39 @@ export class SqliteLog implements IngestLog, DeadLetterSink {
   /**
    * The next records of several partitions from one snapshot: one read transaction instead of one
    * per partition (each new one re-checks the WAL, and drops this connection's page cache when the
-   * appending connection has written since).
+   * appending connection has written since). A range at or past the partition's known end is not
+   * read (at a low rate most partitions have nothing new); `refreshEnds` learns of appends this
+   * connection was not told about.
    */
   readMany(ranges: readonly ReadRange[]): LogRecord[][] {
-    return this.readTogether(ranges);
+    const wanted = ranges.filter((r) => r.fromOffset < this.endOffset(r.partition));
+    if (wanted.length === 0) return ranges.map(() => []);
+    const read = this.readTogether(wanted);
+    let next = 0;
+    return ranges.map((r) => (r.fromOffset < this.endOffset(r.partition) ? read[next++]! : []));
   }
 
   /**
    * Another connection (the main thread's, when the consumers run in a worker thread) appended:
-   * refresh the end offsets this connection reports and wake its consumers.
+   * take its end offsets (or read them, when not given) and wake this connection's consumers.
    */
-  noteAppended(): void {
+  noteAppended(ends?: readonly number[]): void {
+    if (ends) for (let p = 0; p < this.partitions; p++) this.nextOffset[p] = Math.max(this.nextOffset[p] ?? 0, ends[p] ?? 0);
+    else this.refreshEnds();
+    this.appended.emit("append");
+  }
+
+  /** Reads the end offsets from the file: appends by a connection that did not say so (another process, a tool). */
+  refreshEnds(): void {
     for (let p = 0; p < this.partitions; p++) {
       const row = this.maxOffset.get(p) as { m: number | null };
       this.nextOffset[p] = Math.max(this.nextOffset[p] ?? 0, row.m === null ? 0 : row.m + 1);
     }
-    this.appended.emit("append");
+  }
+
+  /** The next offset of every partition, as this connection knows them. */
+  endOffsets(): number[] {
+    return this.nextOffset.slice();
   }
 
   endOffset(partition: number): number {

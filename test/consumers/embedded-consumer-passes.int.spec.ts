@@ -25,15 +25,14 @@ class Recorder implements PartitionHandler {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe("the embedded consumer of a group off the live path (raw history) gathers records before a pass", () => {
+describe("the embedded consumer's passes: gathering (raw history), wake-ups, appends it was not told of", () => {
   let cleanup: (() => Promise<void>) | null = null;
   afterEach(async () => {
     await cleanup?.();
     cleanup = null;
   });
 
-  async function started(gather?: GatherOptions) {
-    const dir = mkdtempSync(join(tmpdir(), "intraday-gather-"));
+  async function started(gather?: GatherOptions, dir = mkdtempSync(join(tmpdir(), "intraday-gather-"))) {
     const log = new SqliteLog(dir, 1);
     const consumer = new SqliteConsumer(log, "raw-history", { ...(gather ? { gather } : {}), onError: () => undefined });
     const handler = new Recorder();
@@ -44,7 +43,7 @@ describe("the embedded consumer of a group off the live path (raw history) gathe
       rmSync(dir, { recursive: true, force: true });
     };
     const append = (n = 1) => log.appendRaw(Array.from({ length: n }, () => ({ key: "store-1", value: "{}", partition: 0 })));
-    return { log, consumer, handler, append };
+    return { log, consumer, handler, append, dir };
   }
 
   it("appends spread over less than the wait reach the handler in one pass", async () => {
@@ -86,5 +85,16 @@ describe("the embedded consumer of a group off the live path (raw history) gathe
     expect(Date.now() - stopping).toBeLessThan(5000);
     expect(handler.batches.map((b) => b.length)).toEqual([2]);
     expect(log.committed("raw-history", 0)).toBe(2);
+  });
+
+  it("records another connection appended without telling this one (another process, a tool) are read after the idle wait", async () => {
+    const { handler, dir } = await started();
+    const other = new SqliteLog(dir, 1);
+    try {
+      other.appendRaw([{ key: "store-1", value: "{}", partition: 0 }]);
+      await waitFor(async () => handler.records === 1, 5000);
+    } finally {
+      await other.close();
+    }
   });
 });
