@@ -3,11 +3,12 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import websocket from "@fastify/websocket";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import { jsonSchemaTransform, validatorCompiler } from "fastify-type-provider-zod";
 import { logger } from "../observability/logger.ts";
 import type { AppDeps } from "./deps.ts";
 import { installErrorHandler } from "./error-handler.ts";
 import { installRequestGuards } from "./request-guards.ts";
+import { responseSerializerCompiler } from "./response-serializer.ts";
 import { ingestRoutes } from "./routes/ingest.ts";
 import { liveRoutes } from "./routes/live.ts";
 import { opsRoutes } from "./routes/ops.ts";
@@ -38,7 +39,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.server.maxConnections = s.MAX_CONNECTIONS;
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(responseSerializerCompiler);
   // Fastify parses text/plain by default; the contract accepts only JSON, so anything else is 415.
   app.removeContentTypeParser("text/plain");
   installErrorHandler(app, deps.metrics, s.MAX_BODY_BYTES);
