@@ -40,11 +40,16 @@ export function superviseApiProcesses(settings: Settings, say: (line: string) =>
   let failed = false;
   let announced = false;
 
+  // The asker may have exited while the others were gathered: a send to a closed channel without a
+  // callback is an `error` event on the worker, and unheard, it would end the supervisor.
+  const reply = (worker: Worker, m: MetricsReply) => {
+    if (worker.isConnected()) worker.send(m, undefined, undefined, () => undefined);
+  };
   cluster.on("message", (worker: Worker, m: unknown) => {
     if (!isMetricsRequest(m)) return;
     aggregator.clusterMetrics().then(
-      (text) => worker.send({ type: METRICS_REPLY, id: m.id, text } satisfies MetricsReply),
-      (err: Error) => worker.send({ type: METRICS_REPLY, id: m.id, error: err.message } satisfies MetricsReply),
+      (text) => reply(worker, { type: METRICS_REPLY, id: m.id, text }),
+      (err: Error) => reply(worker, { type: METRICS_REPLY, id: m.id, error: err.message }),
     );
   });
 
