@@ -43,7 +43,9 @@ export function superviseApiProcesses(settings: Settings, say: (line: string) =>
   // The asker may have exited while the others were gathered: a send to a closed channel without a
   // callback is an `error` event on the worker, and unheard, it would end the supervisor.
   const reply = (worker: Worker, m: MetricsReply) => {
-    if (worker.isConnected()) worker.send(m, undefined, undefined, () => undefined);
+    const dropped = () => logger.debug(`metrics reply dropped: API process ${worker.process.pid} has exited`);
+    if (!worker.isConnected()) dropped();
+    else worker.send(m, undefined, undefined, (err) => err && dropped());
   };
   cluster.on("message", (worker: Worker, m: unknown) => {
     if (!isMetricsRequest(m)) return;
