@@ -75,19 +75,19 @@ export class SqliteConsumer implements LogConsumer {
     })();
   }
 
-  /** Until the next append (or stop), at most `ms`; says whether it was woken. */
-  private sleep(ms: number): Promise<boolean> {
-    return new Promise<boolean>((r) => {
+  /** Until the next append (or stop), at most `ms`. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((r) => {
       const t = setTimeout(() => {
         this.wake = null;
         // Not woken: appends by a connection that does not tell this one (another process) show now.
         this.log.refreshEnds();
-        r(false);
+        r();
       }, ms);
       this.wake = () => {
         clearTimeout(t);
         this.wake = null;
-        r(true);
+        r();
       };
     });
   }

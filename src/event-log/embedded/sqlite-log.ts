@@ -212,11 +212,10 @@ export class SqliteLog implements IngestLog, DeadLetterSink {
 
   /**
    * Another connection (the main thread's, when the consumers run in a worker thread) appended:
-   * take its end offsets (or read them, when not given) and wake this connection's consumers.
+   * take its end offsets and wake this connection's consumers.
    */
-  noteAppended(ends?: readonly number[]): void {
-    if (ends) for (let p = 0; p < this.partitions; p++) this.nextOffset[p] = Math.max(this.nextOffset[p] ?? 0, ends[p] ?? 0);
-    else this.refreshEnds();
+  noteAppended(ends: readonly number[]): void {
+    for (let p = 0; p < this.partitions; p++) this.nextOffset[p] = Math.max(this.nextOffset[p] ?? 0, ends[p] ?? 0);
     this.appended.emit("append");
   }
 
