@@ -3,6 +3,7 @@ import type { WindowingConfig } from "../domain/windowing-config.ts";
 import type { DeadLetterSink } from "../event-log/ports.ts";
 import type { TickPublisher } from "../live/ports.ts";
 import type { Metrics } from "../observability/metrics.ts";
+import type { SlowCallWatch } from "../observability/slow-calls.ts";
 import type { LateEvents, MinuteProjection } from "../projections/ports.ts";
 
 /** Everything the actors touch outside themselves, passed in (no hidden singletons; tests control time). */
@@ -22,6 +23,8 @@ export interface ActorDeps {
   now: () => number;
   /** How store windows fingerprint event ids (default: a seeded 32-bit hash); tests pass a colliding one. */
   idFingerprint?: IdFingerprint;
+  /** Names actor requests still unanswered after a while (a lost reply would otherwise stall quietly until askTimeoutMs). */
+  slowAsks?: SlowCallWatch;
   /** Reports errors that do not fail a batch (a partition aggregate not written yet); default: throttled log. */
   onError?: (err: unknown) => void;
 }

@@ -45,4 +45,6 @@ export type PartitionMsg =
    * rows once). `logEnd`: the log's end read at a wall time, which lets a caught-up partition close quiet minutes.
    */
   | { kind: "sweep"; owned: boolean; logEnd: LogEndObservation | null; replyTo: Ref<PartitionReply> }
-  | { kind: "revoke"; replyTo: Ref<PartitionReply> };
+  | { kind: "revoke"; replyTo: Ref<PartitionReply> }
+  /** The partition is assigned again: whatever an earlier ownership left (a revocation whose flush failed) is dropped unwritten. */
+  | { kind: "reset"; replyTo: Ref<PartitionReply> };

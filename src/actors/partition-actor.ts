@@ -113,7 +113,13 @@ async function updateTotals(s: PartitionState, replies: readonly StoreReply[], d
 }
 
 async function ask(s: PartitionState, entry: StoreEntry, make: (replyTo: Ref<StoreReply>) => StoreMsg, deps: ActorDeps): Promise<StoreReply> {
-  const reply = await query(entry.ref, make, deps.askTimeoutMs);
+  let kind = "";
+  const asked = query(entry.ref, (replyTo: Ref<StoreReply>) => {
+    const msg = make(replyTo);
+    kind = msg.kind;
+    return msg;
+  }, deps.askTimeoutMs);
+  const reply = await (deps.slowAsks ? deps.slowAsks.track(`partition ${s.partition}: ${kind} to store ${entry.storeId}`, asked) : asked);
   if (s.stores.get(entry.storeId) !== entry) return reply; // let go meanwhile (a retire): it counts no more
   entry.minDirty = reply.minDirty;
   if (reply.minDirty === null) s.dirty.delete(entry);
@@ -159,8 +165,7 @@ function startAgain(s: PartitionState, firstOffset: number, deps: ActorDeps): vo
     new Error(`partition ${s.partition}: batch starts at ${firstOffset}, this member's state ends at ${s.progress.nextOffset} and the group committed past it: another member handled the records between, so its windows are read again from the stored rows`),
   );
   deps.metrics.staleStateResets.inc();
-  for (const storeId of [...s.stores.keys()]) stopStore(s, storeId, deps);
-  Object.assign(s, newState(s.partition));
+  dropState(s, deps);
 }
 
 function firstError(replies: readonly StoreReply[]): string | null {
@@ -191,8 +196,18 @@ async function adoptProvisional(s: PartitionState, self: Ref<PartitionMsg>, deps
   return Promise.all([...byStore].map(([storeId, keys]) => ask(s, storeEntry(s, storeId, self, deps, now), (replyTo) => ({ kind: "adopt", keys, clock, replyTo }), deps)));
 }
 
+/** Stops every store unflushed and starts the partition's state anew; its windows load again from the stored rows. */
+function dropState(s: PartitionState, deps: ActorDeps): void {
+  for (const storeId of [...s.stores.keys()]) stopStore(s, storeId, deps);
+  Object.assign(s, newState(s.partition));
+}
+
 async function handle(s: PartitionState, msg: PartitionMsg, self: Ref<PartitionMsg>, deps: ActorDeps): Promise<PartitionReply> {
   const now = deps.now();
+  if (msg.kind === "reset") {
+    dropState(s, deps);
+    return { ok: true, commitOffset: null, windows: 0 };
+  }
   if (msg.kind === "batch") {
     const first = msg.records[0];
     if (first && skipsAhead(s.progress, first.offset) && isStaleLife(s.progress, await msg.committed())) startAgain(s, first.offset, deps);
@@ -254,11 +269,13 @@ async function handle(s: PartitionState, msg: PartitionMsg, self: Ref<PartitionM
 export interface PartitionActor {
   ref: Ref<PartitionMsg>;
   /**
-   * Stops the actor and lets go of its store actors, whatever it holds (a revocation whose flush
-   * failed leaves stores behind): they leave the actor tree and the store actors gauge. nact does
-   * not stop the children of a stopped actor; they are not stopped here either, because a message
-   * the partition actor is still handling may be waiting on their replies (stopped, they would
-   * never answer and the handler would wait out its ask timeout). Unreachable, they are collected.
+   * Stops the actor and lets go of its store actors, whatever it holds: they leave the actor tree
+   * and the store actors gauge. Only for the processor's own stop, once nothing asks it anything
+   * more: nact runs a message on a later turn than its dispatch, and a stop in between drops it
+   * unanswered (its asker waits out the ask timeout). A partition assigned again is therefore reset
+   * by a message, in order, never replaced. nact does not stop the children of a stopped actor;
+   * they are not stopped here either, because a message the partition actor is still handling may
+   * be waiting on their replies. Unreachable, they are collected.
    */
   retire(): void;
 }

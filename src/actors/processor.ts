@@ -1,12 +1,14 @@
 import { query, start, stop, type Ref } from "nact";
 import type { LogEndObservation } from "../domain/partition-progress.ts";
 import type { LogConsumer, LogRecord, PartitionHandler } from "../event-log/ports.ts";
+import { componentLogger } from "../observability/logger.ts";
 import { throttledErrors } from "../observability/throttled-log.ts";
 import type { ActorDeps } from "./deps.ts";
 import type { PartitionMsg, PartitionReply } from "./messages.ts";
 import { spawnPartitionActor, type PartitionActor } from "./partition-actor.ts";
 
 const LOG_END_TIMEOUT_MS = 5000;
+const log = componentLogger("processor");
 
 /**
  * Connects a consumer group member to the actors: one partition actor per assigned partition, a
@@ -37,21 +39,34 @@ export class Processor implements PartitionHandler {
   private async ask(p: number, make: (replyTo: Ref<PartitionReply>) => PartitionMsg): Promise<PartitionReply> {
     const actor = this.partitions.get(p);
     if (!actor) return { ok: true, commitOffset: null, windows: 0 };
-    const reply = await query(actor.ref, make, this.deps.askTimeoutMs);
+    let kind = "";
+    const asked = query(actor.ref, (replyTo: Ref<PartitionReply>) => {
+      const msg = make(replyTo);
+      kind = msg.kind;
+      return msg;
+    }, this.deps.askTimeoutMs);
+    const reply = await (this.deps.slowAsks ? this.deps.slowAsks.track(`partition ${p}: ${kind}`, asked) : asked);
     if (reply.ok) this.windows.set(p, reply.windows);
     return reply;
   }
 
   /**
-   * A gained partition starts with a new, empty actor; its rows load lazily. An actor left from an
-   * earlier ownership may hold windows (a revocation whose flush failed) that predate another
-   * owner's writes: continuing from them would overwrite that owner's rows with fewer events.
+   * A gained partition starts empty; its rows load lazily. An actor left from an earlier ownership
+   * may hold windows (a revocation whose flush failed) that predate another owner's writes:
+   * continuing from them would overwrite that owner's rows with fewer events, so it is reset first.
+   * It is reset by a message, after whatever was asked of it before (a sweep of the unowned
+   * partition), not replaced: a stopped actor drops the message it was about to run, and a new one
+   * under the same name would take the old one's address (nact resolves actors by path).
    */
   async assigned(partitions: number[]): Promise<void> {
     for (const p of partitions) {
       this.assignedPartitions.add(p);
-      this.partitions.get(p)?.retire();
-      this.partitions.set(p, spawnPartitionActor(this.system, p, this.deps));
+      if (!this.partitions.has(p)) {
+        this.partitions.set(p, spawnPartitionActor(this.system, p, this.deps));
+        continue;
+      }
+      const reply = await this.ask(p, (replyTo) => ({ kind: "reset", replyTo }));
+      if (!reply.ok) throw new Error(`partition ${p} could not be reset for its new ownership: ${reply.error}`);
     }
   }
 
@@ -77,6 +92,7 @@ export class Processor implements PartitionHandler {
     if (!this.assignedPartitions.has(partition) || !this.partitions.has(partition)) throw new Error(`partition ${partition} is not assigned to this member`);
     const reply = await this.ask(partition, (replyTo) => ({ kind: "batch", records, committed: () => this.committedOffset(partition), replyTo }));
     if (!reply.ok) throw new Error(`partition ${partition}: ${reply.error}`);
+    log.debug({ partition, first: records[0]!.offset, last: records[records.length - 1]!.offset, commitOffset: reply.commitOffset }, "batch handled");
     return reply.commitOffset ?? records[0]!.offset;
   }
 

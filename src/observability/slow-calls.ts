@@ -13,13 +13,13 @@ interface PendingCall {
   reported: boolean;
 }
 
-/**
- * Wraps an adapter so that any of its async calls still pending after `warnAfterMs` is logged by
- * name, and logged again when it finally settles. A consumer whose batch hangs then says which
- * dependency it is waiting on instead of going quiet until a timeout far away fires. One timer
- * checks all pending calls (a timer per call would cost more than the calls on a busy worker).
- */
-export function watchSlowCalls<T extends object>(name: string, target: T, opts: SlowCallOptions): T {
+/** Tracks promises by name: one still pending after `warnAfterMs` is logged (once), and again when it settles. */
+export interface SlowCallWatch {
+  track<T>(call: string, result: Promise<T>): Promise<T>;
+}
+
+/** One timer checks all pending calls (a timer per call would cost more than the calls on a busy worker). */
+export function slowCallWatch(opts: SlowCallOptions): SlowCallWatch {
   const warn = opts.warn ?? ((line: string) => componentLogger("slow-calls").warn(line));
   const now = opts.now ?? Date.now;
   const pending = new Set<PendingCall>();
@@ -40,24 +40,37 @@ export function watchSlowCalls<T extends object>(name: string, target: T, opts: 
     pending.delete(p);
     if (p.reported) warn(`${p.call} ${outcome} after ${((now() - p.started) / 1000).toFixed(1)} s`);
   };
+  return {
+    track(call, result) {
+      const p: PendingCall = { call, started: now(), reported: false };
+      pending.add(p);
+      if (!timer) {
+        timer = setInterval(check, Math.max(10, opts.warnAfterMs / 4));
+        timer.unref();
+      }
+      result.then(
+        () => settled(p, "settled"),
+        (err: unknown) => settled(p, `failed (${err instanceof Error ? err.message : String(err)})`),
+      );
+      return result;
+    },
+  };
+}
+
+/**
+ * Wraps an adapter so that any of its async calls still pending after `warnAfterMs` is logged by
+ * name, and logged again when it finally settles. A consumer whose batch hangs then says which
+ * dependency it is waiting on instead of going quiet until a timeout far away fires.
+ */
+export function watchSlowCalls<T extends object>(name: string, target: T, opts: SlowCallOptions): T {
+  const watch = slowCallWatch(opts);
   return new Proxy(target, {
     get(obj, prop, receiver) {
       const value: unknown = Reflect.get(obj, prop, receiver);
       if (typeof value !== "function") return value;
       return (...args: unknown[]) => {
         const result: unknown = (value as (...a: unknown[]) => unknown).apply(obj, args);
-        if (!(result instanceof Promise)) return result;
-        const p: PendingCall = { call: `${name}.${String(prop)}`, started: now(), reported: false };
-        pending.add(p);
-        if (!timer) {
-          timer = setInterval(check, Math.max(10, opts.warnAfterMs / 4));
-          timer.unref();
-        }
-        result.then(
-          () => settled(p, "settled"),
-          (err: unknown) => settled(p, `failed (${err instanceof Error ? err.message : String(err)})`),
-        );
-        return result;
+        return result instanceof Promise ? watch.track(`${name}.${String(prop)}`, result) : result;
       };
     },
   });

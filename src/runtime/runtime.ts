@@ -1,4 +1,4 @@
-import { watchSlowCalls } from "../observability/slow-calls.ts";
+import { slowCallWatch, watchSlowCalls } from "../observability/slow-calls.ts";
 import type { FastifyInstance } from "fastify";
 import { Processor } from "../actors/processor.ts";
 import { buildApp } from "../api/app.ts";
@@ -38,6 +38,8 @@ export interface ExternalProcessing {
 
 /** A store or log call of the processor pending this long is logged by name (and again when it settles). */
 const SLOW_CALL_WARN_MS = 5000;
+/** An actor request waits on its actor's I/O (watched above) and on the requests queued before it. */
+const SLOW_ASK_WARN_MS = 15_000;
 
 /** Wires one process: ingest, processors, read side and live feed over the given adapters. */
 export async function createRuntime(settings: Settings, adapters: Adapters, now: () => number = Date.now, external?: ExternalProcessing): Promise<Runtime> {
@@ -57,6 +59,7 @@ export async function createRuntime(settings: Settings, adapters: Adapters, now:
       partitions: settings.PARTITIONS,
       passivateAfterMs: settings.PASSIVATE_AFTER_MS,
       askTimeoutMs: 120_000,
+      slowAsks: slowCallWatch({ warnAfterMs: SLOW_ASK_WARN_MS }),
       now,
     },
     () => adapters.windowConsumer,

@@ -1,5 +1,8 @@
 import { Kafka, logLevel, type Admin } from "kafkajs";
-import { afterAll, beforeAll } from "vitest";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { waitFor } from "../support/embedded-app.ts";
 import { spawnServer, type ServerProcess } from "../support/process.ts";
 import { isolatedEnv, prefixed } from "./support.ts";
@@ -19,7 +22,8 @@ export interface AppInstances {
 /**
  * App processes in one consumer group on an isolated environment, for the enclosing `describe`:
  * the environment and an admin client are set up in beforeAll; every process is killed and the
- * environment dropped in afterAll, also after a failure.
+ * environment dropped in afterAll, also after a failure. After a failed test the processes' whole
+ * logs are written to a temporary folder (they log at INTRADAY_TEST_INSTANCE_LOG_LEVEL, default info).
  */
 export function appInstancesPerFile(partitions: number): AppInstances {
   let env: Record<string, string> | undefined;
@@ -36,10 +40,17 @@ export function appInstancesPerFile(partitions: number): AppInstances {
     admin = new Kafka({ brokers: env.KAFKA_BROKERS!.split(","), logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
   });
+  afterEach((ctx) => {
+    if (ctx.task.result?.state !== "fail" || servers.length === 0) return;
+    const dir = mkdtempSync(join(tmpdir(), "intraday-instances-"));
+    servers.forEach((s, i) => writeFileSync(join(dir, `instance-${i + 1}-pid-${s.pid}.log`), s.output()));
+    console.log(`the app processes' whole logs (${servers.length}, in order of start): ${dir}`);
+  });
   afterAll(async () => {
     await Promise.all(servers.map((s) => s.kill9()));
     await admin?.disconnect();
-    await drop?.();
+    if (process.env.INTRADAY_TEST_KEEP_ENV) console.log(`environment kept: ${JSON.stringify(env)}`);
+    else await drop?.();
   });
 
   const members = async () => (await ready(admin, "admin").describeGroups([ready(env, "env").KAFKA_GROUP!])).groups[0]!.members.length;
@@ -51,7 +62,8 @@ export function appInstancesPerFile(partitions: number): AppInstances {
       return ready(admin, "admin");
     },
     async spawn() {
-      const server = await spawnServer({ env: prefixed(ready(env, "env")) });
+      // Their output is only kept (and shown after a failure), so it can afford the partition moves and commits.
+      const server = await spawnServer({ env: prefixed({ ...ready(env, "env"), LOG_LEVEL: process.env.INTRADAY_TEST_INSTANCE_LOG_LEVEL ?? "info" }) });
       servers.push(server);
       return server;
     },

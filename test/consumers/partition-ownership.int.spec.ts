@@ -72,4 +72,24 @@ describe("a partition handed between members", () => {
     expect(rows.map((r) => r.saleCount)).toEqual([7]);
     await a.stop();
   });
+
+  it("a sweep asked of a partition's actor just before the partition comes back is answered (nact runs a message on the next turn; a stop in between dropped it)", async () => {
+    committed.clear();
+    const a = member();
+    await a.assigned([0]);
+    await a.batch(0, logFor("s-4").slice(0, 3));
+    await a.revoked([0]);
+    // The sweep dispatches to the actor within this turn's microtasks; the regain runs in the next
+    // check phase, before nact's handler of that sweep (queued after this immediate).
+    const sweep = a.sweep();
+    await new Promise<void>((resolve, reject) => setImmediate(() => a.assigned([0]).then(resolve, reject)));
+    const answered = await Promise.race([sweep.then(() => "answered"), new Promise((r) => setTimeout(() => r("no answer within 2 s"), 2000))]);
+    expect(answered).toBe("answered");
+    await a.batch(0, logFor("s-4").slice(3, 8));
+    await a.revoked([0]);
+    const rows = await store.storeRows("s-4", now - 2 * MINUTE, now + MINUTE);
+    expect(rows.map((r) => r.saleCount)).toEqual([8]);
+    await sweep.catch(() => undefined);
+    await a.stop();
+  });
 });

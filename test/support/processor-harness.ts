@@ -21,6 +21,9 @@ export interface HarnessOptions {
   /** Committed offsets by partition; commits raise them, and lag reports them (the log end is 0: caught up). */
   committed?: Map<number, number>;
   onTicks?: (batch: readonly LiveTick[]) => void;
+  /** The minute projection the actors use (default: `store`). */
+  minutes?: ActorDeps["minutes"];
+  slowAsks?: ActorDeps["slowAsks"];
 }
 
 export function processorOver(o: HarnessOptions): { processor: Processor; metrics: Metrics } {
@@ -35,7 +38,7 @@ export function processorOver(o: HarnessOptions): { processor: Processor; metric
   } as unknown as LogConsumer;
   const metrics = createMetrics();
   const deps: ActorDeps = {
-    minutes: o.store,
+    minutes: o.minutes ?? o.store,
     late: o.store,
     ticks: { publish: (batch: readonly LiveTick[]) => o.onTicks?.(batch) },
     deadLetters: { deadLetter: async () => {} },
@@ -45,6 +48,7 @@ export function processorOver(o: HarnessOptions): { processor: Processor; metric
     passivateAfterMs: 60_000,
     askTimeoutMs: 10_000,
     now: o.now,
+    ...(o.slowAsks ? { slowAsks: o.slowAsks } : {}),
   };
   return { processor: new Processor(deps, () => consumer, () => undefined), metrics };
 }

@@ -1,6 +1,7 @@
 import type { Admin, Consumer, ConsumerRunConfig, EachBatchPayload, Kafka } from "kafkajs";
 import { classifyFailure } from "../../consumers/failure-kind.ts";
 import { retryWithBackoff } from "../../consumers/retry.ts";
+import { componentLogger } from "../../observability/logger.ts";
 import { throttledErrors } from "../../observability/throttled-log.ts";
 import type { LogConsumer, LogRecord, PartitionHandler } from "../ports.ts";
 import { restartAfterFatalCrash } from "./crash-restart.ts";
@@ -45,6 +46,7 @@ export class KafkaLogConsumer implements LogConsumer {
   private restarting: () => Promise<void> = () => Promise.resolve();
   private stopping = false;
   private readonly onError: (err: unknown) => void;
+  private readonly log = componentLogger("consumer");
   readonly groupId: string;
 
   constructor(kafka: Kafka, private readonly opts: KafkaConsumerOptions) {
@@ -72,6 +74,7 @@ export class KafkaLogConsumer implements LogConsumer {
     this.consumer.on(GROUP_JOIN, (e) => {
       const { lost, gained, now } = assignmentChange(this.assigned, e.payload.memberAssignment[this.opts.topic] ?? []);
       this.assigned = now;
+      this.log.info({ group: this.groupId, member: e.payload.memberId, partitions: [...now].sort((a, b) => a - b), gained, lost }, "partitions assigned");
       this.revoking = this.revoking
         .then(() => this.revoke(lost, { commit: false }))
         .then(() => (gained.length ? handler.assigned(gained) : undefined))
@@ -115,6 +118,7 @@ export class KafkaLogConsumer implements LogConsumer {
     if (!partitions.length || !this.handler) return;
     try {
       const safe = await this.handler.revoked(partitions);
+      this.log.info({ group: this.groupId, partitions, flushedTo: Object.fromEntries(safe), commit }, "partitions revoked and flushed");
       if (commit) for (const [p, o] of safe) await this.commit(p, o);
     } catch (err) {
       // The next owner replays from the last commit; row offsets make that exact.
@@ -161,6 +165,7 @@ export class KafkaLogConsumer implements LogConsumer {
     if (offset <= (this.committed.get(partition) ?? -1)) return;
     await this.consumer.commitOffsets([{ topic: this.opts.topic, partition, offset: String(offset) }]);
     this.committed.set(partition, offset);
+    this.log.debug({ group: this.groupId, partition, offset }, "committed");
   }
 
   async lag(): Promise<{ partition: number; end: number; committed: number }[]> {
