@@ -21,8 +21,12 @@ export class Processor implements PartitionHandler {
   /** Partitions this member owns now: only these take batches (and commit). */
   private readonly assignedPartitions = new Set<number>();
   private sweeper: NodeJS.Timeout | null = null;
-  /** The pass in progress, if any: stop waits for it (stopped mid-pass, its asks would wait out their timeout). */
-  private sweeping: Promise<void> | null = null;
+  /**
+   * Each partition's sweep in progress: a partition's next sweep waits for its own last one, never
+   * for another partition's (one slow partition, say adopting a previous owner's rows, no longer holds
+   * back every other partition's closes and commits). Stop waits for them all.
+   */
+  private readonly sweeping = new Map<number, Promise<void>>();
 
   constructor(
     private readonly deps: ActorDeps,
@@ -125,21 +129,33 @@ export class Processor implements PartitionHandler {
     }
   }
 
-  /** One wall-clock pass: closes windows the partitions' progress has passed, passivates idle stores, commits what became safe. */
+  /**
+   * One wall-clock pass: closes windows the partitions' progress has passed, passivates idle stores,
+   * commits what became safe. Partitions are swept side by side; one still busy with its last sweep
+   * is not asked again. Resolves when every partition's sweep (new or still running) has finished.
+   */
   sweep(): Promise<void> {
-    this.sweeping ??= this.sweepOnce().finally(() => (this.sweeping = null));
-    return this.sweeping;
+    let ends: Promise<Map<number, LogEndObservation>> | null = null;
+    const passes = [...this.partitions.keys()].map((p) => {
+      let pass = this.sweeping.get(p);
+      if (!pass) {
+        // The log ends are read once per pass, and only if some partition is swept in it.
+        ends ??= this.logEnds();
+        pass = this.sweepPartition(p, ends).finally(() => this.sweeping.delete(p));
+        this.sweeping.set(p, pass);
+      }
+      return pass;
+    });
+    return Promise.all(passes).then(() => undefined);
   }
 
-  private async sweepOnce(): Promise<void> {
-    const ends = await this.logEnds();
-    for (const p of [...this.partitions.keys()]) {
-      const owned = this.assignedPartitions.has(p);
-      const logEnd = owned ? (ends.get(p) ?? null) : null;
-      const reply = await this.ask(p, (replyTo) => ({ kind: "sweep", owned, logEnd, replyTo }));
-      if (!reply.ok) this.onError(new Error(`partition ${p} sweep: ${reply.error}`));
-      else if (reply.commitOffset !== null && this.assignedPartitions.has(p)) await this.consumer().commit(p, reply.commitOffset);
-    }
+  private async sweepPartition(p: number, ends: Promise<Map<number, LogEndObservation>>): Promise<void> {
+    const observed = await ends;
+    const owned = this.assignedPartitions.has(p);
+    const logEnd = owned ? (observed.get(p) ?? null) : null;
+    const reply = await this.ask(p, (replyTo) => ({ kind: "sweep", owned, logEnd, replyTo }));
+    if (!reply.ok) this.onError(new Error(`partition ${p} sweep: ${reply.error}`));
+    else if (reply.commitOffset !== null && this.assignedPartitions.has(p)) await this.consumer().commit(p, reply.commitOffset);
   }
 
   startSweeper(intervalMs: number): void {
@@ -149,7 +165,7 @@ export class Processor implements PartitionHandler {
 
   async stop(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
-    await this.sweeping?.catch(() => undefined);
+    await Promise.allSettled([...this.sweeping.values()]);
     for (const actor of this.partitions.values()) actor.retire();
     this.partitions.clear();
     stop(this.system);
