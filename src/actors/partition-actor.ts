@@ -119,7 +119,7 @@ async function ask(s: PartitionState, entry: StoreEntry, make: (replyTo: Ref<Sto
     kind = msg.kind;
     return msg;
   }, deps.askTimeoutMs);
-  const reply = await (deps.slowAsks ? deps.slowAsks.track(`partition ${s.partition}: ${kind} to store ${entry.storeId}`, asked) : asked);
+  const reply = await (deps.slowAsks ? deps.slowAsks.track(() => `partition ${s.partition}: ${kind} to store ${entry.storeId}`, asked) : asked);
   if (s.stores.get(entry.storeId) !== entry) return reply; // let go meanwhile (a retire): it counts no more
   entry.minDirty = reply.minDirty;
   if (reply.minDirty === null) s.dirty.delete(entry);

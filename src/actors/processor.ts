@@ -49,7 +49,7 @@ export class Processor implements PartitionHandler {
       kind = msg.kind;
       return msg;
     }, this.deps.askTimeoutMs);
-    const reply = await (this.deps.slowAsks ? this.deps.slowAsks.track(`partition ${p}: ${kind}`, asked) : asked);
+    const reply = await (this.deps.slowAsks ? this.deps.slowAsks.track(() => `partition ${p}: ${kind}`, asked) : asked);
     if (reply.ok) this.windows.set(p, reply.windows);
     return reply;
   }

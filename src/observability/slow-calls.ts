@@ -8,14 +8,17 @@ export interface SlowCallOptions {
 }
 
 interface PendingCall {
-  call: string;
+  /** Its name, or how to make it: built only if it is ever reported (watched calls can be many per second). */
+  call: string | (() => string);
   started: number;
   reported: boolean;
 }
 
+const nameOf = (p: PendingCall): string => (typeof p.call === "string" ? p.call : p.call());
+
 /** Tracks promises by name: one still pending after `warnAfterMs` is logged (once), and again when it settles. */
 export interface SlowCallWatch {
-  track<T>(call: string, result: Promise<T>): Promise<T>;
+  track<T>(call: string | (() => string), result: Promise<T>): Promise<T>;
 }
 
 /** One timer checks all pending calls (a timer per call would cost more than the calls on a busy worker). */
@@ -29,7 +32,7 @@ export function slowCallWatch(opts: SlowCallOptions): SlowCallWatch {
     for (const p of pending) {
       if (p.reported || t - p.started < opts.warnAfterMs) continue;
       p.reported = true;
-      warn(`${p.call} still pending after ${Math.round((t - p.started) / 1000)} s`);
+      warn(`${nameOf(p)} still pending after ${Math.round((t - p.started) / 1000)} s`);
     }
     if (pending.size === 0 && timer) {
       clearInterval(timer);
@@ -38,7 +41,7 @@ export function slowCallWatch(opts: SlowCallOptions): SlowCallWatch {
   };
   const settled = (p: PendingCall, outcome: string) => {
     pending.delete(p);
-    if (p.reported) warn(`${p.call} ${outcome} after ${((now() - p.started) / 1000).toFixed(1)} s`);
+    if (p.reported) warn(`${nameOf(p)} ${outcome} after ${((now() - p.started) / 1000).toFixed(1)} s`);
   };
   return {
     track(call, result) {
