@@ -1,4 +1,5 @@
-import { dispatch, query, spawn, stop, type Ref } from "nact";
+import { dispatch, spawn, stop, type Ref } from "nact";
+import { askActor } from "./ask.ts";
 import {
   absorbLive,
   absorbWritten,
@@ -113,13 +114,7 @@ async function updateTotals(s: PartitionState, replies: readonly StoreReply[], d
 }
 
 async function ask(s: PartitionState, entry: StoreEntry, make: (replyTo: Ref<StoreReply>) => StoreMsg, deps: ActorDeps): Promise<StoreReply> {
-  let kind = "";
-  const asked = query(entry.ref, (replyTo: Ref<StoreReply>) => {
-    const msg = make(replyTo);
-    kind = msg.kind;
-    return msg;
-  }, deps.askTimeoutMs);
-  const reply = await (deps.slowAsks ? deps.slowAsks.track(() => `partition ${s.partition}: ${kind} to store ${entry.storeId}`, asked) : asked);
+  const reply = await askActor(entry.ref, make, deps, (kind) => `partition ${s.partition}: ${kind} to store ${entry.storeId}`);
   if (s.stores.get(entry.storeId) !== entry) return reply; // let go meanwhile (a retire): it counts no more
   entry.minDirty = reply.minDirty;
   if (reply.minDirty === null) s.dirty.delete(entry);

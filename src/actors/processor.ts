@@ -1,8 +1,9 @@
-import { query, start, stop, type Ref } from "nact";
+import { start, stop, type Ref } from "nact";
 import type { LogEndObservation } from "../domain/partition-progress.ts";
 import type { LogConsumer, LogRecord, PartitionHandler } from "../event-log/ports.ts";
 import { componentLogger } from "../observability/logger.ts";
 import { throttledErrors } from "../observability/throttled-log.ts";
+import { askActor } from "./ask.ts";
 import type { ActorDeps } from "./deps.ts";
 import type { PartitionMsg, PartitionReply } from "./messages.ts";
 import { spawnPartitionActor, type PartitionActor } from "./partition-actor.ts";
@@ -43,13 +44,7 @@ export class Processor implements PartitionHandler {
   private async ask(p: number, make: (replyTo: Ref<PartitionReply>) => PartitionMsg): Promise<PartitionReply> {
     const actor = this.partitions.get(p);
     if (!actor) return { ok: true, commitOffset: null, windows: 0 };
-    let kind = "";
-    const asked = query(actor.ref, (replyTo: Ref<PartitionReply>) => {
-      const msg = make(replyTo);
-      kind = msg.kind;
-      return msg;
-    }, this.deps.askTimeoutMs);
-    const reply = await (this.deps.slowAsks ? this.deps.slowAsks.track(() => `partition ${p}: ${kind}`, asked) : asked);
+    const reply = await askActor(actor.ref, make, this.deps, (kind) => `partition ${p}: ${kind}`);
     if (reply.ok) this.windows.set(p, reply.windows);
     return reply;
   }
@@ -96,7 +91,7 @@ export class Processor implements PartitionHandler {
     if (!this.assignedPartitions.has(partition) || !this.partitions.has(partition)) throw new Error(`partition ${partition} is not assigned to this member`);
     const reply = await this.ask(partition, (replyTo) => ({ kind: "batch", records, committed: () => this.committedOffset(partition), replyTo }));
     if (!reply.ok) throw new Error(`partition ${partition}: ${reply.error}`);
-    log.debug({ partition, first: records[0]!.offset, last: records[records.length - 1]!.offset, commitOffset: reply.commitOffset }, "batch handled");
+    if (log.isLevelEnabled("debug")) log.debug({ partition, first: records[0]!.offset, last: records[records.length - 1]!.offset, commitOffset: reply.commitOffset }, "batch handled");
     return reply.commitOffset ?? records[0]!.offset;
   }
 
