@@ -1,10 +1,11 @@
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { EventEmitter } from "node:events";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { SaleEvent } from "../../domain/event.ts";
 import { fingerprintOf } from "../../ingest/fingerprint.ts";
 import { encodeForLog } from "../../domain/log-record.ts";
+import { openDurableSqlite } from "../../shared/durable-sqlite.ts";
 import { GroupCommit } from "../../shared/group-commit.ts";
 import { partitionFor } from "../partitioner.ts";
 import type { AppendResult, DeadLetterSink, IngestLog, LogRecord } from "../ports.ts";
@@ -55,9 +56,7 @@ export class SqliteLog implements IngestLog, DeadLetterSink {
     private readonly now: () => number = Date.now,
   ) {
     mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(join(dataDir, "log.sqlite"));
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = FULL");
+    this.db = openDurableSqlite(join(dataDir, "log.sqlite"));
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS records (

@@ -1,6 +1,7 @@
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { openDurableSqlite } from "../../shared/durable-sqlite.ts";
 import { SqliteLateEvents } from "./sqlite-late-events.ts";
 import { migrateProjections } from "./sqlite-migrate.ts";
 import { SqliteMinuteProjection } from "./sqlite-minute-projection.ts";
@@ -21,10 +22,7 @@ export class SqliteProjections {
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(join(dataDir, "projections.sqlite"));
-    this.db.pragma("journal_mode = WAL");
-    // Each group-committed transaction is fsynced: a resolved write survives power loss, not only a crash.
-    this.db.pragma("synchronous = FULL");
+    this.db = openDurableSqlite(join(dataDir, "projections.sqlite"));
     migrateProjections(this.db);
     this.writes = new SqliteWriteQueue(this.db);
     this.minutes = new SqliteMinuteProjection(this.db, this.writes);
