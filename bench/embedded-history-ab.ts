@@ -3,8 +3,9 @@
  * and its id in the id index) and `SqliteRawHistory.insertRecords` (raw history, unique on event id),
  * this checkout against another, each in a fresh process on a fresh data dir, alternated. Event ids
  * are random UUIDs, as clients send them, so both id indexes take random inserts; CPU µs per event
- * is printed per segment, so cost that grows with the number of stored ids shows.
- *   npx tsx bench/embedded-history-ab.ts --baseline <checkout dir> [--events 1000000] [--rounds 2]
+ * is printed per segment, so cost that grows with the number of stored ids shows. `--ids v7` sends
+ * time-ordered UUIDs (version 7) instead, whose inserts land at the end of each index.
+ *   npx tsx bench/embedded-history-ab.ts --baseline <checkout dir> [--events 1000000] [--rounds 2] [--ids v4|v7]
  */
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -20,7 +21,13 @@ import { logRecords } from "./fixtures.ts";
 import { decodeLogRecord } from "../src/domain/log-record.ts";
 
 const { values: flags } = parseArgs({
-  options: { baseline: { type: "string" }, child: { type: "string" }, events: { type: "string", default: "1000000" }, rounds: { type: "string", default: "2" } },
+  options: {
+    baseline: { type: "string" },
+    child: { type: "string" },
+    events: { type: "string", default: "1000000" },
+    rounds: { type: "string", default: "2" },
+    ids: { type: "string", default: "v4" },
+  },
 });
 const EVENTS = Number(flags.events);
 const SEGMENT = Math.max(1, Math.floor(EVENTS / 5));
@@ -32,6 +39,15 @@ interface Result {
   log: number[];
   raw: number[];
 }
+
+let v7Sequence = 0;
+/** A version-7 UUID: 48 bits of milliseconds, then a sequence, so ids made later sort later. */
+function uuidV7(): string {
+  const hex = Date.now().toString(16).padStart(12, "0") + (v7Sequence++ & 0xfff).toString(16).padStart(3, "0") + randomUUID().replace(/-/g, "").slice(0, 16);
+  const variant = ((parseInt(hex[15]!, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7${hex.slice(12, 15)}-${variant}${hex.slice(16, 19)}-${hex.slice(19, 31)}`;
+}
+const newId = flags.ids === "v7" ? uuidV7 : randomUUID;
 
 function cpuNow(): number {
   const c = process.cpuUsage();
@@ -57,7 +73,7 @@ async function child(root: string): Promise<Result> {
     let segmentStart = cpuNow();
     for (let i = 0; i < EVENTS; i += REQUEST * CONCURRENT) {
       const requests = Array.from({ length: CONCURRENT }, (_, k) =>
-        Array.from({ length: REQUEST }, (_, j) => ({ ...events[(i + k * REQUEST + j) % events.length]!, eventId: randomUUID() })),
+        Array.from({ length: REQUEST }, (_, j) => ({ ...events[(i + k * REQUEST + j) % events.length]!, eventId: newId() })),
       );
       await Promise.all(requests.map((r) => log.appendNew(r)));
       if ((i + REQUEST * CONCURRENT) % SEGMENT < REQUEST * CONCURRENT) {
@@ -105,7 +121,7 @@ if (flags.child) {
   for (let round = 0; round < Number(flags.rounds); round++) {
     for (const [name, root] of round % 2 ? [...sides].reverse() : sides) {
       const t0 = Date.now();
-      const out = execFileSync(process.execPath, ["--import", "tsx", "bench/embedded-history-ab.ts", "--child", root, "--events", String(EVENTS)], { encoding: "utf8", maxBuffer: 1 << 20 });
+      const out = execFileSync(process.execPath, ["--import", "tsx", "bench/embedded-history-ab.ts", "--child", root, "--events", String(EVENTS), "--ids", flags.ids], { encoding: "utf8", maxBuffer: 1 << 20 });
       const r = JSON.parse(out) as Result;
       console.log(
         `round ${round + 1} ${name.padEnd(8)} CPU µs/event — append: mean ${mean(r.log).toFixed(1)} (per ${SEGMENT} events: ${fmt(r.log)}); ` +
