@@ -8,7 +8,6 @@
  *   npx tsx bench/embedded-history-ab.ts --baseline <checkout dir> [--events 1000000] [--rounds 2] [--ids v4|v7]
  */
 import { execFileSync } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -17,7 +16,7 @@ import { parseArgs } from "node:util";
 import type { SaleEvent } from "../src/domain/event.ts";
 import type { SqliteLog } from "../src/event-log/embedded/sqlite-log.ts";
 import type { SqliteProjections } from "../src/projections/embedded/sqlite-projections.ts";
-import { logRecords } from "./fixtures.ts";
+import { eventIds, logRecords } from "./fixtures.ts";
 import { decodeLogRecord } from "../src/domain/log-record.ts";
 
 const { values: flags } = parseArgs({
@@ -40,14 +39,7 @@ interface Result {
   raw: number[];
 }
 
-let v7Sequence = 0;
-/** A version-7 UUID: 48 bits of milliseconds, then a sequence, so ids made later sort later. */
-function uuidV7(): string {
-  const hex = Date.now().toString(16).padStart(12, "0") + (v7Sequence++ & 0xfff).toString(16).padStart(3, "0") + randomUUID().replace(/-/g, "").slice(0, 16);
-  const variant = ((parseInt(hex[15]!, 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7${hex.slice(12, 15)}-${variant}${hex.slice(16, 19)}-${hex.slice(19, 31)}`;
-}
-const newId = flags.ids === "v7" ? uuidV7 : randomUUID;
+const newId = eventIds(flags.ids);
 
 function cpuNow(): number {
   const c = process.cpuUsage();

@@ -1,4 +1,5 @@
 /** Event fixtures for the bench: pre-encoded log records and cheap per-request HTTP bodies. */
+import { randomUUID } from "node:crypto";
 import { decodeEvent } from "../src/domain/event.ts";
 import { encodeForLog } from "../src/domain/log-record.ts";
 import { partitionFor } from "../src/event-log/partitioner.ts";
@@ -33,6 +34,21 @@ export function logRecords(opts: { events: number; stores: number; eventsPerSeco
     list.push({ partition: p, offset: list.length, key: d.event.storeId, value, appendTime: Math.round(clock) });
   }
   return { byPartition, end: clock };
+}
+
+let v7Sequence = 0;
+/** A version-7 UUID (RFC 9562): 48 bits of milliseconds, then a 12-bit sequence, then random bits, so later ids sort later. */
+export function uuidV7(): string {
+  const hex = Date.now().toString(16).padStart(12, "0") + (v7Sequence++ & 0xfff).toString(16).padStart(3, "0") + randomUUID().replace(/-/g, "").slice(0, 16);
+  const variant = ((parseInt(hex[15]!, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7${hex.slice(12, 15)}-${variant}${hex.slice(16, 19)}-${hex.slice(19, 31)}`;
+}
+
+/** New event ids as clients make them: random (`v4`, the common case) or time-ordered (`v7`). */
+export function eventIds(version: string | undefined): () => string {
+  if (version === "v7") return uuidV7;
+  if (version === undefined || version === "v4") return randomUUID;
+  throw new Error(`--ids must be v4 or v7, not ${version}`);
 }
 
 /** Interleaves partitions as the embedded consumer reads them: up to `maxBatch` records of each partition in turn. */

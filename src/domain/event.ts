@@ -61,7 +61,7 @@ const line = z
 export const saleEventV1 = z
   .strictObject({
     schemaVersion: z.literal(SCHEMA_VERSION).optional(),
-    eventId: z.uuid("eventId must be a UUID").describe("Chosen by the client; the idempotency key (case-insensitive). Resending it with a different payload is a 409")
+    eventId: z.uuid("eventId must be a UUID").describe("Chosen by the client; the idempotency key (case-insensitive). Resending it with a different payload is a 409. Any UUID version; version 7 (time-ordered) keeps the stores' id indexes cheap as history grows")
       .meta(IDEMPOTENCY_KEY_RULE),
     storeId: z.string().regex(STORE_ID, "storeId must be 1–64 characters of A-Z a-z 0-9 _ -"),
     occurredAt: z
