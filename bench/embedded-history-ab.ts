@@ -16,7 +16,7 @@ import { parseArgs } from "node:util";
 import type { SaleEvent } from "../src/domain/event.ts";
 import type { SqliteLog } from "../src/event-log/embedded/sqlite-log.ts";
 import type { SqliteProjections } from "../src/projections/embedded/sqlite-projections.ts";
-import { eventIds, logRecords } from "./fixtures.ts";
+import { eventIds, loggedEvents } from "./fixtures.ts";
 import { decodeLogRecord } from "../src/domain/log-record.ts";
 
 const { values: flags } = parseArgs({
@@ -51,12 +51,7 @@ async function child(root: string): Promise<Result> {
   const { SqliteProjections: Projections } = (await import(pathToFileURL(resolve(root, "src/projections/embedded/sqlite-projections.ts")).href)) as {
     SqliteProjections: typeof SqliteProjections;
   };
-  const template = logRecords({ events: 20_000, stores: 1000, eventsPerSecond: 2000, start: Date.now() - 3_600_000 }).byPartition.flat();
-  const events: SaleEvent[] = template.map((r) => {
-    const d = decodeLogRecord(r.value!);
-    if (!d.ok) throw new Error(d.reason);
-    return d.event;
-  });
+  const events: SaleEvent[] = loggedEvents({ events: 20_000, stores: 1000, eventsPerSecond: 2000, start: Date.now() - 3_600_000 }).map((l) => l.event);
   const dir = mkdtempSync(join(tmpdir(), "intraday-history-ab-"));
   try {
     const log = new Log(join(dir, "log"), 6);

@@ -1,7 +1,8 @@
 /** Event fixtures for the bench: pre-encoded log records and cheap per-request HTTP bodies. */
 import { randomUUID } from "node:crypto";
 import { decodeEvent } from "../src/domain/event.ts";
-import { encodeForLog } from "../src/domain/log-record.ts";
+import { decodeLogRecord, encodeForLog } from "../src/domain/log-record.ts";
+import type { LoggedEvent } from "../src/domain/store-windows.ts";
 import { partitionFor } from "../src/event-log/partitioner.ts";
 import type { LogRecord } from "../src/event-log/ports.ts";
 import { makeStores, rng, TrafficGenerator, type Store } from "../scripts/sim/traffic.ts";
@@ -34,6 +35,15 @@ export function logRecords(opts: { events: number; stores: number; eventsPerSeco
     list.push({ partition: p, offset: list.length, key: d.event.storeId, value, appendTime: Math.round(clock) });
   }
   return { byPartition, end: clock };
+}
+
+/** The same traffic as `logRecords`, decoded as a consumer decodes it, partitions one after another. */
+export function loggedEvents(opts: Parameters<typeof logRecords>[0]): LoggedEvent[] {
+  return logRecords(opts).byPartition.flat().map((r) => {
+    const d = decodeLogRecord(r.value ?? "");
+    if (!d.ok) throw new Error(`fixture record does not decode: ${d.reason}`);
+    return { partition: r.partition, offset: r.offset, appendTime: r.appendTime, event: d.event };
+  });
 }
 
 let v7Sequence = 0;

@@ -8,13 +8,12 @@
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { decodeLogRecord } from "../../src/domain/log-record.ts";
 import type { LoggedEvent } from "../../src/domain/store-windows.ts";
 import { fingerprintOf } from "../../src/ingest/fingerprint.ts";
 import { migratePostgres } from "../../src/projections/postgres/pg-migrate.ts";
 import { PgRawHistory } from "../../src/projections/postgres/pg-raw-history.ts";
 import { PgSeenIds } from "../../src/projections/postgres/pg-seen-ids.ts";
-import { eventIds, logRecords } from "../fixtures.ts";
+import { eventIds, loggedEvents } from "../fixtures.ts";
 import { isolate, servicePids, servicesCpuMs, servicesUp } from "./stack.ts";
 
 const { values: flags } = parseArgs({ options: { events: { type: "string", default: "1000000" }, rounds: { type: "string", default: "2" }, batch: { type: "string", default: "2000" } } });
@@ -27,13 +26,7 @@ async function main(): Promise<void> {
   const iso = await isolate(6);
   const pool = new pg.Pool({ connectionString: iso.env.PG_URL, max: 4 });
   await migratePostgres(pool);
-  const template: LoggedEvent[] = logRecords({ events: 20_000, stores: 1000, eventsPerSecond: 2000, start: Date.now() - 600_000 })
-    .byPartition.flat()
-    .map((r) => {
-      const d = decodeLogRecord(r.value);
-      if (!d.ok) throw new Error(d.reason);
-      return { partition: r.partition, offset: r.offset, appendTime: r.appendTime, event: d.event };
-    });
+  const template = loggedEvents({ events: 20_000, stores: 1000, eventsPerSecond: 2000, start: Date.now() - 600_000 });
   const pids = servicePids();
   const postgresCpuMs = () => servicesCpuMs(pids).postgres!;
   const raw = new PgRawHistory(pool);

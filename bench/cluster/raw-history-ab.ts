@@ -11,12 +11,10 @@ import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { decodeLogRecord } from "../../src/domain/log-record.ts";
-import type { LoggedEvent } from "../../src/domain/store-windows.ts";
 import type { RawHistory } from "../../src/projections/ports.ts";
 import { migratePostgres } from "../../src/projections/postgres/pg-migrate.ts";
 import { PgRawHistory } from "../../src/projections/postgres/pg-raw-history.ts";
-import { logRecords } from "../fixtures.ts";
+import { loggedEvents } from "../fixtures.ts";
 import { isolate, servicesUp } from "./stack.ts";
 
 const { values: flags } = parseArgs({
@@ -47,12 +45,7 @@ async function main() {
   const pool = new pg.Pool({ connectionString: iso.env.PG_URL, max: 4 });
   await migratePostgres(pool);
   const n = Number(flags.events);
-  const recs = logRecords({ events: n, stores: 1000, eventsPerSecond: 2000, start: Date.now() - 600_000 }).byPartition.flat();
-  const events: LoggedEvent[] = recs.map((r) => {
-    const d = decodeLogRecord(r.value);
-    if (!d.ok) throw new Error(d.reason);
-    return { partition: r.partition, offset: r.offset, appendTime: r.appendTime, event: d.event };
-  });
+  const events = loggedEvents({ events: n, stores: 1000, eventsPerSecond: 2000, start: Date.now() - 600_000 });
   const batch = Number(flags.batch);
   const base = (await import(join(resolve(flags.baseline!), "src/projections/postgres/pg-raw-history.ts"))) as { PgRawHistory: new (pool: pg.Pool) => RawHistory };
   const writers: Record<"baseline" | "this", RawHistory> = { baseline: new base.PgRawHistory(pool), this: new PgRawHistory(pool) };
