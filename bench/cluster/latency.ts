@@ -61,6 +61,9 @@ export interface TickLatencyResult {
  * A websocket client subscribed to "*" and a steady stream of single-event POSTs, each to a store
  * id of its own, so the first tick of that store is the tick of that POST.
  */
+/** How long a subscriber waits for its snapshot (a "*" snapshot of a busy instance is megabytes). */
+const SNAPSHOT_TIMEOUT_MS = 30_000;
+
 export async function tickLatency(base: string, opts: { rate: number; seconds: number; tag: string }): Promise<TickLatencyResult> {
   const ws = new WebSocket(`${base.replace("http", "ws")}/v1/live`);
   const sentAt = new Map<string, number>();
@@ -74,13 +77,21 @@ export async function tickLatency(base: string, opts: { rate: number; seconds: n
     });
     ws.once("error", reject);
   });
-  const snapshot = new Promise<void>((resolve) => {
+  // A snapshot the server could not read comes as an error message, and a dropped client only sees
+  // the close: either fails the run instead of waiting for ever.
+  const snapshot = new Promise<void>((resolve, reject) => {
+    const timeout = setTimeout(() => reject(new Error(`no snapshot within ${SNAPSHOT_TIMEOUT_MS} ms`)), SNAPSHOT_TIMEOUT_MS);
+    ws.once("close", (code, reason) => reject(new Error(`the feed closed before its snapshot: ${code} ${reason.toString()}`)));
     ws.on("message", (data) => {
       const now = performance.now();
-      const msg = JSON.parse(data.toString()) as { type: string; storeId?: string };
+      const msg = JSON.parse(data.toString()) as { type: string; storeId?: string; code?: string; error?: string };
       if (msg.type === "snapshot") {
         snapshotAt = now;
+        clearTimeout(timeout);
         resolve();
+      } else if (msg.type === "error" && !snapshotAt) {
+        clearTimeout(timeout);
+        reject(new Error(`the feed answered the subscribe with ${msg.code}: ${msg.error}`));
       } else if (msg.type === "tick" && msg.storeId) {
         const t = sentAt.get(msg.storeId);
         if (t !== undefined) {
@@ -90,7 +101,12 @@ export async function tickLatency(base: string, opts: { rate: number; seconds: n
       }
     });
   });
-  await snapshot;
+  try {
+    await snapshot;
+  } catch (err) {
+    ws.terminate();
+    throw err;
+  }
   const stores = makeStores(50);
   let posts = 0;
   let accepted = 0;

@@ -4,6 +4,8 @@
  * POST load for a long time, while the bench samples the server's RSS, the window group's lag and
  * POST → websocket tick latency (a light probe stream beside the load). Pass: RSS flat after
  * warm-up (last third vs the third after warm-up), tick p99 < 250 ms, lag never above 5 s of traffic.
+ * Also where the two cores went after warm-up: CPU of the server, each service, this bench process
+ * and the whole machine, per accepted event and in cores busy.
  * Writes bench/results/soak-<timestamp>.json and soak-latest.json.
  */
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
@@ -13,9 +15,10 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createKafka, ensureTopics } from "../../src/event-log/kafka/kafka-client.ts";
 import { BodyFactory } from "../fixtures.ts";
+import { cpuMs } from "../http.ts";
 import { percentiles, tickLatency, type TickLatencyResult } from "./latency.ts";
 import { startServer } from "./server.ts";
-import { BASE, isolate, servicesUp } from "./stack.ts";
+import { BASE, isolate, servicesCpuMs, servicesUp } from "./stack.ts";
 
 const { values: flags } = parseArgs({
   options: {
@@ -48,25 +51,40 @@ async function processedEvents(url: string): Promise<number> {
   return n;
 }
 
+/** CPU ms so far of the server (its API processes included), each service, this bench process and the whole machine. */
+interface CpuSnapshot {
+  at: number;
+  posted: number;
+  ms: Record<string, number>;
+}
+
+function cpuSnapshot(serverPid: number, posted: number): CpuSnapshot {
+  const own = process.cpuUsage();
+  return { at: Date.now(), posted, ms: { server: cpuMs(serverPid)?.process ?? NaN, ...servicesCpuMs(), bench: (own.user + own.system) / 1000 } };
+}
+
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-/** Retries after the keep-alive race (the server closed an idle connection as this request went out on it). */
+/** Requests sent again after the keep-alive race (the server closed an idle connection as the request went out on it). */
 let resetRetries = 0;
+/** A reused connection can be one the server is closing; a client tries the next one (each retry takes a connection of the pool or a new one). */
+const MAX_RESET_RETRIES = 3;
 /**
- * One POST; 0 when no answer came. A request sent on a reused connection the server had just
- * closed (ECONNRESET) is sent again, as a POS client would: the same events, so the same ids, and
- * ingest answers a repeat as a duplicate (Node's documented pattern: `req.reusedSocket`).
+ * One POST: its status, or the error code when no answer came. A request sent on a reused
+ * connection the server had just closed (ECONNRESET) is sent again, as a POS client would: the same
+ * events, so the same ids, and ingest answers a repeat as a duplicate (Node's documented pattern:
+ * `req.reusedSocket`). Several idle connections can be closing at once when a burst takes them.
  */
-function post(url: string, body: string, retry = true): Promise<number> {
+function post(url: string, body: string, retriesLeft = MAX_RESET_RETRIES): Promise<number | string> {
   return new Promise((resolve) => {
     const req = http.request(url, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
       res.resume();
       res.on("end", () => resolve(res.statusCode ?? 0));
     });
     req.on("error", (err: NodeJS.ErrnoException) => {
-      if (retry && req.reusedSocket && err.code === "ECONNRESET") {
+      if (retriesLeft > 0 && req.reusedSocket && err.code === "ECONNRESET") {
         resetRetries++;
-        resolve(post(url, body, false));
-      } else resolve(0);
+        resolve(post(url, body, retriesLeft - 1));
+      } else resolve(`${err.code ?? err.message}${req.reusedSocket ? " (reused connection)" : ""}`);
     });
     req.end(body);
   });
@@ -86,14 +104,18 @@ async function main(): Promise<void> {
   const pid = server.proc.pid!;
   const samples: { t: number; rssMiB: number; lagEvents: number; backlogEvents: number; posted: number; failedPosts: number }[] = [];
   const probes: TickLatencyResult[] = [];
+  /** Probes that got no snapshot (the feed answered an error, closed, or took too long): counted, not waited for. */
+  const failedProbes: string[] = [];
   const bodies = new BodyFactory(STORES);
   const started = Date.now();
   const endAt = started + MINUTES * 60_000;
   let posted = 0;
   let failedPosts = 0;
-  /** Answers other than 202 by status (0: no answer), so a failure says what it was. */
-  const failedByStatus = new Map<number, number>();
+  /** Answers other than 202 by status, and requests without an answer by error code, so a failure says what it was. */
+  const failedByStatus = new Map<number | string, number>();
   let running = true;
+  const cpuMarks: { from?: CpuSnapshot; to?: CpuSnapshot } = {};
+  const warmUpEnd = started + MINUTES * 60_000 * 0.2;
   try {
     const load = (async () => {
       const perSecond = RATE / BATCH;
@@ -117,14 +139,21 @@ async function main(): Promise<void> {
         const committed = (offs[0]?.partitions ?? []).reduce((a, p) => a + Math.max(0, Number(p.offset)), 0);
         samples.push({ t: (Date.now() - started) / 1000, rssMiB: rssMiB(pid), lagEvents: end - committed, backlogEvents: Math.max(0, end - processed), posted, failedPosts });
         const s = samples[samples.length - 1]!;
+        if (!cpuMarks.from && Date.now() >= warmUpEnd) cpuMarks.from = cpuSnapshot(pid, posted);
+        else if (cpuMarks.from) cpuMarks.to = cpuSnapshot(pid, posted);
         log(`t=${s.t.toFixed(0)} s RSS ${s.rssMiB.toFixed(0)} MiB, lag ${s.lagEvents} events (${(s.lagEvents / RATE).toFixed(1)} s), not yet processed ${s.backlogEvents} (${(s.backlogEvents / RATE).toFixed(1)} s), posted ${s.posted}, failed POSTs ${s.failedPosts}`);
       }
     })();
     const prober = (async () => {
       while (running && Date.now() + PROBE_SECONDS * 1000 < endAt) {
-        const probe = await tickLatency(server.url, { rate: 10, seconds: PROBE_SECONDS, tag: `soak${Date.now().toString(36)}` });
-        probes.push(probe);
-        log(`probe: POST → tick p50 ${probe.tickMs.p50} ms, p99 ${probe.tickMs.p99} ms (${probe.tickMs.n} ticks)`);
+        try {
+          const probe = await tickLatency(server.url, { rate: 10, seconds: PROBE_SECONDS, tag: `soak${Date.now().toString(36)}` });
+          probes.push(probe);
+          log(`probe: POST → tick p50 ${probe.tickMs.p50} ms, p99 ${probe.tickMs.p99} ms (${probe.tickMs.n} ticks)`);
+        } catch (err) {
+          failedProbes.push(`${new Date().toISOString().slice(11, 19)} ${(err as Error).message}`);
+          log(`probe failed: ${(err as Error).message}`);
+        }
         await sleep(20_000);
       }
     })();
@@ -147,18 +176,38 @@ async function main(): Promise<void> {
   const tick = percentiles(probes.flatMap((p) => p.tickMs.n ? [p.tickMs.p50, p.tickMs.p99] : []));
   const p99s = probes.map((p) => p.tickMs.p99).filter((x) => Number.isFinite(x));
   const tickP99 = p99s.length ? Math.max(...p99s) : NaN;
+  const { from, to } = cpuMarks;
+  const cpu = from && to && to.posted > from.posted ? cpuSplit(from, to) : null;
+  if (cpu) log(`after warm-up, CPU µs per accepted event: ${Object.entries(cpu.usPerEvent).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ")}; cores busy: ${Object.entries(cpu.cores).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", ")}`);
   const rows = [
     { id: "soak-rss", what: "RSS growth after warm-up (last third vs first third)", value: growth * 100, unit: "%", target: "flat (< 10 %)", met: growth < 0.1, detail: `${rssEarly.toFixed(0)} → ${rssLate.toFixed(0)} MiB` },
-    { id: "soak-tick", what: "POST → tick p99 (worst probe window)", value: tickP99, unit: "ms", target: "< 250", met: tickP99 < 250, detail: `${probes.length} probe windows of ${PROBE_SECONDS} s; p50 of probe p50s ${tick.p50} ms` },
-    { id: "soak-lag", what: "window group lag (log end − committed), worst sample", value: maxLagSeconds, unit: "s of traffic", target: "≤ 5", met: maxLagSeconds <= 5, detail: `sampled every ${SAMPLE_MS / 1000} s; commits follow flushes (CHECKPOINT_MS), so this includes up to one checkpoint interval; failed POSTs ${failedPosts}${failedPosts ? ` (by status: ${[...failedByStatus].map(([k, v]) => `${k || "no answer"} × ${v}`).join(", ")})` : ""}; sent again after a keep-alive reset ${resetRetries}` },
+    { id: "soak-tick", what: "POST → tick p99 (worst probe window)", value: tickP99, unit: "ms", target: "< 250", met: tickP99 < 250, detail: `${probes.length} probe windows of ${PROBE_SECONDS} s; p50 of probe p50s ${tick.p50} ms; probes without a snapshot ${failedProbes.length}${failedProbes.length ? ` (${failedProbes.slice(0, 3).join("; ")})` : ""}` },
+    { id: "soak-lag", what: "window group lag (log end − committed), worst sample", value: maxLagSeconds, unit: "s of traffic", target: "≤ 5", met: maxLagSeconds <= 5, detail: `sampled every ${SAMPLE_MS / 1000} s; commits follow flushes (CHECKPOINT_MS), so this includes up to one checkpoint interval; failed POSTs ${failedPosts}${failedPosts ? ` (by status or error: ${[...failedByStatus].map(([k, v]) => `${k} × ${v}`).join(", ")})` : ""}; sent again after a keep-alive reset ${resetRetries}` },
     { id: "soak-backlog", what: "not yet processed (log end − events the store actors handled), worst sample", value: maxBacklogSeconds, unit: "s of traffic", target: "—", met: true, detail: "whether processing keeps up, without the checkpoint interval" },
+    ...(cpu
+      ? [{ id: "soak-machine", what: "machine cores busy after warm-up (of 2)", value: cpu.cores.machine ?? NaN, unit: "cores", target: "—", met: true, detail: `CPU µs per accepted event: ${Object.entries(cpu.usPerEvent).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ")}` }]
+      : []),
   ];
-  const out = { at: new Date().toISOString(), minutes: MINUTES, rate: RATE, stores: STORES, loadavgAtEnd: loadavg(), rows, samples, probes };
+  const out = { at: new Date().toISOString(), minutes: MINUTES, rate: RATE, stores: STORES, loadavgAtEnd: loadavg(), rows, cpuAfterWarmUp: cpu, samples, probes, failedProbes };
   const dir = join(import.meta.dirname, "..", "results");
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `soak-${out.at.replace(/[:.]/g, "-")}.json`), JSON.stringify(out, null, 2));
   writeFileSync(join(dir, "soak-latest.json"), JSON.stringify(out, null, 2));
   for (const r of rows) console.log(`${r.what}: ${r.value.toFixed(1)} ${r.unit} (target ${r.target}) ${r.met ? "met" : "NOT MET"} — ${r.detail}`);
+}
+
+/** CPU between two snapshots, per accepted event (µs) and as cores busy. */
+function cpuSplit(from: CpuSnapshot, to: CpuSnapshot): { usPerEvent: Record<string, number>; cores: Record<string, number> } {
+  const events = to.posted - from.posted;
+  const wallMs = to.at - from.at;
+  const usPerEvent: Record<string, number> = {};
+  const cores: Record<string, number> = {};
+  for (const [k, v] of Object.entries(to.ms)) {
+    const d = v - (from.ms[k] ?? NaN);
+    usPerEvent[k] = (d * 1000) / events;
+    cores[k] = d / wallMs;
+  }
+  return { usPerEvent, cores };
 }
 
 main().catch((err) => {
