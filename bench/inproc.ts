@@ -97,11 +97,11 @@ async function startProfile(path: string | undefined): Promise<() => Promise<voi
   };
 }
 
-/** (c) Processor.batch: decode + partition/store actors + windows + SQLite writes, pre-encoded records. */
-async function processCase(o: { events: number; stores: number; eventsPerSecond: number; profile?: string }) {
+/** (c) Processor.batch: decode + partition/store actors + windows + SQLite writes, pre-encoded records; `maxBatch` records per partition per turn (default: the embedded consumer's). */
+async function processCase(o: { events: number; stores: number; eventsPerSecond: number; profile?: string; maxBatch?: number }) {
   progress(`building ${o.events} log records for ${o.stores} stores`);
   const { byPartition } = logRecords({ events: o.events, stores: o.stores, eventsPerSecond: o.eventsPerSecond, start: START });
-  const turns = consumerTurns(byPartition, MAX_BATCH);
+  const turns = consumerTurns(byPartition, o.maxBatch ?? MAX_BATCH);
   const batches = turns.flat();
   const dir = mkdtempSync(join(tmpdir(), "intraday-bench-"));
   const clock = { now: START };

@@ -25,7 +25,7 @@ const { values: flags } = parseArgs({
   },
 });
 if (flags.help) {
-  console.log(`npm run bench [-- --quick] [-- --only ingest-single,ingest-batch,latency,process,decode,apply,heap,fastify] [-- --profile]
+  console.log(`npm run bench [-- --quick] [-- --only ingest-single,ingest-batch,latency,process,process-trickle,decode,apply,heap,fastify] [-- --profile]
   --quick    shorter runs (3 s HTTP, 100k events in process)
   --only     run some cases only
   --profile  also CPU-profile the server (ingest cases) and the processor, summarised in the JSON
@@ -43,6 +43,7 @@ const HTTP_SECONDS = quick ? 3 : 10;
 const WARMUP_SECONDS = quick ? 1 : 3;
 const IN_PROC_EVENTS = quick ? 100_000 : 500_000;
 const STORES = 1000;
+const TRICKLE_BATCH = 10;
 const RESULTS = join(import.meta.dirname, "results");
 const PROFILES = join(tmpdir(), "intraday-bench-profiles"); // .cpuprofile files are large; only their summaries go into the JSON
 mkdirSync(RESULTS, { recursive: true });
@@ -193,6 +194,20 @@ async function main(): Promise<void> {
       detail: `turns (≤ 5000/partition, partitions concurrently): p50 ${r.batchMs.p50.toFixed(1)} ms, p99 ${r.batchMs.p99.toFixed(1)} ms; ${r.rowWrites} row writes; 2nd half ${fmt(r.secondHalfEventsPerSecond)} ev/s; CPU ${r.cpuMicrosPerEvent.toFixed(2)} µs/event`,
     });
     log(`process: ${fmt(r.eventsPerSecond)} events/s`);
+  }
+  if (want("process-trickle")) {
+    // The regime of live traffic (a few events per store per poll): what a store message costs, not an event.
+    const events = quick ? 30_000 : 60_000;
+    log(`process-trickle: the same over ${events} records in turns of ${TRICKLE_BATCH} per partition (≈ 1 event per store message)`);
+    const r = await inproc<{ eventsPerSecond: number; cpuMicrosPerEvent: number; rowWrites: number }>("process", { events, stores: STORES, eventsPerSecond: 2000, maxBatch: TRICKLE_BATCH });
+    details["process-trickle"] = r;
+    rows.push({
+      id: "process-trickle",
+      what: `window processing at a trickle (${TRICKLE_BATCH} records per partition per turn)`,
+      value: r.cpuMicrosPerEvent,
+      unit: "µs CPU/event",
+      detail: `${fmt(r.eventsPerSecond)} events/s; ${r.rowWrites} row writes for ${fmt(events)} events`,
+    });
   }
   if (want("decode")) {
     log("decode: decodeLogRecord alone (JSON.parse + validation), for the breakdown");
