@@ -57,13 +57,13 @@ export interface TickLatencyResult {
   snapshotMs: number;
 }
 
+/** How long a subscriber waits for its snapshot (a "*" snapshot of a busy instance is megabytes). */
+const SNAPSHOT_TIMEOUT_MS = 30_000;
+
 /**
  * A websocket client subscribed to "*" and a steady stream of single-event POSTs, each to a store
  * id of its own, so the first tick of that store is the tick of that POST.
  */
-/** How long a subscriber waits for its snapshot (a "*" snapshot of a busy instance is megabytes). */
-const SNAPSHOT_TIMEOUT_MS = 30_000;
-
 export async function tickLatency(base: string, opts: { rate: number; seconds: number; tag: string }): Promise<TickLatencyResult> {
   const ws = new WebSocket(`${base.replace("http", "ws")}/v1/live`);
   const sentAt = new Map<string, number>();
