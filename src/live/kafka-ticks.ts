@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { Partitioners, type Consumer, type ConsumerRunConfig, type Kafka, type Producer } from "kafkajs";
+import type { Consumer, ConsumerRunConfig, Kafka, Producer } from "kafkajs";
+import { createProducer } from "../event-log/kafka/kafka-client.ts";
 import { restartAfterFatalCrash } from "../event-log/kafka/crash-restart.ts";
 import { FETCH_WAIT_MS } from "../event-log/kafka/kafka-consumer.ts";
 import { componentLogger } from "../observability/logger.ts";
@@ -31,7 +32,7 @@ export class KafkaTicks implements TickPublisher, TickSubscriber {
 
   /** `subscribe: false`: publish only (a processing worker serves no websocket, so it reads no ticks). */
   constructor(private readonly kafka: Kafka, private readonly topic: string, private readonly opts: { subscribe?: boolean; flushMs?: number; origin?: string } = {}) {
-    this.producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+    this.producer = createProducer(kafka, { allowAutoTopicCreation: false });
     this.origin = opts.origin ?? randomUUID();
   }
 

@@ -1,4 +1,5 @@
-import { Partitioners, type Kafka, type Message, type Producer } from "kafkajs";
+import type { Kafka, Message, Producer } from "kafkajs";
+import { createProducer } from "./kafka-client.ts";
 import { GroupCommit } from "../../shared/group-commit.ts";
 
 /** A group stays well under the broker's default limit of 1 MiB per record batch. */
@@ -17,7 +18,7 @@ export class DurableProducer {
   private readonly sends: GroupCommit<Message[], void>;
 
   constructor(kafka: Kafka, readonly topic: string) {
-    this.producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer = createProducer(kafka, { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     this.sends = new GroupCommit<Message[], void>(
       async (groups) => {
         await this.producer.send({ topic: this.topic, acks: -1, messages: groups.flat() });

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Admin } from "kafkajs";
+import { Kafka, logLevel, Partitioners, type Admin, type Producer, type ProducerConfig } from "kafkajs";
 import { kafkaLogCreator } from "../../observability/kafka-logging.ts";
 
 export interface KafkaSettings {
@@ -22,6 +22,14 @@ export function createKafka(s: KafkaSettings): Kafka {
     requestTimeout: 10_000,
     retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 2000 },
   });
+}
+
+/**
+ * A producer of this app. Its partitioner is named (kafkajs' default, the Java client's murmur2):
+ * left unnamed, kafkajs warns at every producer it creates.
+ */
+export function createProducer(kafka: Kafka, config: Omit<ProducerConfig, "createPartitioner"> = {}): Producer {
+  return kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, ...config });
 }
 
 /**

@@ -1,4 +1,5 @@
-import { CompressionTypes, Partitioners, type Kafka, type Producer } from "kafkajs";
+import { CompressionTypes, type Kafka, type Producer } from "kafkajs";
+import { createProducer } from "./kafka-client.ts";
 import type { SaleEvent } from "../../domain/event.ts";
 import { fingerprintOf } from "../../ingest/fingerprint.ts";
 import { encodeForLog } from "../../domain/log-record.ts";
@@ -50,7 +51,7 @@ export class KafkaIngestLog implements IngestLog {
   }
 
   private newProducer(): Producer {
-    return this.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 } });
+    return createProducer(this.kafka, { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 } });
   }
 
   async connect(): Promise<void> {
