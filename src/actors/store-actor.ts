@@ -148,11 +148,11 @@ export function spawnStoreActor(parent: Ref<unknown>, storeId: string, deps: Act
       } catch (err) {
         counts = { ok: false, error: (err as Error).message ?? String(err) };
       }
-      // One object of one shape per reply (spreads of differently shaped objects take V8's slow path).
       const st = status(state, deps);
+      // The usual reply is one literal of one shape: spreads of differently shaped objects take V8's slow path on every message.
       const reply: StoreReply = counts.ok
         ? { ok: true, applied: counts.applied, duplicates: counts.duplicates, replayed: counts.replayed, late: counts.late, minDirty: st.minDirty, settled: st.settled, windows: st.windows, wake: st.wake, written: out.written, live: out.live }
-        : { ok: false, error: counts.error, minDirty: st.minDirty, settled: st.settled, windows: st.windows, wake: st.wake, written: out.written, live: out.live };
+        : { ...counts, ...st, ...out };
       dispatch(msg.replyTo, reply);
       return state;
     },
