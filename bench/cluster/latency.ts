@@ -3,6 +3,7 @@ import http from "node:http";
 import WebSocket from "ws";
 import type { SaleEvent } from "../../src/domain/event.ts";
 import { makeStores } from "../../scripts/sim/traffic.ts";
+import { keepAliveRequest, resetRetries } from "./keep-alive-request.ts";
 import { saleEvent } from "./prefill.ts";
 
 export interface Percentiles {
@@ -30,17 +31,7 @@ export function inputJson(e: SaleEvent): string {
 const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
 
 function request(url: string, method: "GET" | "POST", body?: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, agent, headers: body ? { "content-type": "application/json", "content-length": Buffer.byteLength(body) } : {} }, (res) => {
-      let data = "";
-      res.setEncoding("utf8");
-      res.on("data", (c: string) => (data += c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: data }));
-    });
-    req.on("error", reject);
-    if (body) req.end(body);
-    else req.end();
-  });
+  return keepAliveRequest(agent, url, method, body);
 }
 
 export interface TickLatencyResult {
@@ -52,7 +43,11 @@ export interface TickLatencyResult {
   missing: number;
   /** POSTs not answered 202, by status or client error: their events have no tick to wait for. */
   refused: Record<string, number>;
+  /** POSTs sent again after the keep-alive race (their latency includes the retry). */
+  resentAfterReset: number;
   tickMs: Percentiles;
+  /** Every matched tick's latency, in the order they came (to pool several runs). */
+  tickSamplesMs: number[];
   postAckMs: Percentiles;
   snapshotMs: number;
 }
@@ -108,6 +103,7 @@ export async function tickLatency(base: string, opts: { rate: number; seconds: n
     throw err;
   }
   const stores = makeStores(50);
+  const resentBefore = resetRetries(agent);
   let posts = 0;
   let accepted = 0;
   const refused: Record<string, number> = {};
@@ -155,7 +151,9 @@ export async function tickLatency(base: string, opts: { rate: number; seconds: n
     ticksMatched: tickMs.length,
     missing: sentAt.size,
     refused,
+    resentAfterReset: resetRetries(agent) - resentBefore,
     tickMs: percentiles(tickMs),
+    tickSamplesMs: tickMs.map((x) => Number(x.toFixed(2))),
     postAckMs: percentiles(ackMs),
     snapshotMs: Number((snapshotAt - subscribedAt).toFixed(1)),
   };

@@ -16,6 +16,7 @@ import { parseArgs } from "node:util";
 import { createKafka, ensureTopics } from "../../src/event-log/kafka/kafka-client.ts";
 import { BodyFactory } from "../fixtures.ts";
 import { cpuMs } from "../http.ts";
+import { keepAliveRequest, resetRetries } from "./keep-alive-request.ts";
 import { percentiles, tickLatency, type TickLatencyResult } from "./latency.ts";
 import { startServer } from "./server.ts";
 import { BASE, isolate, servicesCpuMs, servicesUp } from "./stack.ts";
@@ -64,30 +65,10 @@ function cpuSnapshot(serverPid: number, posted: number): CpuSnapshot {
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-/** Requests sent again after the keep-alive race (the server closed an idle connection as the request went out on it). */
-let resetRetries = 0;
-/** A reused connection can be one the server is closing; a client tries the next one (each retry takes a connection of the pool or a new one). */
-const MAX_RESET_RETRIES = 3;
-/**
- * One POST: its status, or the error code when no answer came. A request sent on a reused
- * connection the server had just closed (ECONNRESET) is sent again, as a POS client would: the same
- * events, so the same ids, and ingest answers a repeat as a duplicate (Node's documented pattern:
- * `req.reusedSocket`). Several idle connections can be closing at once when a burst takes them.
- */
-function post(url: string, body: string, retriesLeft = MAX_RESET_RETRIES): Promise<number | string> {
-  return new Promise((resolve) => {
-    const req = http.request(url, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode ?? 0));
-    });
-    req.on("error", (err: NodeJS.ErrnoException) => {
-      if (retriesLeft > 0 && req.reusedSocket && err.code === "ECONNRESET") {
-        resetRetries++;
-        resolve(post(url, body, retriesLeft - 1));
-      } else resolve(`${err.code ?? err.message}${req.reusedSocket ? " (reused connection)" : ""}`);
-    });
-    req.end(body);
-  });
+
+/** One POST: its status, or the error code when no answer came (after the keep-alive race's retries). */
+function post(url: string, body: string): Promise<number | string> {
+  return keepAliveRequest(agent, url, "POST", body).then((r) => r.status, (err: Error) => err.message);
 }
 
 async function main(): Promise<void> {
@@ -178,13 +159,14 @@ async function main(): Promise<void> {
   const probeP99s = percentiles(answered.map((p) => p.tickMs.p99));
   const p99s = probes.map((p) => p.tickMs.p99).filter((x) => Number.isFinite(x));
   const tickP99 = p99s.length ? Math.max(...p99s) : NaN;
+  const pooled = percentiles(probes.flatMap((p) => p.tickSamplesMs));
   const { from, to } = cpuMarks;
   const cpu = from && to && to.posted > from.posted ? cpuSplit(from, to) : null;
   if (cpu) log(`after warm-up, CPU µs per accepted event: ${Object.entries(cpu.usPerEvent).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ")}; cores busy: ${Object.entries(cpu.cores).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", ")}`);
   const rows = [
     { id: "soak-rss", what: "RSS growth after warm-up (last third vs first third)", value: growth * 100, unit: "%", target: "flat (< 10 %)", met: growth < 0.1, detail: `${rssEarly.toFixed(0)} → ${rssLate.toFixed(0)} MiB` },
-    { id: "soak-tick", what: "POST → tick p99 (worst probe window)", value: tickP99, unit: "ms", target: "< 250", met: tickP99 < 250, detail: `${probes.length} probe windows of ${PROBE_SECONDS} s; median probe p50 ${probeP50s.p50} ms, median probe p99 ${probeP99s.p50} ms; probes without a snapshot ${failedProbes.length}${failedProbes.length ? ` (${failedProbes.slice(0, 3).join("; ")})` : ""}` },
-    { id: "soak-lag", what: "window group lag (log end − committed), worst sample", value: maxLagSeconds, unit: "s of traffic", target: "≤ 5", met: maxLagSeconds <= 5, detail: `sampled every ${SAMPLE_MS / 1000} s; commits follow flushes (CHECKPOINT_MS), so this includes up to one checkpoint interval; failed POSTs ${failedPosts}${failedPosts ? ` (by status or error: ${[...failedByStatus].map(([k, v]) => `${k} × ${v}`).join(", ")})` : ""}; sent again after a keep-alive reset ${resetRetries}` },
+    { id: "soak-tick", what: "POST → tick p99 (worst probe window)", value: tickP99, unit: "ms", target: "< 250", met: tickP99 < 250, detail: `${probes.length} probe windows of ${PROBE_SECONDS} s; median probe p50 ${probeP50s.p50} ms, median probe p99 ${probeP99s.p50} ms; every probe tick pooled: p50 ${pooled.p50}, p99 ${pooled.p99} ms (${pooled.n} ticks); probe POSTs sent again after a keep-alive reset ${probes.reduce((n, p) => n + p.resentAfterReset, 0)}; probes without a snapshot ${failedProbes.length}${failedProbes.length ? ` (${failedProbes.slice(0, 3).join("; ")})` : ""}` },
+    { id: "soak-lag", what: "window group lag (log end − committed), worst sample", value: maxLagSeconds, unit: "s of traffic", target: "≤ 5", met: maxLagSeconds <= 5, detail: `sampled every ${SAMPLE_MS / 1000} s; commits follow flushes (CHECKPOINT_MS), so this includes up to one checkpoint interval; failed POSTs ${failedPosts}${failedPosts ? ` (by status or error: ${[...failedByStatus].map(([k, v]) => `${k} × ${v}`).join(", ")})` : ""}; sent again after a keep-alive reset ${resetRetries(agent)}` },
     { id: "soak-backlog", what: "not yet processed (log end − events the store actors handled), worst sample", value: maxBacklogSeconds, unit: "s of traffic", target: "—", met: true, detail: "whether processing keeps up, without the checkpoint interval" },
     ...(cpu
       ? [{ id: "soak-machine", what: "machine cores busy after warm-up (of 2)", value: cpu.cores.machine ?? NaN, unit: "cores", target: "—", met: true, detail: `CPU µs per accepted event: ${Object.entries(cpu.usPerEvent).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ")}` }]
