@@ -29,7 +29,8 @@ export type StoreReply = ({ ok: true; applied: number; duplicates: number; repla
 
 /** `clock` is the partition's progress: it alone closes windows. */
 export type StoreMsg =
-  | { kind: "events"; events: LoggedEvent[]; clock: PartitionClock; replyTo: Ref<StoreReply> }
+  /** `absent`: windows of these events the partition knows have no stored row (the store starts them without a read). */
+  | { kind: "events"; events: LoggedEvent[]; absent: readonly WindowKey[]; clock: PartitionClock; replyTo: Ref<StoreReply> }
   /** `force`: write every dirty window now (revocation, shutdown, or a quiet partition), not only those due. */
   | { kind: "sweep"; clock: PartitionClock; force: boolean; replyTo: Ref<StoreReply> }
   /** A new owner's provisional rows of this store: load them, then close and write them final once progress allows. */

@@ -7,6 +7,8 @@ import {
   evictTotals,
   hasUnwrittenTotals,
   installLoaded,
+  isKnownAbsent,
+  isMinuteLoaded,
   isOutOfRange,
   markTotalsWritten,
   minutesToLoad,
@@ -26,9 +28,9 @@ import {
   takeQuiet,
   type PartitionProgress,
 } from "../domain/partition-progress.ts";
-import { sweepIsDue, type SweepWake, type WindowKey } from "../domain/store-windows.ts";
+import { sweepIsDue, type LoggedEvent, type SweepWake, type WindowKey } from "../domain/store-windows.ts";
 import { MINUTE_MS, minuteOf } from "../domain/time.ts";
-import { oldestUnsettledMinute } from "../domain/windows.ts";
+import { isBeyondLateness, oldestUnsettledMinute, windowOf } from "../domain/windows.ts";
 import type { Tick } from "../live/ports.ts";
 import { throttledErrors } from "../observability/throttled-log.ts";
 import { partitionFor } from "../event-log/partitioner.ts";
@@ -90,14 +92,7 @@ async function updateTotals(s: PartitionState, replies: readonly StoreReply[], d
     if (r.written.length) absorbWritten(s.totals, r.written.filter(mine));
     if (r.live.length) absorbLive(s.totals, r.live.filter(mine));
   }
-  for (const minute of minutesToLoad(s.totals)) {
-    try {
-      const { rows, totals } = await deps.minutes.loadPartitionMinute(s.partition, minute);
-      installLoaded(s.totals, minute, rows, totals);
-    } catch (err) {
-      totalsErrors(new Error(`partition ${s.partition}: loading minute ${new Date(minute).toISOString()} failed: ${(err as Error).message}`));
-    }
-  }
+  await loadMinutes(s, minutesToLoad(s.totals), deps);
   const due = dueTotals(s.totals);
   const outOfRange = due.filter(isOutOfRange).length;
   if (outOfRange) deps.metrics.amountOutOfRange.inc({ where: "partition_totals" }, outOfRange);
@@ -111,6 +106,48 @@ async function updateTotals(s: PartitionState, replies: readonly StoreReply[], d
   }
   const live = takeLiveTotals(s.totals);
   if (live.length) deps.ticks.publish(live.map((t) => ({ ...t, kind: "partition" as const })));
+}
+
+/** Loads these partition-minutes' stored rows and aggregates; a minute whose load fails stays unloaded (tried again later). */
+async function loadMinutes(s: PartitionState, minutes: Iterable<number>, deps: ActorDeps): Promise<void> {
+  await Promise.all(
+    [...minutes].map(async (minute) => {
+      try {
+        const { rows, totals } = await deps.minutes.loadPartitionMinute(s.partition, minute);
+        installLoaded(s.totals, minute, rows, totals);
+      } catch (err) {
+        (deps.onError ?? defaultTotalsErrors)(new Error(`partition ${s.partition}: loading minute ${new Date(minute).toISOString()} failed: ${(err as Error).message}`));
+      }
+    }),
+  );
+}
+
+/**
+ * The minutes of a batch's events (those still within lateness) whose stored rows are not loaded
+ * yet. Loaded before the stores are asked, they tell which windows have no stored row, which is
+ * every new store's and every store's first window of a minute: the store then starts it without a
+ * read (knownAbsent). The partition loads them for its aggregates anyway once rows are written.
+ */
+function minutesToPreload(s: PartitionState, byStore: ReadonlyMap<string, readonly LoggedEvent[]>, deps: ActorDeps): Set<number> {
+  const minutes = new Set<number>();
+  for (const events of byStore.values()) {
+    for (const e of events) {
+      const minute = windowOf(e.event.occurredAtMs);
+      if (!minutes.has(minute) && !isMinuteLoaded(s.totals, minute) && !isBeyondLateness(minute, e.appendTime, deps.windowing)) minutes.add(minute);
+    }
+  }
+  return minutes;
+}
+
+/** Of a store's events' windows, those known to have no stored row (see isKnownAbsent). */
+function knownAbsent(s: PartitionState, storeId: string, events: readonly LoggedEvent[]): WindowKey[] {
+  const out: WindowKey[] = [];
+  for (const { event } of events) {
+    const minute = windowOf(event.occurredAtMs);
+    if (out.some((k) => k.minute === minute && k.currency === event.currency)) continue;
+    if (isKnownAbsent(s.totals, storeId, minute, event.currency)) out.push({ minute, currency: event.currency });
+  }
+  return out;
 }
 
 async function ask(s: PartitionState, entry: StoreEntry, make: (replyTo: Ref<StoreReply>) => StoreMsg, deps: ActorDeps): Promise<StoreReply> {
@@ -214,9 +251,13 @@ async function handle(s: PartitionState, msg: PartitionMsg, self: Ref<PartitionM
     for (const events of byStore.values()) for (const e of events) advanceStreamTime(s.progress, e.event.occurredAtMs, e.appendTime, deps.windowing);
     const clock = { streamTime: s.progress.streamTime, caughtUpAt: s.progress.caughtUpAt };
     if (first) deps.metrics.batchWaitSeconds.observe(Math.max(0, now - first.appendTime) / 1000);
+    await loadMinutes(s, minutesToPreload(s, byStore, deps), deps);
     const started = performance.now();
     const replies = await Promise.all(
-      [...byStore].map(([storeId, events]) => ask(s, storeEntry(s, storeId, self, deps, now), (replyTo) => ({ kind: "events", events, clock, replyTo }), deps)),
+      [...byStore].map(([storeId, events]) => {
+        const absent = knownAbsent(s, storeId, events);
+        return ask(s, storeEntry(s, storeId, self, deps, now), (replyTo) => ({ kind: "events", events, absent, clock, replyTo }), deps);
+      }),
     );
     const storesDone = performance.now();
     deps.metrics.batchSeconds.observe((storesDone - started) / 1000, { phase: "stores" });

@@ -76,7 +76,15 @@ async function handle(s: StoreWindows, msg: StoreMsg, deps: ActorDeps, out: Stor
     deps.ticks.publish(await writeDue(s, clock, deps, false, out));
     return NO_EVENTS;
   }
-  await load(s, missingWindows(s, msg.events), deps, clock.now, out);
+  const missing = missingWindows(s, msg.events);
+  const absent = msg.absent.length ? missing.filter((k) => msg.absent.some((a) => a.minute === k.minute && a.currency === k.currency)) : [];
+  if (absent.length) {
+    installWindows(s, absent, [], clock.now);
+    deps.metrics.windowStarts.inc(WITHOUT_READ, absent.length);
+  }
+  const toRead = absent.length ? missing.filter((k) => !absent.includes(k)) : missing;
+  if (toRead.length) deps.metrics.windowStarts.inc(FROM_READ, toRead.length);
+  await load(s, toRead, deps, clock.now, out);
   let result = applyEvents(s, msg.events, deps.windowing);
   while (result.needsStoredIds) {
     // An id matched a fingerprint of the window's stored ids (a duplicate or a collision): the row's list tells.
@@ -127,6 +135,8 @@ async function handle(s: StoreWindows, msg: StoreMsg, deps: ActorDeps, out: Stor
   return { ok: true, applied, duplicates, replayed, late };
 }
 
+const WITHOUT_READ = { how: "known_absent" };
+const FROM_READ = { how: "read" };
 const APPLIED = { outcome: "applied" };
 const DUPLICATE = { outcome: "duplicates" };
 const REPLAYED = { outcome: "replayed" };

@@ -237,6 +237,23 @@ export function absorbLive(s: PartitionTotalsState, rows: Iterable<ContributionR
   }
 }
 
+/** Whether a minute's stored rows are loaded (its aggregates may be written, its absent windows known). */
+export function isMinuteLoaded(s: PartitionTotalsState, minute: number): boolean {
+  return s.minutes.get(minute)?.loaded === true;
+}
+
+/**
+ * Whether a store's window has no stored row, for certain: its minute's stored rows are loaded, and
+ * neither they nor the rows written or loaded since hold one of this store in this currency. (A
+ * projection makes a row visible in its partition-minute no later than to the store's own read:
+ * MinuteProjection.writeRows.) False whenever unsure.
+ */
+export function isKnownAbsent(s: PartitionTotalsState, storeId: string, minute: number, currency: string): boolean {
+  const m = s.minutes.get(minute);
+  if (!m?.loaded) return false;
+  return !m.currencies.get(currency)?.stores.has(storeId);
+}
+
 /** Minutes whose stored rows must be loaded before their aggregates can be written. */
 export function minutesToLoad(s: PartitionTotalsState): number[] {
   return [...s.minutes].filter(([, m]) => !m.loaded).map(([minute]) => minute);

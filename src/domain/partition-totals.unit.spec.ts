@@ -8,6 +8,8 @@ import {
   evictTotals,
   hasUnwrittenTotals,
   installLoaded,
+  isKnownAbsent,
+  isMinuteLoaded,
   takeLiveTotals,
   markTotalsWritten,
   minutesToLoad,
@@ -96,6 +98,23 @@ describe("partition totals state", () => {
     markTotalsWritten(s, due);
     expect(dueTotals(s)).toEqual([]);
     expect(hasUnwrittenTotals(s)).toBe(false);
+  });
+
+  it("knows a store's window has no stored row only once its minute is loaded, and only while no row of it is loaded or written", () => {
+    const s = newPartitionTotals(P);
+    absorbLive(s, [row("live-only", 1)]);
+    expect(isMinuteLoaded(s, M)).toBe(false);
+    expect(isKnownAbsent(s, "new", M, "EUR")).toBe(false); // not loaded: unsure
+    installLoaded(s, M, [row("stored", 2)], []);
+    expect(isMinuteLoaded(s, M)).toBe(true);
+    expect(isKnownAbsent(s, "new", M, "EUR")).toBe(true);
+    expect(isKnownAbsent(s, "stored", M, "EUR")).toBe(false);
+    expect(isKnownAbsent(s, "stored", M, "USD")).toBe(true); // another currency, another window
+    expect(isKnownAbsent(s, "new", M + MINUTE_MS, "EUR")).toBe(false); // another minute, not loaded
+    absorbWritten(s, [row("new", 3)]);
+    expect(isKnownAbsent(s, "new", M, "EUR")).toBe(false);
+    // A view only in memory says nothing about the store: its actor holds that window.
+    expect(isKnownAbsent(s, "live-only", M, "EUR")).toBe(true);
   });
 
   it("a loaded row newer than the one written meanwhile wins (set, never add)", () => {

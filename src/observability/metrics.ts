@@ -120,6 +120,11 @@ export function createMetrics() {
     lateEvents: registry.counter({ name: "intraday_late_events_total", help: "Events beyond the allowed lateness, recorded for reconciliation" }),
     amountOutOfRange: registry.counter({ name: "intraday_amount_out_of_range_total", help: "Events refused and aggregates not summable because an amount would leave the exact range (docs/money.md), by where", labelNames: ["where"] }),
     deadLetters: registry.counter({ name: "intraday_dead_letters_total", help: "Log records that could not be read, sent to the dead-letter sink" }),
+    windowStarts: registry.counter({
+      name: "intraday_window_starts_total",
+      help: "Windows a store actor took into memory, by how: read from the projection, or started empty without a read because its partition's loaded rows show none is stored (known_absent)",
+      labelNames: ["how"],
+    }),
     storedIdReads: registry.counter({ name: "intraday_stored_id_reads_total", help: "Reads of a window's stored event ids to settle a fingerprint match (a duplicate that bypassed ingest, or a hash collision)" }),
     rowWrites: registry.counter({ name: "intraday_minute_row_writes_total", help: "Minute rows written to the projection" }),
     flushSeconds: registry.histogram({ name: "intraday_flush_seconds", help: "Latency of minute-row writes", buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5] }),

@@ -6,7 +6,12 @@ import type { LateEvent, LoggedEvent, WindowKey } from "../domain/store-windows.
 export interface MinuteProjection {
   /** Rows of one store's windows, with their event ids, for an actor to resume from. */
   loadRows(storeId: string, keys: readonly WindowKey[]): Promise<MinuteRow[]>;
-  /** Whole-row idempotent upserts. */
+  /**
+   * Whole-row idempotent upserts. A row is visible to loadPartitionMinute no later than to
+   * loadRows (a failure or crash part-way may leave it in the first and not the second, never the
+   * other way round): a window missing from its partition-minute's rows has no stored row, so a
+   * partition actor that has loaded the minute can tell its stores so, and spare them the read.
+   */
   writeRows(rows: readonly MinuteRow[]): Promise<void>;
   /** One store's rows with from ≤ minute < to (without event ids). */
   storeRows(storeId: string, from: number, to: number): Promise<MinuteRow[]>;

@@ -14,6 +14,12 @@ describe("actor requests that wait too long", () => {
     const MINUTE = 60_000;
     const now = Math.floor(Date.now() / MINUTE) * MINUTE + 10_000;
     const store = new MemoryProjections();
+    // A previous life wrote the store's window, so this one reads it back before applying.
+    const before = processorOver({ store, now: () => now }).processor;
+    await before.assigned([0]);
+    await before.batch(0, [saleRecord({ partition: 0, offset: 0, storeId: "s-slow", occurredAt: now - 2000, appendTime: now - 1500 })]);
+    await before.revoked([0]);
+    await before.stop();
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     // Reading a store's stored rows waits until released, as a Cassandra read in trouble would.
@@ -27,7 +33,7 @@ describe("actor requests that wait too long", () => {
     const lines: string[] = [];
     const { processor } = processorOver({ store, minutes, now: () => now, slowAsks: slowCallWatch({ warnAfterMs: 100, warn: (l) => lines.push(l) }) });
     await processor.assigned([0]);
-    const batch = processor.batch(0, [saleRecord({ partition: 0, offset: 0, storeId: "s-slow", occurredAt: now - 1000, appendTime: now - 500 })]);
+    const batch = processor.batch(0, [saleRecord({ partition: 0, offset: 1, storeId: "s-slow", occurredAt: now - 1000, appendTime: now - 500 })]);
     await waitFor(async () => lines.length >= 2, 5000, 20);
     expect(lines.sort()).toEqual(["partition 0: batch still pending after 0 s", "partition 0: events to store s-slow still pending after 0 s"]);
     release();

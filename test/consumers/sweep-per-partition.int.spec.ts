@@ -26,11 +26,12 @@ describe("the sweep", () => {
     const quiet = storeOn(1, 2, "quiet");
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
-    // The stuck store's rows cannot be read until released.
+    // Partition 0's stored rows cannot be read until released (its actor waits in its first batch).
     const minutes = new Proxy(store, {
       get(target, prop, receiver) {
-        if (prop === "loadRows")
-          return async (...args: Parameters<MemoryProjections["loadRows"]>) => (args[0] === stuck ? held.then(() => target.loadRows(...args)) : target.loadRows(...args));
+        if (prop === "loadPartitionMinute")
+          return async (...args: Parameters<MemoryProjections["loadPartitionMinute"]>) =>
+            args[0] === 0 ? held.then(() => target.loadPartitionMinute(...args)) : target.loadPartitionMinute(...args);
         const value: unknown = Reflect.get(target, prop, receiver);
         return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
       },

@@ -24,6 +24,8 @@ export interface HarnessOptions {
   /** The minute projection the actors use (default: `store`). */
   minutes?: ActorDeps["minutes"];
   slowAsks?: ActorDeps["slowAsks"];
+  /** Where the actors report failures they get past (default: the throttled log). */
+  onError?: ActorDeps["onError"];
 }
 
 export function processorOver(o: HarnessOptions): { processor: Processor; metrics: Metrics } {
@@ -49,6 +51,7 @@ export function processorOver(o: HarnessOptions): { processor: Processor; metric
     askTimeoutMs: 10_000,
     now: o.now,
     ...(o.slowAsks ? { slowAsks: o.slowAsks } : {}),
+    ...(o.onError ? { onError: o.onError } : {}),
   };
   return { processor: new Processor(deps, () => consumer, () => undefined), metrics };
 }

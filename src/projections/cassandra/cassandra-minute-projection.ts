@@ -195,30 +195,25 @@ export class CassandraMinuteProjection implements MinuteProjection {
     return rows.flatMap((rs) => rs.rows.map((r) => ({ ...rowOf(r, storeId, null), eventIds: storedIds(r, storeId) })));
   }
 
+  /** Per row, minutes_by_day first, then minutes_by_store (the order MinuteProjection.writeRows promises); rows in parallel. */
   async writeRows(rows: readonly MinuteRow[]): Promise<void> {
     await Promise.all(
-      rows.flatMap((r) => {
+      rows.map(async (r) => {
         const day = utcDay(r.minute);
         const ts = writeTimestamp(r);
         const totals = [BigInt(r.saleCount), BigInt(r.refundCount), BigInt(r.grossMinor), BigInt(r.refundMinor), BigInt(r.itemCount),
           r.firstEventAt === null ? null : new Date(r.firstEventAt), r.lastEventAt === null ? null : new Date(r.lastEventAt)];
+        await this.cql.execute(
+          `INSERT INTO minutes_by_day (day, source_partition, minute, store_id, currency, ${TOTALS}, source_offset, revision, provisional) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
+          [day, r.partition, new Date(r.minute), r.storeId, r.currency, ...totals, BigInt(r.offset), r.revision, r.provisional, ts],
+        );
         const from = r.idsFrom ?? 0;
         const key = [r.storeId, day, new Date(r.minute), r.currency];
         const cols = [...totals, r.partition, BigInt(r.offset), r.revision, r.provisional, from + r.eventIds.length];
         // Only the ids new since the window's last durable write travel: one map cell at their position.
-        const byStore =
-          from === 0
-            ? this.cql.execute(REPLACE_IDS, [ts, ...cols, { 0: r.eventIds.join(",") }, ...key])
-            : r.eventIds.length
-              ? this.cql.execute(APPEND_IDS, [ts, ...cols, from, r.eventIds.join(","), ...key])
-              : this.cql.execute(KEEP_IDS, [ts, ...cols, ...key]);
-        return [
-          byStore,
-          this.cql.execute(
-            `INSERT INTO minutes_by_day (day, source_partition, minute, store_id, currency, ${TOTALS}, source_offset, revision, provisional) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
-            [day, r.partition, new Date(r.minute), r.storeId, r.currency, ...totals, BigInt(r.offset), r.revision, r.provisional, ts],
-          ),
-        ];
+        if (from === 0) await this.cql.execute(REPLACE_IDS, [ts, ...cols, { 0: r.eventIds.join(",") }, ...key]);
+        else if (r.eventIds.length) await this.cql.execute(APPEND_IDS, [ts, ...cols, from, r.eventIds.join(","), ...key]);
+        else await this.cql.execute(KEEP_IDS, [ts, ...cols, ...key]);
       }),
     );
   }
