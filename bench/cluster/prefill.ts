@@ -1,6 +1,7 @@
 /** Pre-fills the events topic straight through kafkajs, as ingest would have appended them. */
 import { randomUUID } from "node:crypto";
 import { CompressionTypes, type Kafka, type Message } from "kafkajs";
+import { createProducer } from "../../src/event-log/kafka/kafka-client.ts";
 import { type SaleEvent } from "../../src/domain/event.ts";
 import { decodeLogRecord, encodeForLog } from "../../src/domain/log-record.ts";
 import { partitionFor } from "../../src/event-log/partitioner.ts";
@@ -50,7 +51,7 @@ export async function prefill(
 ): Promise<PrefillResult> {
   const stores = makeStores(opts.stores);
   const rand = rng(7);
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  const producer = createProducer(kafka, { allowAutoTopicCreation: false });
   await producer.connect();
   const started = Date.now();
   const t0 = started - opts.spanMs;

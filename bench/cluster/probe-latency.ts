@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import type cassandra from "cassandra-driver";
 import type { Kafka } from "kafkajs";
+import { createProducer } from "../../src/event-log/kafka/kafka-client.ts";
 import { type SaleEvent } from "../../src/domain/event.ts";
 import { encodeForLog } from "../../src/domain/log-record.ts";
 import { partitionFor } from "../../src/event-log/partitioner.ts";
@@ -23,7 +24,7 @@ export async function probeLatency(
   kafka: Kafka,
   opts: { topic: string; partitions: number; url: string; cass: cassandra.Client; keyspace: string; perSecond: number; seconds: number; settleMs: number },
 ): Promise<ProbeResult> {
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  const producer = createProducer(kafka, { allowAutoTopicCreation: false });
   await producer.connect();
   const tag = Date.now().toString(36);
   const sentAt = new Map<string, number>();
