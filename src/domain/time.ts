@@ -5,8 +5,16 @@ export function minuteOf(ms: number): number {
   return Math.floor(ms / MINUTE_MS) * MINUTE_MS;
 }
 
+let lastIsoMs = Number.NaN;
+let lastIso = "";
+
+/** ISO 8601 text of an instant. It keeps the last answer: rows go out sorted by minute, so most calls repeat it. */
 export function isoMinute(ms: number): string {
-  return new Date(ms).toISOString();
+  if (ms !== lastIsoMs) {
+    lastIso = new Date(ms).toISOString();
+    lastIsoMs = ms;
+  }
+  return lastIso;
 }
 
 /** UTC day (YYYY-MM-DD) of an instant: the partition bucket of minute rows. */
