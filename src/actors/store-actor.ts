@@ -76,13 +76,13 @@ async function handle(s: StoreWindows, msg: StoreMsg, deps: ActorDeps, out: Stor
     deps.ticks.publish(await writeDue(s, clock, deps, false, out));
     return NO_EVENTS;
   }
-  const missing = missingWindows(s, msg.events);
-  const absent = msg.absent.length ? missing.filter((k) => msg.absent.some((a) => a.minute === k.minute && a.currency === k.currency)) : [];
+  const absent: WindowKey[] = [];
+  const toRead: WindowKey[] = [];
+  for (const k of missingWindows(s, msg.events)) (msg.absent.some((a) => a.minute === k.minute && a.currency === k.currency) ? absent : toRead).push(k);
   if (absent.length) {
     installWindows(s, absent, [], clock.now);
     deps.metrics.windowStarts.inc(WITHOUT_READ, absent.length);
   }
-  const toRead = absent.length ? missing.filter((k) => !absent.includes(k)) : missing;
   if (toRead.length) deps.metrics.windowStarts.inc(FROM_READ, toRead.length);
   await load(s, toRead, deps, clock.now, out);
   let result = applyEvents(s, msg.events, deps.windowing);
