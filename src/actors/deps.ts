@@ -25,6 +25,8 @@ export interface ActorDeps {
   idFingerprint?: IdFingerprint;
   /** Names actor requests still unanswered after a while (a lost reply would otherwise stall quietly until askTimeoutMs). */
   slowAsks?: SlowCallWatch;
+  /** Stores one sweep message asks at most (default SWEEP_TURN_STORES); tests make it small. */
+  sweepTurnStores?: number;
   /** Reports errors that do not fail a batch (a partition aggregate not written yet); default: throttled log. */
   onError?: (err: unknown) => void;
 }

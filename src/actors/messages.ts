@@ -36,7 +36,8 @@ export type StoreMsg =
   /** A new owner's provisional rows of this store: load them, then close and write them final once progress allows. */
   | { kind: "adopt"; keys: WindowKey[]; clock: PartitionClock; replyTo: Ref<StoreReply> };
 
-export type PartitionReply = { ok: true; commitOffset: number | null; windows: number } | { ok: false; error: string };
+/** `more`: a sweep found more due stores than one turn takes; the rest wait for the next turn (see SWEEP_TURN_STORES). */
+export type PartitionReply = { ok: true; commitOffset: number | null; windows: number; more?: boolean } | { ok: false; error: string };
 
 export type PartitionMsg =
   /** `committed`: reads the group's committed offset of the partition (asked only when a batch skips ahead). */
@@ -44,8 +45,9 @@ export type PartitionMsg =
   /**
    * Wall-clock pass. `owned`: this member owns the partition now (it adopts the stored provisional
    * rows once). `logEnd`: the log's end read at a wall time, which lets a caught-up partition close quiet minutes.
+   * `continued`: a later turn of the same pass (the last reply said `more`): it only asks the stores still due.
    */
-  | { kind: "sweep"; owned: boolean; logEnd: LogEndObservation | null; replyTo: Ref<PartitionReply> }
+  | { kind: "sweep"; owned: boolean; logEnd: LogEndObservation | null; continued: boolean; replyTo: Ref<PartitionReply> }
   | { kind: "revoke"; replyTo: Ref<PartitionReply> }
   /** The partition is assigned again: whatever an earlier ownership left (a revocation whose flush failed) is dropped unwritten. */
   | { kind: "reset"; replyTo: Ref<PartitionReply> };

@@ -76,6 +76,9 @@ function commit(s: PartitionState): number | null {
 
 const defaultTotalsErrors = throttledErrors("[partition-totals]");
 
+/** Stores one sweep message asks at most (see handle): a minute's close no longer holds a partition's batches for all its final writes. */
+export const SWEEP_TURN_STORES = 64;
+
 /** A store not heard from yet is swept like any other. */
 const DUE_NOW: SweepWake = { at: -Infinity, openMinute: Infinity };
 
@@ -271,10 +274,11 @@ async function handle(s: PartitionState, msg: PartitionMsg, self: Ref<PartitionM
   }
   const sweepStarted = performance.now();
   const force = msg.kind === "revoke";
-  if (msg.kind === "sweep" && msg.logEnd) recordLogEnd(s.progress, msg.logEnd);
-  const quiet = msg.kind === "sweep" && msg.owned && takeQuiet(s.progress, msg.logEnd);
+  const firstTurn = msg.kind === "revoke" || !msg.continued;
+  if (msg.kind === "sweep" && firstTurn && msg.logEnd) recordLogEnd(s.progress, msg.logEnd);
+  const quiet = msg.kind === "sweep" && firstTurn && msg.owned && takeQuiet(s.progress, msg.logEnd);
   const adoptReplies: StoreReply[] = [];
-  if (msg.kind === "sweep" && msg.owned && !s.adopted) {
+  if (msg.kind === "sweep" && firstTurn && msg.owned && !s.adopted) {
     try {
       adoptReplies.push(...(await adoptProvisional(s, self, deps, now)));
     } catch (err) {
@@ -285,6 +289,11 @@ async function handle(s: PartitionState, msg: PartitionMsg, self: Ref<PartitionM
   // A store is asked only when the sweep has work for it: the others' sweeps would change nothing.
   const sweepClock = { ...clock, now };
   const due = [...s.stores.values()].filter((e) => force || quiet || sweepIsDue(e.wake, sweepClock, deps.windowing));
+  // A write-all sweep (revoke, quiet) takes every store in one turn; any other asks at most a turn's
+  // worth, so that the partition's next batch (and its ticks) waits for one turn's writes, not all of them.
+  const turn = deps.sweepTurnStores ?? SWEEP_TURN_STORES;
+  const more = !force && !quiet && due.length > turn;
+  if (more) due.length = turn;
   const replies = await Promise.all(due.map((e) => ask(s, e, (replyTo) => ({ kind: "sweep", clock, force: force || quiet, replyTo }), deps)));
   await updateTotals(s, [...adoptReplies, ...replies], deps);
   evictTotals(s.totals, now, deps.windowing);
@@ -293,7 +302,7 @@ async function handle(s: PartitionState, msg: PartitionMsg, self: Ref<PartitionM
   for (const [storeId, e] of [...s.stores]) {
     if (force || (e.settled && now - e.lastActive >= deps.passivateAfterMs)) stopStore(s, storeId, deps);
   }
-  const reply: PartitionReply = { ok: true, commitOffset: commit(s), windows: openWindowCount(s) };
+  const reply: PartitionReply = { ok: true, commitOffset: commit(s), windows: openWindowCount(s), more };
   if (msg.kind === "sweep") deps.metrics.batchSeconds.observe((performance.now() - sweepStarted) / 1000, { phase: "sweep" });
   // Revoked: everything is written and the stores are stopped; a later batch (a straggler fetched
   // before the rebalance, or a reassignment) starts from the stored rows again.

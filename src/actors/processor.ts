@@ -22,6 +22,7 @@ export class Processor implements PartitionHandler {
   /** Partitions this member owns now: only these take batches (and commit). */
   private readonly assignedPartitions = new Set<number>();
   private sweeper: NodeJS.Timeout | null = null;
+  private stopping = false;
   /**
    * Each partition's sweep in progress: a partition's next sweep waits for its own last one, never
    * for another partition's (one slow partition, say adopting a previous owner's rows, no longer holds
@@ -148,9 +149,13 @@ export class Processor implements PartitionHandler {
     const observed = await ends;
     const owned = this.assignedPartitions.has(p);
     const logEnd = owned ? (observed.get(p) ?? null) : null;
-    const reply = await this.ask(p, (replyTo) => ({ kind: "sweep", owned, logEnd, replyTo }));
-    if (!reply.ok) this.onError(new Error(`partition ${p} sweep: ${reply.error}`));
-    else if (reply.commitOffset !== null && this.assignedPartitions.has(p)) await this.consumer().commit(p, reply.commitOffset);
+    // Turn by turn: the partition's batches queued meanwhile run between the turns.
+    for (let continued = false; ; continued = true) {
+      const reply = await this.ask(p, (replyTo) => ({ kind: "sweep", owned, logEnd, continued, replyTo }));
+      if (!reply.ok) return this.onError(new Error(`partition ${p} sweep: ${reply.error}`));
+      if (reply.commitOffset !== null && this.assignedPartitions.has(p)) await this.consumer().commit(p, reply.commitOffset);
+      if (!reply.more || this.stopping) return;
+    }
   }
 
   startSweeper(intervalMs: number): void {
@@ -159,6 +164,7 @@ export class Processor implements PartitionHandler {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     if (this.sweeper) clearInterval(this.sweeper);
     await Promise.allSettled([...this.sweeping.values()]);
     for (const actor of this.partitions.values()) actor.retire();

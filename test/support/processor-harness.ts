@@ -26,6 +26,7 @@ export interface HarnessOptions {
   slowAsks?: ActorDeps["slowAsks"];
   /** Where the actors report failures they get past (default: the throttled log). */
   onError?: ActorDeps["onError"];
+  sweepTurnStores?: number;
 }
 
 export function processorOver(o: HarnessOptions): { processor: Processor; metrics: Metrics } {
@@ -52,6 +53,7 @@ export function processorOver(o: HarnessOptions): { processor: Processor; metric
     now: o.now,
     ...(o.slowAsks ? { slowAsks: o.slowAsks } : {}),
     ...(o.onError ? { onError: o.onError } : {}),
+    ...(o.sweepTurnStores ? { sweepTurnStores: o.sweepTurnStores } : {}),
   };
   return { processor: new Processor(deps, () => consumer, () => undefined), metrics };
 }
