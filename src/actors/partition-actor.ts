@@ -296,11 +296,14 @@ async function handle(s: PartitionState, msg: PartitionMsg, self: Ref<PartitionM
   if (more) due.length = turn;
   const replies = await Promise.all(due.map((e) => ask(s, e, (replyTo) => ({ kind: "sweep", clock, force: force || quiet, replyTo }), deps)));
   await updateTotals(s, [...adoptReplies, ...replies], deps);
-  evictTotals(s.totals, now, deps.windowing);
+  // Eviction and passivation pass over every store and minute: once per pass, on its last turn.
+  if (!more) evictTotals(s.totals, now, deps.windowing);
   const error = firstError([...adoptReplies, ...replies]);
   if (error) return { ok: false, error };
-  for (const [storeId, e] of [...s.stores]) {
-    if (force || (e.settled && now - e.lastActive >= deps.passivateAfterMs)) stopStore(s, storeId, deps);
+  if (!more) {
+    for (const [storeId, e] of [...s.stores]) {
+      if (force || (e.settled && now - e.lastActive >= deps.passivateAfterMs)) stopStore(s, storeId, deps);
+    }
   }
   const reply: PartitionReply = { ok: true, commitOffset: commit(s), windows: openWindowCount(s), more };
   if (msg.kind === "sweep") deps.metrics.batchSeconds.observe((performance.now() - sweepStarted) / 1000, { phase: "sweep" });
