@@ -16,6 +16,11 @@ const reference = (schema: z.ZodType) => zodSerializerCompiler({ schema, ...rout
 const text = fc.string({ unit: "binary", maxLength: 40 });
 const int = fc.integer({ min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER });
 const nat = fc.nat();
+/**
+ * Map keys. Never "__proto__": zod's record encode assigns it as the prototype and drops it, while fast-json-stringify
+ * writes the own key. The maps' keys are ISO 4217 codes (src/domain/event.ts), so neither can meet one.
+ */
+const key = text.filter((k) => k !== "__proto__");
 const minute = fc.record({
   minute: text,
   currency: text,
@@ -34,7 +39,7 @@ const withInternal = <T extends object>(a: fc.Arbitrary<T>) => fc.tuple(a, inter
 const cases: [string, z.ZodType, fc.Arbitrary<unknown>][] = [
   ["minutes", minutesResponse, fc.record({ minutes: fc.array(withInternal(minute), { maxLength: 20 }) })],
   ["store minutes", storeMinutesResponse, fc.record({ storeId: text, minutes: fc.array(minute, { maxLength: 5 }) })],
-  ["stores", storesResponse, fc.record({ stores: fc.array(fc.record({ storeId: text, day: text, netMinorByCurrency: fc.dictionary(text, int, { maxKeys: 3 }), lastMinute: text }), { maxLength: 5 }) })],
+  ["stores", storesResponse, fc.record({ stores: fc.array(fc.record({ storeId: text, day: text, netMinorByCurrency: fc.dictionary(key, int, { maxKeys: 3 }), lastMinute: text }), { maxLength: 5 }) })],
   ["top stores", topStoresResponse, fc.record({ currency: text, stores: fc.array(fc.record({ storeId: text, currency: text, netMinor: int, grossMinor: int, refundMinor: int, saleCount: int, itemCount: int }), { maxLength: 5 }) })],
   [
     "late events",
