@@ -48,6 +48,8 @@ export interface TickLatencyResult {
   tickMs: Percentiles;
   /** Every matched tick's latency, in the order they came (to pool several runs). */
   tickSamplesMs: number[];
+  /** When each of those ticks' POSTs was sent (epoch ms): where slow ticks fall in the minute. */
+  tickSentAt: number[];
   postAckMs: Percentiles;
   snapshotMs: number;
 }
@@ -63,6 +65,8 @@ export async function tickLatency(base: string, opts: { rate: number; seconds: n
   const ws = new WebSocket(`${base.replace("http", "ws")}/v1/live`);
   const sentAt = new Map<string, number>();
   const tickMs: number[] = [];
+  const tickSentAt: number[] = [];
+  const toEpoch = Date.now() - performance.now();
   const ackMs: number[] = [];
   let snapshotAt = 0;
   const subscribedAt = await new Promise<number>((resolve, reject) => {
@@ -91,6 +95,7 @@ export async function tickLatency(base: string, opts: { rate: number; seconds: n
         const t = sentAt.get(msg.storeId);
         if (t !== undefined) {
           tickMs.push(now - t);
+          tickSentAt.push(Math.round(toEpoch + t));
           sentAt.delete(msg.storeId);
         }
       }
@@ -154,6 +159,7 @@ export async function tickLatency(base: string, opts: { rate: number; seconds: n
     resentAfterReset: resetRetries(agent) - resentBefore,
     tickMs: percentiles(tickMs),
     tickSamplesMs: tickMs.map((x) => Number(x.toFixed(2))),
+    tickSentAt,
     postAckMs: percentiles(ackMs),
     snapshotMs: Number((snapshotAt - subscribedAt).toFixed(1)),
   };
