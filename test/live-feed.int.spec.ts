@@ -338,7 +338,7 @@ describe("GET /v1/live", () => {
 describe("GET /v1/live slow clients", () => {
   it("a client that stops reading is dropped (close 1013, metric); reading clients keep their ticks, a \"*\" one after its multi-megabyte snapshot too", async () => {
     const slowClock = new JumpingClock();
-    const s = await startEmbedded({ listen: true, now: slowClock.now, env: { WS_MAX_BUFFERED_BYTES: "65536", LIVE_MIN_INTERVAL_MS: "0", MAX_BODY_BYTES: "10000000", MAX_BATCH: "2000" } });
+    const s = await startEmbedded({ listen: true, now: slowClock.now, env: { WS_MAX_BUFFERED_BYTES: "262144", LIVE_MIN_INTERVAL_MS: "0", MAX_BODY_BYTES: "10000000", MAX_BATCH: "2000" } });
     try {
       const m = slowClock.minuteWithTimeLeft(40_000);
       const at = new Date(m).toISOString();
@@ -384,7 +384,9 @@ describe("GET /v1/live slow clients", () => {
       await waitFor(async () => s.runtime.metrics.wsDropped.get() > droppedBeforeHoarder, 30_000, 50);
 
       // A client that stops reading: its snapshot may fit in the socket buffers, so keep selling at the probe store
-      // (and at 1,999 others, whose ticks the "*" client gets: ≈ 0.5 MB per probe) until it is dropped.
+      // (and at 199 others, whose ticks the "*" clients get: ≈ 50 kB per probe) until it is dropped. Each probe's
+      // ticks stay well under the limit: the reading "*" client reads in this same event loop, between probes,
+      // and with ≈ 0.5 MB per probe it was dropped too whenever the kernel's socket buffers had not grown yet.
       const closed = new Promise<number>((r) => slow.once("close", (code) => r(code)));
       slow.pause();
       const droppedBeforeSlow = s.runtime.metrics.wsDropped.get();
@@ -393,7 +395,7 @@ describe("GET /v1/live slow clients", () => {
       await waitFor(async () => {
         if (s.runtime.metrics.wsDropped.get() > droppedBeforeSlow) return true;
         probes += 1;
-        const fillers = Array.from({ length: 1999 }, (_, i) => saleEvent({ storeId: `slow-filler-${i}`, occurredAt: at }));
+        const fillers = Array.from({ length: 199 }, (_, i) => saleEvent({ storeId: `slow-filler-${i}`, occurredAt: at }));
         await s.runtime.app.inject({ method: "POST", url: "/v1/sales", payload: [saleEvent({ storeId: "slow-probe", occurredAt: at }), ...fillers] });
         return false;
       }, 60_000, 30);

@@ -8,12 +8,16 @@ import { describe, expect, it } from "vitest";
 const require = createRequire(import.meta.url);
 type Encoder = { buffer: Buffer; size(): number; writeInt32(v: number): Encoder; writeEncoder(e: Encoder): Encoder };
 type Message = { key?: string | Buffer | null; value: string | Buffer | null; timestamp?: string | number; headers?: Record<string, string | Buffer | (string | Buffer)[]> };
+type Reader = { offset: number; readVarIntBytes(): Buffer; readArray<T>(read: (d: Reader) => T): T[] };
 type Args = { partition: number; messages: Message[]; transactionalId?: string; firstSequence?: number; producerId?: unknown; producerEpoch?: number };
 const EncoderClass = require("kafkajs/src/protocol/encoder.js") as new () => Encoder;
 const Record = require("kafkajs/src/protocol/recordBatch/record/v0/index.js") as (r: Record<string, unknown>) => Encoder;
 const { RecordBatch } = require("kafkajs/src/protocol/recordBatch/v0/index.js") as { RecordBatch: (b: Record<string, unknown>) => Promise<Encoder> };
 const Long = require("kafkajs/src/utils/long.js") as { fromInt(v: number): unknown; fromValue(v: unknown): unknown };
 const encodeUncompressed = require("kafkajs/src/protocol/recordBatch/v0/encodeUncompressed.js") as (a: Args) => Encoder | null;
+const Decoder = require("kafkajs/src/protocol/decoder.js") as new (b: Buffer) => Reader;
+const RecordDecoder = require("kafkajs/src/protocol/recordBatch/record/v0/decoder.js") as (d: Reader, context: unknown) => unknown;
+const decodeBatch = require("kafkajs/src/protocol/recordBatch/v0/decoder.js") as (d: Reader) => Promise<{ records: { batchContext: unknown }[] }>;
 const produceV3 = require("kafkajs/src/protocol/requests/produce/v3/request.js") as (r: Record<string, unknown>) => { encode(): Promise<Encoder> };
 
 /** Upstream's partitionsEncoder (kafkajs 2.2.4, produce v3), with `dateNow` passed in. */
@@ -71,6 +75,23 @@ describe("kafkajs record batch encoding (patched)", () => {
         expect(ours!.buffer.equals(await upstream(a, dateNow))).toBe(true);
       }),
       { numRuns: 400 },
+    );
+  });
+
+  it("property: the one-pass decoder reads upstream's records (offsets, timestamps of either type, keys, values, headers)", async () => {
+    await fc.assert(
+      fc.asyncProperty(args, fc.bigInt({ min: 0n, max: 2n ** 50n }), fc.boolean(), async (a, firstOffset, appendTime) => {
+        const batch = Buffer.from(encodeUncompressed(a)!.buffer.subarray(8)); // after partition and entry size
+        batch.writeBigInt64BE(firstOffset, 0);
+        if (appendTime) batch.writeInt16BE(batch.readInt16BE(21) | 0x8, 21); // attributes: log append time
+        const ours = await decodeBatch(new Decoder(batch));
+        // Upstream's own reading of the same records: a Decoder and RecordDecoder per record.
+        const records = new Decoder(batch);
+        records.offset = 57; // first offset, length, leader epoch, magic, crc, and the batch's fixed fields
+        const reference = records.readArray((d) => RecordDecoder(new Decoder(d.readVarIntBytes()), ours.records[0]?.batchContext));
+        expect(ours.records).toEqual(reference);
+      }),
+      { numRuns: 300 },
     );
   });
 
