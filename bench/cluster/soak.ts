@@ -95,19 +95,23 @@ async function main(): Promise<void> {
   /** Answers other than 202 by status, and requests without an answer by error code, so a failure says what it was. */
   const failedByStatus = new Map<number | string, number>();
   let running = true;
+  /** POSTs sent and not yet answered: awaited before the server stops, so a saturated run's queue is counted by its answers, not refused by a stopped server. */
+  const inFlight = new Set<Promise<void>>();
   const cpuMarks: { from?: CpuSnapshot; to?: CpuSnapshot } = {};
   const warmUpEnd = started + MINUTES * 60_000 * 0.2;
   try {
     const load = (async () => {
       const perSecond = RATE / BATCH;
       for (let k = 0; running && Date.now() < endAt; k++) {
-        void post(`${server.url}/v1/sales`, bodies.batch(BATCH)).then((s) => {
+        const answered: Promise<void> = post(`${server.url}/v1/sales`, bodies.batch(BATCH)).then((s) => {
+          inFlight.delete(answered);
           if (s === 202) posted += BATCH;
           else {
             failedPosts++;
             failedByStatus.set(s, (failedByStatus.get(s) ?? 0) + 1);
           }
         });
+        inFlight.add(answered);
         const next = started + ((k + 1) * 1000) / perSecond;
         if (next > Date.now()) await sleep(next - Date.now());
       }
@@ -139,6 +143,8 @@ async function main(): Promise<void> {
       }
     })();
     await Promise.all([load, sampler, prober]);
+    if (inFlight.size) log(`waiting for the answers to ${inFlight.size} POSTs still in flight`);
+    await Promise.all(inFlight);
   } finally {
     running = false;
     await server.stop();

@@ -1,5 +1,6 @@
-import type { Kafka, Message, Producer } from "kafkajs";
+import type { Kafka, Message } from "kafkajs";
 import { createProducer } from "./kafka-client.ts";
+import { RenewingProducer } from "./renewing-producer.ts";
 import { GroupCommit } from "../../shared/group-commit.ts";
 
 /** A group stays well under the broker's default limit of 1 MiB per record batch. */
@@ -11,14 +12,16 @@ const sizeOf = (messages: Message[]) => messages.reduce((n, m) => n + bytesOf(m.
  * Sends to one topic with the idempotent producer and acks=all: a send resolves only once its records
  * are durable. Sends made in the same event-loop turn, or while one is in flight, go out together as
  * one produce request, in order (the idempotent producer allows one request in flight, and a store
- * actor's flush waits for its send: one request per flush serialised the window worker).
+ * actor's flush waits for its send: one request per flush serialised the window worker). After a
+ * failed send the producer is replaced (see RenewingProducer): the callers retry failed sends, and
+ * what they write is idempotent downstream.
  */
 export class DurableProducer {
-  private readonly producer: Producer;
+  private readonly producer: RenewingProducer;
   private readonly sends: GroupCommit<Message[], void>;
 
   constructor(kafka: Kafka, readonly topic: string) {
-    this.producer = createProducer(kafka, { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer = new RenewingProducer(() => createProducer(kafka, { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }));
     this.sends = new GroupCommit<Message[], void>(
       async (groups) => {
         await this.producer.send({ topic: this.topic, acks: -1, messages: groups.flat() });

@@ -1,5 +1,6 @@
-import { CompressionTypes, type Kafka, type Producer } from "kafkajs";
+import { CompressionTypes, type Kafka } from "kafkajs";
 import { createProducer } from "./kafka-client.ts";
+import { RenewingProducer } from "./renewing-producer.ts";
 import type { SaleEvent } from "../../domain/event.ts";
 import { fingerprintOf } from "../../ingest/fingerprint.ts";
 import { encodeForLog } from "../../domain/log-record.ts";
@@ -30,9 +31,8 @@ const MAX_REMEMBERS_IN_FLIGHT = 4;
  * PostgreSQL round trip off every acknowledgement and every group's turn.
  */
 export class KafkaIngestLog implements IngestLog {
-  private producer: Producer;
+  private readonly producer: RenewingProducer;
   private lastSendOk = true;
-  private broken = false;
   private closed = false;
   /** Requests that arrive while a send is in flight go out together in the next one. */
   private readonly sends = new GroupCommit<Pending, AppendResult>((group) => this.appendGroup(group), { weight: (p) => p.bytes, maxWeight: MAX_GROUP_BYTES });
@@ -47,27 +47,13 @@ export class KafkaIngestLog implements IngestLog {
     private readonly seenIds: SeenIds,
     private readonly onWarning: (msg: string) => void = throttledWarnings(),
   ) {
-    this.producer = this.newProducer();
-  }
-
-  private newProducer(): Producer {
-    return createProducer(this.kafka, { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 } });
+    this.producer = new RenewingProducer(() =>
+      createProducer(this.kafka, { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 } }),
+    );
   }
 
   async connect(): Promise<void> {
     await this.producer.connect();
-  }
-
-  /** After a failed send the idempotent producer's sequence state is unknown: start a fresh one. */
-  private async ready(): Promise<Producer> {
-    if (this.broken) {
-      const old = this.producer;
-      this.producer = this.newProducer();
-      this.broken = false;
-      void old.disconnect().catch(() => undefined);
-      await this.producer.connect();
-    }
-    return this.producer;
   }
 
   /** Appends are always attempted (the broker may be back); a failure answers 503 for that request. */
@@ -128,12 +114,10 @@ export class KafkaIngestLog implements IngestLog {
     }
     if (messages.length) {
       try {
-        const producer = await this.ready();
-        await producer.send({ topic: this.topic, acks: -1, timeout: 5000, compression: CompressionTypes.None, messages });
+        await this.producer.send({ topic: this.topic, acks: -1, timeout: 5000, compression: CompressionTypes.None, messages });
         this.lastSendOk = true;
       } catch (err) {
         this.lastSendOk = false;
-        this.broken = true;
         throw new LogUnavailableError(`Kafka did not acknowledge the append: ${(err as Error).message}`, 5);
       }
       await this.rememberBehind(fresh);
