@@ -1,5 +1,6 @@
-import { Kafka, logLevel, Partitioners, type Admin, type Producer, type ProducerConfig } from "kafkajs";
+import { Kafka, logLevel, Partitioners, type Admin, type ICustomPartitioner, type Producer, type ProducerConfig } from "kafkajs";
 import { kafkaLogCreator } from "../../observability/kafka-logging.ts";
+import { partitionFor } from "../partitioner.ts";
 
 export interface KafkaSettings {
   brokers: string[];
@@ -25,11 +26,23 @@ export function createKafka(s: KafkaSettings): Kafka {
 }
 
 /**
- * A producer of this app. Its partitioner is named (kafkajs' default, the Java client's murmur2):
- * left unnamed, kafkajs warns at every producer it creates.
+ * kafkajs' default partitioner (the Java client's: a message's own partition, else murmur2 of its
+ * key, else round robin), with string keys hashed by our murmur2: kafkajs hashes through BigInt
+ * Longs and filters the partition list for every message, about 3 µs per keyed message.
  */
+export const producerPartitioner: ICustomPartitioner = () => {
+  const kafkajsDefault = Partitioners.DefaultPartitioner();
+  return (args) => {
+    const { message } = args;
+    if (message.partition != null) return message.partition;
+    if (typeof message.key === "string") return partitionFor(message.key, args.partitionMetadata.length);
+    return kafkajsDefault(args);
+  };
+};
+
+/** A producer of this app (its partitioner named: left unnamed, kafkajs warns at every producer it creates). */
 export function createProducer(kafka: Kafka, config: Omit<ProducerConfig, "createPartitioner"> = {}): Producer {
-  return kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, ...config });
+  return kafka.producer({ createPartitioner: producerPartitioner, ...config });
 }
 
 /**
