@@ -1,7 +1,14 @@
 import type { Kafka } from "kafkajs";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeEvent } from "../../src/domain/event.ts";
+import { decodeLogRecord } from "../../src/domain/log-record.ts";
 import { createKafka } from "../../src/event-log/kafka/kafka-client.ts";
 import { DurableProducer } from "../../src/event-log/kafka/durable-producer.ts";
+import { KafkaIngestLog } from "../../src/event-log/kafka/kafka-ingest-log.ts";
+import { PgSeenIds } from "../../src/projections/postgres/pg-seen-ids.ts";
+import { migrateAll } from "../../src/runtime/cluster-adapters.ts";
+import { saleEvent } from "../support/embedded-app.ts";
 import { isolatedEnv, settingsFrom } from "./support.ts";
 
 interface Read {
@@ -61,21 +68,27 @@ async function forgeSequences(kafka: Kafka, topic: string, producerId: string, p
 describe("a producer whose sequence numbers the broker refuses is replaced", () => {
   let kafka: Kafka;
   let topic: string;
+  let ingestTopic: string;
+  let pool: pg.Pool;
   let drop: () => Promise<void>;
 
   beforeAll(async () => {
     const isolated = await isolatedEnv(1);
     drop = isolated.drop;
     const s = settingsFrom(isolated.env);
+    await migrateAll(s);
+    pool = new pg.Pool({ connectionString: s.PG_URL, max: 2 });
     kafka = createKafka({ brokers: s.KAFKA_BROKERS.split(","), topic: s.KAFKA_TOPIC, partitions: 1 });
     topic = `${s.KAFKA_TOPIC}.renew`;
+    ingestTopic = `${s.KAFKA_TOPIC}.renew-ingest`;
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] });
+    await admin.createTopics({ waitForLeaders: true, topics: [topic, ingestTopic].map((t) => ({ topic: t, numPartitions: 1, replicationFactor: 1 })) });
     await admin.disconnect();
   }, 60_000);
 
   afterAll(async () => {
+    await pool?.end();
     await drop?.();
   });
 
@@ -96,6 +109,35 @@ describe("a producer whose sequence numbers the broker refuses is replaced", () 
       expect(all[8]!.producerId).toBe(all[7]!.producerId);
     } finally {
       await out.close();
+    }
+  }, 120_000);
+
+  it("ingest: the append after the refusal is acknowledged (not answered 503), and is in the log once", async () => {
+    const event = (id: string) => {
+      const r = decodeEvent({ ...saleEvent({ storeId: "renew-store" }), eventId: id });
+      if (!r.ok) throw new Error(JSON.stringify(r.issues));
+      return r.event;
+    };
+    const log = new KafkaIngestLog(kafka, ingestTopic, 1, new PgSeenIds(pool), () => undefined);
+    await log.connect();
+    try {
+      const [a, b] = [event("00000000-0000-4000-8000-00000000a001"), event("00000000-0000-4000-8000-00000000a002")];
+      expect(await log.appendNew([a])).toEqual({ accepted: 1, duplicates: 0, conflicts: [] });
+      const [first] = await readAll(kafka, ingestTopic, 1);
+      await forgeSequences(kafka, ingestTopic, first!.producerId, first!.producerEpoch);
+
+      expect(await log.appendNew([b])).toEqual({ accepted: 1, duplicates: 0, conflicts: [] });
+      expect(log.healthy()).toBe(true);
+
+      const all = await readAll(kafka, ingestTopic, 8);
+      const ids = all.filter((r) => !r.value.startsWith("forged-")).map((r) => {
+        const decoded = decodeLogRecord(r.value);
+        if (!decoded.ok) throw new Error(decoded.reason);
+        return decoded.event.eventId;
+      });
+      expect(ids).toEqual([a.eventId, b.eventId]);
+    } finally {
+      await log.close();
     }
   }, 120_000);
 });
