@@ -23,6 +23,8 @@ export function sequenceLost(err: unknown): boolean {
  * sequences the broker refuses refusing for good. A send the broker refused for its sequence was not
  * written, so it is sent once more at once with the new producer; any other failure is the caller's
  * to retry (the records may or may not be in the log, which every consumer of ours tolerates).
+ * One send at a time: its users group their sends (GroupCommit), and two sends renewing at once
+ * would each make a producer.
  */
 export class RenewingProducer {
   private producer: Producer;
