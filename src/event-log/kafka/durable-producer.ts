@@ -1,5 +1,5 @@
 import type { Kafka, Message } from "kafkajs";
-import { createProducer } from "./kafka-client.ts";
+import { createIdempotentProducer } from "./kafka-client.ts";
 import { RenewingProducer } from "./renewing-producer.ts";
 import { GroupCommit } from "../../shared/group-commit.ts";
 
@@ -21,7 +21,7 @@ export class DurableProducer {
   private readonly sends: GroupCommit<Message[], void>;
 
   constructor(kafka: Kafka, readonly topic: string) {
-    this.producer = new RenewingProducer(() => createProducer(kafka, { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }));
+    this.producer = new RenewingProducer(() => createIdempotentProducer(kafka));
     this.sends = new GroupCommit<Message[], void>(
       async (groups) => {
         await this.producer.send({ topic: this.topic, acks: -1, messages: groups.flat() });

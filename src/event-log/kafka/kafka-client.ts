@@ -1,4 +1,4 @@
-import { Kafka, logLevel, Partitioners, type Admin, type ICustomPartitioner, type Producer, type ProducerConfig } from "kafkajs";
+import { Kafka, logLevel, Partitioners, type Admin, type ICustomPartitioner, type Producer, type ProducerConfig, type RetryOptions } from "kafkajs";
 import { kafkaLogCreator } from "../../observability/kafka-logging.ts";
 import { partitionFor } from "../partitioner.ts";
 
@@ -43,6 +43,15 @@ export const producerPartitioner: ICustomPartitioner = () => {
 /** A producer of this app (its partitioner named: left unnamed, kafkajs warns at every producer it creates). */
 export function createProducer(kafka: Kafka, config: Omit<ProducerConfig, "createPartitioner"> = {}): Producer {
   return kafka.producer({ createPartitioner: producerPartitioner, ...config });
+}
+
+/**
+ * The producer for records that must be in the log exactly as sent (send with acks=-1): idempotent,
+ * so one request in flight keeps the broker's order per producer id, and no topic is ever created
+ * by a send. `retry` replaces the client's retry settings where a caller waits on the answer.
+ */
+export function createIdempotentProducer(kafka: Kafka, retry?: RetryOptions): Producer {
+  return createProducer(kafka, { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, ...(retry && { retry }) });
 }
 
 /**

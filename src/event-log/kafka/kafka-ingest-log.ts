@@ -1,5 +1,5 @@
 import { CompressionTypes, type Kafka } from "kafkajs";
-import { createProducer } from "./kafka-client.ts";
+import { createIdempotentProducer } from "./kafka-client.ts";
 import { RenewingProducer } from "./renewing-producer.ts";
 import type { SaleEvent } from "../../domain/event.ts";
 import { fingerprintOf } from "../../ingest/fingerprint.ts";
@@ -47,9 +47,8 @@ export class KafkaIngestLog implements IngestLog {
     private readonly seenIds: SeenIds,
     private readonly onWarning: (msg: string) => void = throttledWarnings(),
   ) {
-    this.producer = new RenewingProducer(() =>
-      createProducer(this.kafka, { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 } }),
-    );
+    // Few, short retries: a POST is waiting, and answers 503 rather than hang while the broker is away.
+    this.producer = new RenewingProducer(() => createIdempotentProducer(this.kafka, { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 }));
   }
 
   async connect(): Promise<void> {
