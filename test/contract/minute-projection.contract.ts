@@ -98,6 +98,18 @@ export function projectionContract(name: string, open: () => Promise<Projections
         expect(sortedIds(loaded)).toEqual(sortedIds(v2));
       });
 
+      it("given a row, when an older version arrives late (a lower offset, or the same offset with a lower revision), then it changes nothing", async () => {
+        // A write still in flight when its writer was let go (a crash, a rebalance) can land after its successor's.
+        const { base, store } = freshRange();
+        const final = row({ storeId: store, minute: base, offset: 20, revision: 3, provisional: false, saleCount: 4 });
+        await p.minutes.writeRows([final]);
+        await p.minutes.writeRows([row({ storeId: store, minute: base, offset: 20, revision: 2, provisional: true, saleCount: 4 })]);
+        await p.minutes.writeRows([row({ storeId: store, minute: base, offset: 15, revision: 9, provisional: true, saleCount: 3 })]);
+        const [loaded] = await p.minutes.loadRows(store, [{ minute: base, currency: "EUR" }]);
+        expect(withoutIds(loaded!)).toEqual(withoutIds(final));
+        expect(sortedIds(loaded)).toEqual(sortedIds(final));
+      });
+
       it("given a row, when it is written again with idsFrom, then only the new ids are appended after the stored ones, in order", async () => {
         const { base, store } = freshRange();
         const first = [randomUUID(), randomUUID(), randomUUID()];

@@ -11,7 +11,7 @@ const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * In-memory projections with the semantics of the embedded SQLite ones (whole-row upserts that never
- * go back to a lower offset of the same partition, late events unique on (partition, offset), raw
+ * go back to a lower offset of the same partition, or at the same offset to a lower revision; late events unique on (partition, offset), raw
  * history unique on eventId). Nothing persists: for tests and for running the pipeline without disk.
  * Everything going in or out is copied, so callers can never alias the stored state.
  */
@@ -41,7 +41,7 @@ export class MemoryProjections implements MinuteProjection, LateEvents, RawHisto
     for (const r of rows) {
       const key = rowKey(r.storeId, r.minute, r.currency);
       const old = this.rows.get(key);
-      if (old && old.partition === r.partition && r.offset < old.offset) continue;
+      if (old && old.partition === r.partition && (r.offset < old.offset || (r.offset === old.offset && r.revision < old.revision))) continue;
       // With idsFrom the row carries only the ids after the first idsFrom stored ones (see MinuteRow).
       const { idsFrom, ...row } = structuredClone(r);
       const kept = idsFrom ? (old?.eventIds ?? []).slice(0, idsFrom) : [];

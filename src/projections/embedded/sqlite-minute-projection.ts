@@ -48,7 +48,8 @@ export class SqliteMinuteProjection implements MinuteProjection {
     private readonly db: Database.Database,
     private readonly writes: SqliteWriteQueue,
   ) {
-    // A row is only replaced by one that includes at least as much of the log (idempotent, never backwards).
+    // A row is only replaced by one that includes at least as much of the log, and at the same offset
+    // by one of at least its revision (idempotent, never backwards; Cassandra's write timestamps order alike).
     // last_id is no longer read (the chunks' positions replaced it); it stays null.
     this.upsert = this.db.prepare(`
       INSERT INTO minute_rows (store_id, minute, currency, sale_count, refund_count, gross_minor, refund_minor, item_count,
@@ -60,7 +61,8 @@ export class SqliteMinuteProjection implements MinuteProjection {
         refund_minor = excluded.refund_minor, item_count = excluded.item_count, first_event_at = excluded.first_event_at,
         last_event_at = excluded.last_event_at, partition = excluded.partition, offset = excluded.offset,
         revision = excluded.revision, provisional = excluded.provisional, id_count = excluded.id_count, last_id = excluded.last_id
-      WHERE excluded.offset >= minute_rows.offset OR excluded.partition != minute_rows.partition`);
+      WHERE excluded.offset > minute_rows.offset OR (excluded.offset = minute_rows.offset AND excluded.revision >= minute_rows.revision)
+        OR excluded.partition != minute_rows.partition`);
     this.insertId = this.db.prepare("INSERT OR REPLACE INTO window_event_ids (store_id, minute, currency, pos, event_ids) VALUES (?, ?, ?, ?, ?)");
     this.deleteIds = this.db.prepare("DELETE FROM window_event_ids WHERE store_id = ? AND minute = ? AND currency = ?");
     this.loadOne = this.db.prepare(`SELECT ${ROW_COLUMNS}, id_count AS idCount FROM minute_rows WHERE store_id = ? AND minute = ? AND currency = ?`);
