@@ -68,11 +68,20 @@ export function superviseApiProcesses(settings: Settings, say: (line: string) =>
     });
     worker.once("exit", (code, signal) => {
       const ran = started.delete(worker.id);
-      if (stopping) return;
+      alive.delete(worker.id);
+      if (stopping) {
+        // Only a clean stop counts as one. A process that had not yet listened had accepted nothing,
+        // so the SIGTERM that ended it before it could set up its own stop is not a failure.
+        const clean = code === 0 || (!ran && signal === "SIGTERM");
+        if (!clean) logger.error(`API process ${worker.process.pid} did not stop cleanly (${signal ?? code})`);
+        stopped(clean);
+        return;
+      }
       if (!ran) {
         failed = true;
         logger.error(`API process ${worker.process.pid} exited (${signal ?? code}) before it listened; stopping the others`);
         stopAll();
+        stopped(false);
         return;
       }
       logger.error(`API process ${worker.process.pid} exited (${signal ?? code}); starting another in ${RESTART_DELAY_MS} ms`);
@@ -86,14 +95,16 @@ export function superviseApiProcesses(settings: Settings, say: (line: string) =>
     for (const w of living()) w.process.kill("SIGTERM");
   };
 
+  // A process that died earlier was replaced; what counts is how the last ones stopped.
+  let exitCode = 0;
+  let resolveAll: (code: number) => void = () => {};
+  const stopped = (clean: boolean) => {
+    if (!clean) exitCode = 1;
+    if (alive.size === 0) resolveAll(failed ? 1 : exitCode);
+  };
+
   return new Promise<number>((resolve) => {
-    let exitCode = 0;
-    cluster.on("exit", (worker, code) => {
-      alive.delete(worker.id);
-      // A process that died earlier was replaced; what counts is how the last ones stopped.
-      if (stopping && code !== 0) exitCode = 1;
-      if (stopping && alive.size === 0) resolve(failed ? 1 : exitCode);
-    });
+    resolveAll = resolve;
     const shutdown = (signal: string) => {
       if (stopping) return;
       say(`${signal}: stopping ${settings.API_PROCESSES} API processes…`);
@@ -103,6 +114,7 @@ export function superviseApiProcesses(settings: Settings, say: (line: string) =>
       }, settings.SHUTDOWN_TIMEOUT_MS + 2_000);
       force.unref();
       stopAll();
+      stopped(true); // none may be running: every one had died and its replacement was not yet forked
     };
     process.on("SIGINT", () => shutdown("SIGINT"));
     process.on("SIGTERM", () => shutdown("SIGTERM"));

@@ -103,9 +103,22 @@ describe("several API processes on one port (INTRADAY_API_PROCESSES)", () => {
 
     const children = childPids(api.pid);
     const stopped = await api.sigterm();
-    expect(stopped).toEqual({ code: 0, signal: null });
+    expect(stopped, api.output().slice(-3000)).toEqual({ code: 0, signal: null });
     expect(children.filter((pid) => existsProcess(pid))).toEqual([]);
   }, 240_000);
+
+  it("stops cleanly (exit 0) when told to stop while a replacement API process is still starting", async () => {
+    const api = await spawnServer({ env: prefixed({ ...env, ROLE: "api", API_PROCESSES: "2", LOG_LEVEL: "warn" }) });
+    servers.push(api);
+    const [victim, survivor] = childPids(api.pid);
+    process.kill(victim!, "SIGKILL");
+    // The replacement is forked a second later; stop the whole set while it is still loading.
+    let starting: number | undefined;
+    await waitFor(async () => (starting = childPids(api.pid).find((pid) => pid !== survivor && pid !== victim)) !== undefined, 30_000, 20);
+    const stopped = await api.sigterm();
+    expect(stopped, api.output().slice(-3000)).toEqual({ code: 0, signal: null });
+    expect(existsProcess(starting!)).toBe(false);
+  }, 120_000);
 
   it("leaves no API process behind when the primary is killed -9 (node:cluster ends a worker whose primary is gone)", async () => {
     const api = await spawnServer({ env: prefixed({ ...env, ROLE: "api", API_PROCESSES: "2" }) });
