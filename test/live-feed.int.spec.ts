@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import WebSocket from "ws";
 import { saleEvent, startEmbedded, waitFor, type TestApp } from "./support/embedded-app.ts";
 import { JumpingClock } from "./support/test-clock.ts";
@@ -166,6 +166,32 @@ describe("GET /v1/live", () => {
     expect(new Set(one.ticks().map((x) => x.storeId))).toEqual(new Set([mine]));
     expect(all.ticks(other).at(-1)).toMatchObject({ saleCount: 1, grossMinor: 500 });
     expect(all.ticks(mine).at(-1)).toMatchObject({ saleCount: 1, grossMinor: 500 });
+  });
+
+  it("'*' subscribes that arrive together share one read of every store, and each client gets the whole snapshot", async () => {
+    const m = await awayFromMinuteEnd();
+    const seen = store("shared-snap");
+    const watcher = await Client.connect();
+    await watcher.subscribe([seen]);
+    await post(saleEvent({ storeId: seen, occurredAt: new Date(m + 1000).toISOString() }));
+    await waitFor(async () => watcher.ticks(seen).length > 0);
+    const clients = await Promise.all(Array.from({ length: 10 }, () => Client.connect()));
+    const reads = vi.spyOn(t.runtime.adapters.minutes, "allRows");
+    try {
+      for (const c of clients) c.send({ subscribe: "*" });
+      const snaps = await Promise.all(clients.map((c) => c.next((x) => x.type === "snapshot")));
+      // The first subscribe may start a read alone; the others, arriving while it runs, share the next.
+      expect(reads.mock.calls.length).toBeLessThanOrEqual(2);
+      for (const s of snaps) {
+        expect(s).toMatchObject({ stores: "*", allStores: expect.any(Array) });
+        expect((s.minutes as FeedRow[]).some((r) => r.storeId === seen)).toBe(true);
+      }
+      // A tick after the subscribes reaches every one of them.
+      await post(saleEvent({ storeId: seen, occurredAt: new Date(m + 2000).toISOString() }));
+      await waitFor(async () => clients.every((c) => c.ticks(seen).at(-1)?.saleCount === 2));
+    } finally {
+      reads.mockRestore();
+    }
   });
 
   it("two versions of a window waiting for the same flush: the newer goes out, whichever arrived last", async () => {

@@ -9,6 +9,7 @@ import { AllStoresUpdates } from "./live/all-stores-updates.ts";
 import { decodeControlMessage, type ControlErrorCode, type Subscription } from "./live/control-message.ts";
 import { upgradeGuard, type UpgradeGuardOptions } from "./live/upgrade-guard.ts";
 import { componentLogger } from "../observability/logger.ts";
+import { GroupCommit } from "../shared/group-commit.ts";
 
 const log = componentLogger("live-feed");
 
@@ -78,6 +79,16 @@ export class LiveFeed {
   private readonly unsubscribe: () => void;
   private readonly allStores: AllStoresUpdates;
   private readonly onError: (err: unknown) => void;
+  /**
+   * "*" snapshots are the same for every client and large (megabytes on a busy instance): the
+   * subscribes that arrive while one is being read share the next read and its encoded frame, so
+   * a flood of them costs one read at a time. Each read starts after every subscribe it answers,
+   * so no tick falls between a client's snapshot and its first update.
+   */
+  private readonly allStoresSnapshots = new GroupCommit<Client, Buffer>(async (waiting) => {
+    const frame = await this.allStoresSnapshotFrame();
+    return waiting.map(() => frame);
+  });
   /** Fastify preValidation hook for the upgrade request. */
   readonly checkUpgrade: ReturnType<typeof upgradeGuard>;
 
@@ -153,15 +164,25 @@ export class LiveFeed {
     for (const t of client.timers.values()) clearTimeout(t);
     client.timers.clear();
     client.pending.clear();
-    const to = this.now() + MINUTE_MS;
-    const from = to - this.opts.snapshotMinutes * MINUTE_MS;
-    const minutes = await this.snapshotRows(client.stores, from, to);
-    const allStores = sub === "*" ? await this.queries.allMinutesWithVersion(from, to) : undefined;
-    this.send(client, { type: "snapshot", stores: sub, from: new Date(from).toISOString(), to: new Date(to).toISOString(), minutes, ...(allStores ? { allStores } : {}) }, "snapshot");
+    if (sub === "*") return this.sendSnapshot(client, await this.allStoresSnapshots.submit(client));
+    const { from, to } = this.snapshotRange();
+    const minutes = await this.snapshotRows(new Set(sub), from, to);
+    this.sendSnapshot(client, Buffer.from(JSON.stringify({ type: "snapshot", stores: sub, from: new Date(from).toISOString(), to: new Date(to).toISOString(), minutes })));
   }
 
-  private async snapshotRows(stores: ReadonlySet<string> | "*", from: number, to: number): Promise<FeedRow[]> {
-    if (stores === "*") return this.queries.storeRowsForAll(from, to);
+  private snapshotRange(): { from: number; to: number } {
+    const to = this.now() + MINUTE_MS;
+    return { from: to - this.opts.snapshotMinutes * MINUTE_MS, to };
+  }
+
+  private async allStoresSnapshotFrame(): Promise<Buffer> {
+    const { from, to } = this.snapshotRange();
+    const minutes = await this.queries.storeRowsForAll(from, to);
+    const allStores = await this.queries.allMinutesWithVersion(from, to);
+    return Buffer.from(JSON.stringify({ type: "snapshot", stores: "*", from: new Date(from).toISOString(), to: new Date(to).toISOString(), minutes, allStores }));
+  }
+
+  private async snapshotRows(stores: ReadonlySet<string>, from: number, to: number): Promise<FeedRow[]> {
     if (stores.size > PER_STORE_READ_LIMIT) return (await this.queries.storeRowsForAll(from, to)).filter((r) => stores.has(r.storeId));
     return (await Promise.all([...stores].map((s) => this.queries.storeFeedRows(s, from, to)))).flat();
   }
@@ -213,36 +234,43 @@ export class LiveFeed {
     for (const t of pending.values()) this.send(client, tickMessage(t, this.queries.isProvisional(t)));
   }
 
+  private send(client: Client, msg: unknown): void {
+    if (!this.keepsUp(client, "update")) return;
+    const text = JSON.stringify(msg);
+    if (client.snapshotsInFlight > 0) client.updateBytesBehindSnapshot += Buffer.byteLength(text);
+    client.socket.send(text);
+  }
+
+  /** A snapshot as an encoded text frame (one buffer may go to many sockets: ws does not copy it). */
+  private sendSnapshot(client: Client, frame: Buffer): void {
+    if (!this.clients.has(client) || !this.keepsUp(client, "snapshot")) return;
+    client.snapshotsInFlight += 1;
+    client.updateBytesBehindSnapshot = 0;
+    client.socket.send(frame, { binary: false }, () => {
+      client.snapshotsInFlight -= 1;
+      if (client.snapshotsInFlight === 0) client.updateBytesBehindSnapshot = 0;
+    });
+  }
+
   /**
    * A client is too slow when the updates waiting for it pass the limit. The snapshot it asked for
    * does not count: a "*" snapshot of a busy instance is megabytes, and counted as backlog it got
    * every new all-stores client (the live page) dropped at the first tick after it (found by the
    * soak). The socket's queue is first in, first out, so while a snapshot is on its way the updates
    * still queued are the last min(bytes sent since it, bytes queued).
+   * A client too far behind is dropped; false when it was, or its socket is not open.
    */
-  private send(client: Client, msg: unknown, kind: "snapshot" | "update" = "update"): void {
-    if (client.socket.readyState !== client.socket.OPEN) return;
+  private keepsUp(client: Client, kind: "snapshot" | "update"): boolean {
+    if (client.socket.readyState !== client.socket.OPEN) return false;
     const queued = client.socket.bufferedAmount;
     // Only updates behind a snapshot are exempt from counting it: a snapshot still unread when the
     // client asks for another counts in full, or a client that never reads could pile up snapshots.
     const backlog = kind === "update" && client.snapshotsInFlight > 0 ? Math.min(client.updateBytesBehindSnapshot, queued) : queued;
-    if (backlog > this.opts.maxBufferedBytes) {
-      this.metrics.wsDropped.inc();
-      closeSocket(client.socket, 1013, "too slow: dropped to protect the server");
-      this.drop(client);
-      return;
-    }
-    const text = JSON.stringify(msg);
-    if (kind === "update") {
-      if (client.snapshotsInFlight > 0) client.updateBytesBehindSnapshot += Buffer.byteLength(text);
-      return client.socket.send(text);
-    }
-    client.snapshotsInFlight += 1;
-    client.updateBytesBehindSnapshot = 0;
-    client.socket.send(text, () => {
-      client.snapshotsInFlight -= 1;
-      if (client.snapshotsInFlight === 0) client.updateBytesBehindSnapshot = 0;
-    });
+    if (backlog <= this.opts.maxBufferedBytes) return true;
+    this.metrics.wsDropped.inc();
+    closeSocket(client.socket, 1013, "too slow: dropped to protect the server");
+    this.drop(client);
+    return false;
   }
 
   private drop(client: Client): void {
