@@ -199,8 +199,13 @@ async function main(): Promise<void> {
     // The regime of live traffic (a few events per store per poll): what a store message costs, not an event.
     const events = quick ? 30_000 : 60_000;
     log(`process-trickle: the same over ${events} records in turns of ${TRICKLE_BATCH} per partition (≈ 1 event per store message)`);
-    const r = await inproc<{ eventsPerSecond: number; cpuMicrosPerEvent: number; rowWrites: number }>("process", { events, stores: STORES, eventsPerSecond: 2000, maxBatch: TRICKLE_BATCH });
-    details["process-trickle"] = r;
+    const profile = flags["alloc-profile"]
+      ? join(PROFILES, `process-trickle-${Date.now()}.heapprofile`)
+      : flags.profile
+        ? join(PROFILES, `process-trickle-${Date.now()}.cpuprofile`)
+        : undefined;
+    const r = await inproc<{ eventsPerSecond: number; cpuMicrosPerEvent: number; rowWrites: number }>("process", { events, stores: STORES, eventsPerSecond: 2000, maxBatch: TRICKLE_BATCH, profile });
+    details["process-trickle"] = !profile ? r : profile.endsWith(".heapprofile") ? { ...r, allocations: summariseAllocations(profile, 20) } : { ...r, profile: summarise(profile, 20) };
     rows.push({
       id: "process-trickle",
       what: `window processing at a trickle (${TRICKLE_BATCH} records per partition per turn)`,
