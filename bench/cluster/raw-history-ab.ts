@@ -4,6 +4,8 @@
  * (as the raw-history group writes). Prints events/s and CPU µs per event of Node (this process) and
  * of PostgreSQL (all its processes), median over the rounds; writes bench/results/raw-history-ab-latest.json.
  *   npx tsx bench/cluster/raw-history-ab.ts --baseline <dir> [--rounds 6] [--batch 2000] [--events 40000]
+ * A schema A/B: the same checkout as baseline, and SQL run before each round of one side or the other, e.g.
+ *   --baseline . --baseline-sql "CREATE INDEX IF NOT EXISTS i ON raw_events (store_id)" --this-sql "DROP INDEX IF EXISTS i"
  * (baseline: `git archive <commit> | tar -x -C /tmp/base && ln -s "$PWD/node_modules" /tmp/base/node_modules`).
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -18,7 +20,14 @@ import { loggedEvents } from "../fixtures.ts";
 import { isolate, servicesUp } from "./stack.ts";
 
 const { values: flags } = parseArgs({
-  options: { baseline: { type: "string" }, rounds: { type: "string", default: "6" }, batch: { type: "string", default: "2000" }, events: { type: "string", default: "40000" } },
+  options: {
+    baseline: { type: "string" },
+    rounds: { type: "string", default: "6" },
+    batch: { type: "string", default: "2000" },
+    events: { type: "string", default: "40000" },
+    "baseline-sql": { type: "string", default: "" },
+    "this-sql": { type: "string", default: "" },
+  },
 });
 if (!flags.baseline) {
   console.error("usage: npx tsx bench/cluster/raw-history-ab.ts --baseline <checkout dir> [--rounds N] [--batch N] [--events N]");
@@ -53,6 +62,8 @@ async function main() {
   for (let round = 0; round < Number(flags.rounds); round++) {
     for (const name of (round % 2 ? ["this", "baseline"] : ["baseline", "this"]) as ("baseline" | "this")[]) {
       await pool.query("TRUNCATE raw_events");
+      const setup = flags[name === "this" ? "this-sql" : "baseline-sql"];
+      if (setup) await pool.query(setup);
       await pool.query("CHECKPOINT");
       const cpu = process.cpuUsage();
       const pg0 = pgCpuTicks();
@@ -78,7 +89,7 @@ async function main() {
   const summary = Object.fromEntries(Object.entries(res).map(([k, r]) => [k, { eventsPerSecond: med(r.wall), nodeUsPerEvent: med(r.node), postgresUsPerEvent: med(r.pg), rounds: r }]));
   for (const [k, r] of Object.entries(summary)) console.log(`${k}: median ${r.eventsPerSecond.toFixed(0)} ev/s, node ${r.nodeUsPerEvent.toFixed(1)} µs/ev, PostgreSQL ${r.postgresUsPerEvent.toFixed(1)} µs/ev`);
   mkdirSync("bench/results", { recursive: true });
-  writeFileSync("bench/results/raw-history-ab-latest.json", JSON.stringify({ at: new Date().toISOString(), baseline: flags.baseline, events: events.length, batch, loadavgAtEnd: loadavg(), summary }, null, 2));
+  writeFileSync("bench/results/raw-history-ab-latest.json", JSON.stringify({ at: new Date().toISOString(), baseline: flags.baseline, baselineSql: flags["baseline-sql"], thisSql: flags["this-sql"], events: events.length, batch, loadavgAtEnd: loadavg(), summary }, null, 2));
   await pool.end();
   await iso.drop?.();
 }
