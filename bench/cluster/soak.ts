@@ -19,7 +19,7 @@ import { cpuMs } from "../http.ts";
 import { keepAliveRequest, resetRetries } from "./keep-alive-request.ts";
 import { percentiles, tickLatency, type TickLatencyResult } from "./latency.ts";
 import { startServer } from "./server.ts";
-import { BASE, isolate, servicesCpuMs, servicesUp } from "./stack.ts";
+import { BASE, isolate, servicePids, servicesCpuMs, servicesUp } from "./stack.ts";
 
 const { values: flags } = parseArgs({
   options: {
@@ -59,9 +59,10 @@ interface CpuSnapshot {
   ms: Record<string, number>;
 }
 
-function cpuSnapshot(serverPid: number, posted: number): CpuSnapshot {
+/** `services`: the services' pids, taken once: `services.sh status` starts a JVM to probe Kafka, which at every sample took a fifth to a quarter of a core from the run it measured. */
+function cpuSnapshot(serverPid: number, services: Record<string, string>, posted: number): CpuSnapshot {
   const own = process.cpuUsage();
-  return { at: Date.now(), posted, ms: { server: cpuMs(serverPid)?.process ?? NaN, ...servicesCpuMs(), bench: (own.user + own.system) / 1000 } };
+  return { at: Date.now(), posted, ms: { server: cpuMs(serverPid)?.process ?? NaN, ...servicesCpuMs(services), bench: (own.user + own.system) / 1000 } };
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
@@ -74,6 +75,7 @@ function post(url: string, body: string): Promise<number | string> {
 async function main(): Promise<void> {
   log(`${MINUTES} min at ${RATE} events/s over ${STORES} stores (POST batches of ${BATCH}); load ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
   await servicesUp(300_000, log);
+  const servicesAtStart = servicePids();
   const iso = await isolate(PARTITIONS);
   const kafka = createKafka({ brokers: BASE.KAFKA_BROKERS.split(","), topic: iso.topic, partitions: PARTITIONS, clientId: "intraday-soak" });
   const admin = kafka.admin();
@@ -124,8 +126,8 @@ async function main(): Promise<void> {
         const committed = (offs[0]?.partitions ?? []).reduce((a, p) => a + Math.max(0, Number(p.offset)), 0);
         samples.push({ t: (Date.now() - started) / 1000, rssMiB: rssMiB(pid), lagEvents: end - committed, backlogEvents: Math.max(0, end - processed), posted, failedPosts });
         const s = samples[samples.length - 1]!;
-        if (!cpuMarks.from && Date.now() >= warmUpEnd) cpuMarks.from = cpuSnapshot(pid, posted);
-        else if (cpuMarks.from) cpuMarks.to = cpuSnapshot(pid, posted);
+        if (!cpuMarks.from && Date.now() >= warmUpEnd) cpuMarks.from = cpuSnapshot(pid, servicesAtStart, posted);
+        else if (cpuMarks.from) cpuMarks.to = cpuSnapshot(pid, servicesAtStart, posted);
         log(`t=${s.t.toFixed(0)} s RSS ${s.rssMiB.toFixed(0)} MiB, lag ${s.lagEvents} events (${(s.lagEvents / RATE).toFixed(1)} s), not yet processed ${s.backlogEvents} (${(s.backlogEvents / RATE).toFixed(1)} s), posted ${s.posted}, failed POSTs ${s.failedPosts}`);
       }
     })();

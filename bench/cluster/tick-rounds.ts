@@ -10,7 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServer } from "./server.ts";
-import { isolate, servicesCpuMs, servicesUp } from "./stack.ts";
+import { isolate, servicePids, servicesCpuMs, servicesUp } from "./stack.ts";
 import { tickLatency } from "./latency.ts";
 
 const embedded = process.argv.includes("--embedded");
@@ -35,14 +35,16 @@ function threadCpuMs(pid: number): Map<string, number> {
 const dataDir = embedded ? mkdtempSync(join(tmpdir(), "intraday-tick-rounds-")) : null;
 if (!embedded) await servicesUp();
 const iso = embedded ? null : await isolate(6);
+// Taken once: `services.sh status` starts a JVM to probe Kafka, which would land inside the rounds it measures.
+const pids = embedded ? {} : servicePids();
 const server = await startServer(iso ? { ...iso.env, ROLE: "all" } : { MODE: "embedded", DATA_DIR: dataDir! });
 try {
   for (let r = 1; r <= rounds; r++) {
     const threads0 = threadCpuMs(server.proc.pid!);
-    const services0 = embedded ? {} : servicesCpuMs();
+    const services0 = embedded ? {} : servicesCpuMs(pids);
     const t = await tickLatency(server.url, { rate, seconds, tag: `tr${Date.now().toString(36)}r${r}` });
     const threads1 = threadCpuMs(server.proc.pid!);
-    const services1: Record<string, number> = embedded ? {} : servicesCpuMs();
+    const services1: Record<string, number> = embedded ? {} : servicesCpuMs(pids);
     const perPost = (ms: number) => ((ms * 1000) / t.posts).toFixed(0);
     console.log(`round ${r}: tick p50 ${t.tickMs.p50} p90 ${t.tickMs.p90} p99 ${t.tickMs.p99} max ${t.tickMs.max} ms; ack p50 ${t.postAckMs.p50} p99 ${t.postAckMs.p99} ms; ${t.ticksMatched}/${t.posts}`);
     const busy = [...threads1].map(([k, v]) => [k, v - (threads0.get(k) ?? 0)] as const).filter(([, d]) => d > 0).sort((a, b) => b[1] - a[1]);
