@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Consumer, ConsumerRunConfig, Kafka, Producer } from "kafkajs";
 import { createProducer } from "../event-log/kafka/kafka-client.ts";
+import { partitionFor } from "../event-log/partitioner.ts";
 import { restartAfterFatalCrash } from "../event-log/kafka/crash-restart.ts";
 import { FETCH_WAIT_MS } from "../event-log/kafka/kafka-consumer.ts";
 import { componentLogger } from "../observability/logger.ts";
@@ -8,10 +9,19 @@ import { throttledErrors } from "../observability/throttled-log.ts";
 import { InProcessTicks } from "./in-process-ticks.ts";
 import { isPartitionTick, type LiveTick, type TickPublisher, type TickSubscriber } from "./ports.ts";
 
+/** Ticks per Kafka message at most: about 250 bytes each, so a message stays far below the broker's 1 MB limit. */
+const TICKS_PER_MESSAGE = 1000;
+
 /**
  * Ticks through a Kafka topic, so any API instance can serve any store's subscribers. Ticks are
  * ephemeral (the projections are the truth): published in small batches with acks=1, and read by
  * every instance in its own consumer group from the latest offset.
+ *
+ * A flush sends one message per topic partition its ticks hash to (a JSON array of ticks), keyed by
+ * one of its stores, so every store's ticks still land on that store's partition, in order. One
+ * message per store cost a record, its headers and its own JSON per tick: at a trickle (about one
+ * tick per store per flush) that was a Kafka record for every event, encoded here, stored by the
+ * broker and decoded by every instance (docs/benchmarks-cluster.md, session 32).
  *
  * An instance's own ticks reach its own subscribers at once, not through the topic: each message
  * carries its instance's `origin`, and a reader skips its own (a round trip through Kafka was half
@@ -31,7 +41,11 @@ export class KafkaTicks implements TickPublisher, TickSubscriber {
   private readonly origin: string;
 
   /** `subscribe: false`: publish only (a processing worker serves no websocket, so it reads no ticks). */
-  constructor(private readonly kafka: Kafka, private readonly topic: string, private readonly opts: { subscribe?: boolean; flushMs?: number; origin?: string } = {}) {
+  /**
+   * `partitions`: the ticks topic's partition count (the events topic's, see ensureTopics); a wrong
+   * one only mixes stores of several partitions in one message, which costs their order, never a tick.
+   */
+  constructor(private readonly kafka: Kafka, private readonly topic: string, private readonly opts: { partitions: number; subscribe?: boolean; flushMs?: number; origin?: string }) {
     this.producer = createProducer(kafka, { allowAutoTopicCreation: false });
     this.origin = opts.origin ?? randomUUID();
   }
@@ -89,15 +103,20 @@ export class KafkaTicks implements TickPublisher, TickSubscriber {
     this.timer = null;
     const ticks = this.buffer;
     this.buffer = [];
-    const byStore = new Map<string, LiveTick[]>();
+    if (!ticks.length) return;
+    const byPartition = new Map<number, { key: string; ticks: LiveTick[] }>();
     for (const t of ticks) {
       const key = isPartitionTick(t) ? `partition-${t.partition}` : t.storeId;
-      const list = byStore.get(key);
-      if (list) list.push(t);
-      else byStore.set(key, [t]);
+      const p = partitionFor(key, this.opts.partitions);
+      const group = byPartition.get(p);
+      if (group) group.ticks.push(t);
+      else byPartition.set(p, { key, ticks: [t] });
     }
     const headers = { origin: this.origin };
-    const messages = [...byStore].map(([key, list]) => ({ key, value: JSON.stringify(list), headers }));
+    const messages: { key: string; value: string; headers: typeof headers }[] = [];
+    for (const { key, ticks: list } of byPartition.values()) {
+      for (let i = 0; i < list.length; i += TICKS_PER_MESSAGE) messages.push({ key, value: JSON.stringify(list.slice(i, i + TICKS_PER_MESSAGE)), headers });
+    }
     this.producer.send({ topic: this.topic, acks: 1, messages }).catch((err: Error) => componentLogger("ticks").warn({ err }, "ticks not published"));
   }
 

@@ -127,7 +127,7 @@ export async function clusterAdapters(s: ClusterSettings, { liveFeed = true, ori
   await ingestLog.connect();
   const deadLetters = new KafkaDeadLetters(kafka, names.deadLetters);
   await deadLetters.connect();
-  const ticks = new KafkaTicks(kafka, names.ticks, { subscribe: liveFeed, ...(origin ? { origin } : {}) });
+  const ticks = new KafkaTicks(kafka, names.ticks, { partitions: s.PARTITIONS, subscribe: liveFeed, ...(origin ? { origin } : {}) });
   await ticks.start();
   return {
     mode: "cluster",

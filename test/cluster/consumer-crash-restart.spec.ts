@@ -94,8 +94,8 @@ describe("a consumer that kafkajs crashes without restarting", () => {
 
   it("restarts the live ticks consumer too, so the instance's feed does not fall silent", async () => {
     const faulty = crashingOnce(kafka);
-    const reader = new KafkaTicks(faulty.kafka, `${env.KAFKA_TOPIC}.ticks`);
-    const writer = new KafkaTicks(kafka, `${env.KAFKA_TOPIC}.ticks`);
+    const reader = new KafkaTicks(faulty.kafka, `${env.KAFKA_TOPIC}.ticks`, { partitions: PARTITIONS });
+    const writer = new KafkaTicks(kafka, `${env.KAFKA_TOPIC}.ticks`, { partitions: PARTITIONS });
     closing.push(reader, writer);
     await reader.start();
     await writer.start();

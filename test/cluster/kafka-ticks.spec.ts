@@ -1,6 +1,7 @@
 import type { Kafka } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKafka, ensureTopics } from "../../src/event-log/kafka/kafka-client.ts";
+import { partitionFor } from "../../src/event-log/partitioner.ts";
 import { KafkaTicks } from "../../src/live/kafka-ticks.ts";
 import type { LiveTick, Tick } from "../../src/live/ports.ts";
 import { waitFor } from "../support/embedded-app.ts";
@@ -37,9 +38,9 @@ describe("KafkaTicks: own ticks in process, other instances' through Kafka", () 
 
   it("delivers the instance's own ticks once, without the topic, and the other instance's through it", async () => {
     const topic = `${env.KAFKA_TOPIC}.ticks`;
-    const main = new KafkaTicks(kafka, topic, { origin: "instance-a" });
-    const worker = new KafkaTicks(kafka, topic, { origin: "instance-a", subscribe: false });
-    const other = new KafkaTicks(kafka, topic, { origin: "instance-b", subscribe: false });
+    const main = new KafkaTicks(kafka, topic, { partitions: 2, origin: "instance-a" });
+    const worker = new KafkaTicks(kafka, topic, { partitions: 2, origin: "instance-a", subscribe: false });
+    const other = new KafkaTicks(kafka, topic, { partitions: 2, origin: "instance-b", subscribe: false });
     closing.push(main, worker, other);
     await main.start();
     await worker.start();
@@ -63,12 +64,51 @@ describe("KafkaTicks: own ticks in process, other instances' through Kafka", () 
   }, 60_000);
 
   it("an instance that processes in its own event loop delivers its ticks to itself at once", async () => {
-    const single = new KafkaTicks(kafka, `${env.KAFKA_TOPIC}.ticks`, { origin: "instance-c" });
+    const single = new KafkaTicks(kafka, `${env.KAFKA_TOPIC}.ticks`, { partitions: 2, origin: "instance-c" });
     closing.push(single);
     await single.start();
     const received: LiveTick[] = [];
     single.subscribe((ticks) => received.push(...ticks));
     single.publish([tick("s-2", 7)]);
     expect(received).toEqual([tick("s-2", 7)]);
+  }, 60_000);
+
+  it("sends a flush's ticks as one message per partition (at most 1,000 ticks each), every store on its own partition", async () => {
+    const topic = `${env.KAFKA_TOPIC}.ticks-grouping`;
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 2, replicationFactor: 1 }], waitForLeaders: true });
+    await admin.disconnect();
+    const publisher = new KafkaTicks(kafka, topic, { partitions: 2, origin: "instance-d", subscribe: false });
+    closing.push(publisher);
+    await publisher.start();
+    // 2,500 stores' ticks in one turn, so in one flush: at least three messages on a partition.
+    const sent = Array.from({ length: 2500 }, (_, i) => tick(`store-${i}`, i + 1));
+    publisher.publish(sent);
+
+    const reader = kafka.consumer({ groupId: `${env.KAFKA_TOPIC}-grouping-reader` });
+    const messages: { partition: number; key: string; ticks: Tick[] }[] = [];
+    await reader.connect();
+    await reader.subscribe({ topics: [topic], fromBeginning: true });
+    await reader.run({
+      eachMessage: async ({ partition, message }) => {
+        messages.push({ partition, key: message.key!.toString(), ticks: JSON.parse(message.value!.toString()) as Tick[] });
+      },
+    });
+    try {
+      await waitFor(async () => (messages.reduce((n, m) => n + m.ticks.length, 0) >= sent.length ? true : null), 30_000, 50);
+      const received = messages.flatMap((m) => m.ticks);
+      expect(received).toHaveLength(sent.length);
+      expect(new Set(received.map((t) => t.storeId))).toEqual(new Set(sent.map((t) => t.storeId)));
+      for (const m of messages) {
+        expect(m.ticks.length).toBeLessThanOrEqual(1000);
+        expect(partitionFor(m.key, 2)).toBe(m.partition);
+        for (const t of m.ticks) expect(partitionFor(t.storeId, 2)).toBe(m.partition);
+      }
+      // 2,500 ticks over two partitions in chunks of 1,000: four or five messages, not one per store.
+      expect(messages.length).toBeLessThanOrEqual(5);
+    } finally {
+      await reader.disconnect();
+    }
   }, 60_000);
 });
