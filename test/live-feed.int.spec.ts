@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { Socket } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import WebSocket from "ws";
 import { saleEvent, startEmbedded, waitFor, type TestApp } from "./support/embedded-app.ts";
@@ -346,6 +347,24 @@ describe("GET /v1/live", () => {
     await barrier(one, [mine]);
     expect(one.messages.filter((x) => x.type === "allStores")).toEqual([]);
     expect(one.messages.filter((x) => x.type === "snapshot").every((x) => x.allStores === undefined)).toBe(true);
+  });
+
+  it("the ticks of one batch leave for a client in a few writes, not one write per tick", async () => {
+    const m = await awayFromMinuteEnd();
+    const upgraded = new Promise<Socket>((resolve) => t.runtime.app.server.once("upgrade", (_req, socket: Socket) => resolve(socket)));
+    const all = await Client.connect();
+    const serverSide = await upgraded;
+    await all.subscribe("*");
+    // Every write of the server's side of this websocket, from here on (a writev of many frames counts once).
+    let writes = 0;
+    const count = <F extends (...args: never[]) => unknown>(f: F) => ((...args: Parameters<F>) => { writes += 1; return f.apply(serverSide, args); }) as F;
+    serverSide._write = count(serverSide._write);
+    serverSide._writev = count(serverSide._writev!);
+    const stores = Array.from({ length: 40 }, () => store("one-write"));
+    await post(stores.map((storeId) => saleEvent({ storeId, occurredAt: new Date(m + 1000).toISOString() })));
+    await waitFor(async () => stores.every((s) => all.ticks(s).length > 0));
+    // One write per tick frame before the feed held a turn's frames together: 40 and more.
+    expect(writes).toBeLessThanOrEqual(10);
   });
 
   it("clients are counted in metrics and removed when they disconnect", async () => {

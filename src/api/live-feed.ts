@@ -1,3 +1,4 @@
+import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
 import { isPartitionTick, type LiveTick, type Tick, type TickSubscriber } from "../live/ports.ts";
 import type { Metrics } from "../observability/metrics.ts";
@@ -28,12 +29,19 @@ export interface LiveFeedOptions {
   onError?: (err: unknown) => void;
 }
 
+/** The connection beneath a websocket (the upgraded HTTP request's socket): corked, a turn's frames leave in one write. */
+export type Transport = Pick<Duplex, "cork" | "uncork">;
+
 interface Client {
   socket: WebSocket;
+  transport: Transport | null;
   stores: ReadonlySet<string> | "*";
   lastSent: Map<string, number>;
   pending: Map<string, Map<string, Tick>>;
-  timers: Map<string, NodeJS.Timeout>;
+  /** Stores whose coalesced update goes out later, and when; one timer per client serves them all. */
+  due: Map<string, number>;
+  dueTimer: NodeJS.Timeout | null;
+  dueTimerAt: number;
   policy: AbusePolicy;
   /** Subscribes are handled one after the other, so snapshots go out in the order asked. */
   queue: Promise<void>;
@@ -46,6 +54,13 @@ interface Client {
 const PER_STORE_READ_LIMIT = 32;
 
 const POLICY_VIOLATION = 1008;
+
+/**
+ * A client's coalesced updates go out in passes at least this far apart: the stores that came due
+ * meanwhile leave together, in one write, instead of one timer and one write per store. A store's
+ * update may leave this much later than LIVE_MIN_INTERVAL_MS after its last one, never sooner.
+ */
+const DUE_PASS_MS = 20;
 
 /**
  * How long a closed socket may take to answer the close frame before it is cut. ws waits 30 s by
@@ -89,6 +104,8 @@ export class LiveFeed {
     const frame = await this.allStoresSnapshotFrame();
     return waiting.map(() => frame);
   });
+  /** Clients corked in this turn (see `cork`). */
+  private readonly corked = new Set<Client>();
   /** Fastify preValidation hook for the upgrade request. */
   readonly checkUpgrade: ReturnType<typeof upgradeGuard>;
 
@@ -109,13 +126,17 @@ export class LiveFeed {
     return this.opts.maxMessageBytes;
   }
 
-  accept(socket: WebSocket): void {
+  /** `transport`: the socket beneath the websocket, so that the frames of one turn leave in one write (without it, one write each). */
+  accept(socket: WebSocket, transport: Transport | null = null): void {
     const client: Client = {
       socket,
+      transport,
       stores: new Set(),
       lastSent: new Map(),
       pending: new Map(),
-      timers: new Map(),
+      due: new Map(),
+      dueTimer: null,
+      dueTimerAt: Infinity,
       policy: new AbusePolicy({ controlPerSecond: this.opts.controlPerSecond, maxViolations: this.opts.maxViolations }, this.now()),
       queue: Promise.resolve(),
       snapshotsInFlight: 0,
@@ -123,6 +144,9 @@ export class LiveFeed {
     };
     this.clients.add(client);
     this.metrics.wsClients.set(this.clients.size);
+    // First of the error listeners: @fastify/websocket's terminates the socket, which would discard
+    // the close frame (1007, 1009) ws has just written into a connection this turn corked.
+    socket.prependListener("error", () => this.uncork(client));
     socket.on("message", (data, isBinary) => this.onMessage(client, data, isBinary));
     socket.on("close", () => this.drop(client));
     // Oversized frames (1009) and invalid UTF-8 (1007) surface here; ws closes the socket itself.
@@ -161,8 +185,7 @@ export class LiveFeed {
   private async subscribe(client: Client, sub: Subscription): Promise<void> {
     if (!this.clients.has(client)) return;
     client.stores = sub === "*" ? "*" : new Set(sub);
-    for (const t of client.timers.values()) clearTimeout(t);
-    client.timers.clear();
+    this.clearDue(client);
     client.pending.clear();
     if (sub === "*") return this.sendSnapshot(client, await this.allStoresSnapshots.submit(client));
     const { from, to } = this.snapshotRange();
@@ -220,10 +243,41 @@ export class LiveFeed {
   }
 
   private schedule(client: Client, storeId: string): void {
-    if (client.timers.has(storeId)) return;
-    const wait = (client.lastSent.get(storeId) ?? -Infinity) + this.opts.minIntervalMs - this.now();
-    if (wait <= 0) return this.flushStore(client, storeId);
-    client.timers.set(storeId, setTimeout(() => { client.timers.delete(storeId); this.flushStore(client, storeId); }, wait));
+    if (client.due.has(storeId)) return;
+    const dueAt = (client.lastSent.get(storeId) ?? -Infinity) + this.opts.minIntervalMs;
+    if (dueAt <= this.now()) return this.flushStore(client, storeId);
+    client.due.set(storeId, dueAt);
+    this.armDue(client, dueAt);
+  }
+
+  private armDue(client: Client, at: number): void {
+    if (client.dueTimer && client.dueTimerAt <= at) return;
+    if (client.dueTimer) clearTimeout(client.dueTimer);
+    client.dueTimerAt = at;
+    client.dueTimer = setTimeout(() => this.flushDue(client), Math.max(0, at - this.now()));
+  }
+
+  /** Sends every store of the client that has come due, and arms the next pass (DUE_PASS_MS at the soonest). */
+  private flushDue(client: Client): void {
+    client.dueTimer = null;
+    client.dueTimerAt = Infinity;
+    const now = this.now();
+    let next = Infinity;
+    for (const [storeId, at] of client.due) {
+      if (at > now) next = Math.min(next, at);
+      else {
+        client.due.delete(storeId);
+        this.flushStore(client, storeId);
+      }
+    }
+    if (next !== Infinity && this.clients.has(client)) this.armDue(client, Math.max(next, now + DUE_PASS_MS));
+  }
+
+  private clearDue(client: Client): void {
+    if (client.dueTimer) clearTimeout(client.dueTimer);
+    client.dueTimer = null;
+    client.dueTimerAt = Infinity;
+    client.due.clear();
   }
 
   private flushStore(client: Client, storeId: string): void {
@@ -236,9 +290,34 @@ export class LiveFeed {
 
   private send(client: Client, msg: unknown): void {
     if (!this.keepsUp(client, "update")) return;
+    this.cork(client);
     const text = JSON.stringify(msg);
     if (client.snapshotsInFlight > 0) client.updateBytesBehindSnapshot += Buffer.byteLength(text);
     client.socket.send(text);
+  }
+
+  /**
+   * Holds the client's writes until the end of this loop iteration, so its frames leave in one write: ws
+   * writes each frame on its own, a system call each, and a "*" client at 3,000 ticks/s cost the
+   * API about a quarter of a core in writes alone (docs/benchmarks-cluster.md, session 32). The
+   * socket's buffered bytes include what is held, so the slow-client limit still sees them.
+   */
+  private cork(client: Client): void {
+    if (!client.transport || this.corked.has(client)) return;
+    // setImmediate, not nextTick: in-process store actors publish from immediates of their own,
+    // and this lets the ones of the same loop iteration share the write.
+    if (this.corked.size === 0) setImmediate(() => this.uncorkAll());
+    this.corked.add(client);
+    client.transport.cork();
+  }
+
+  private uncorkAll(): void {
+    for (const c of this.corked) c.transport!.uncork();
+    this.corked.clear();
+  }
+
+  private uncork(client: Client): void {
+    if (this.corked.delete(client)) client.transport!.uncork();
   }
 
   /** A snapshot as an encoded text frame (one buffer may go to many sockets: ws does not copy it). */
@@ -275,7 +354,7 @@ export class LiveFeed {
 
   private drop(client: Client): void {
     if (!this.clients.delete(client)) return;
-    for (const t of client.timers.values()) clearTimeout(t);
+    this.clearDue(client);
     this.metrics.wsClients.set(this.clients.size);
   }
 

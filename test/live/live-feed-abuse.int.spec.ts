@@ -111,6 +111,18 @@ describe("GET /v1/live under arbitrary input", () => {
     await stillServes();
   });
 
+  it("a frame answered in the same turn as an oversized one: the close still says 1009 (the answer's corked write does not swallow it)", async () => {
+    // Found by the property above: the feed corks the connection for the answer to "", ws writes
+    // its 1009 close frame behind it, and @fastify/websocket terminated the socket before the uncork.
+    for (let i = 0; i < 10; i++) {
+      const c = await LiveClient.connect(t.url);
+      c.ws.send("");
+      c.ws.send("x".repeat(MAX_MESSAGE_BYTES + 1));
+      expect(await c.closed()).toBe(1009);
+    }
+    await stillServes();
+  });
+
   it("more ids than WS_MAX_SUBSCRIBE_IDS get INTRADAY_WS_TOO_MANY_IDS naming the limit", async () => {
     const c = await LiveClient.connect(t.url);
     c.ws.send(JSON.stringify({ subscribe: Array.from({ length: 21 }, (_, i) => `s${i}`) }));

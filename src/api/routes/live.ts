@@ -41,6 +41,7 @@ export async function liveRoutes(root: FastifyInstance, deps: AppDeps): Promise<
     handler: async () => {
       throw new Errors.UpgradeRequired("GET /v1/live is a websocket: send Connection: Upgrade and Upgrade: websocket");
     },
-    wsHandler: (socket) => deps.live.accept(socket),
+    // The upgraded request's socket is the websocket's connection: the feed corks it to write a turn's frames at once.
+    wsHandler: (socket, request) => deps.live.accept(socket, request.raw.socket),
   });
 }
