@@ -44,6 +44,15 @@ async function writeDue(s: StoreWindows, clock: Clock, deps: ActorDeps, force: b
   return ticks;
 }
 
+/**
+ * Of the rows just written, those that tell the live feed something new: the final ones (the minute
+ * closed). A provisional row is written at an offset whose tick went out when its events were
+ * applied, so the feed and the live view take it as nothing newer (`isNewerRow`); published anyway,
+ * every checkpoint sent each busy store's window a second time through the ticks topic, the
+ * worker's thread port and every "*" client's socket.
+ */
+const ticksOfWritten = (written: readonly Tick[]): Tick[] => written.filter((t) => !t.provisional);
+
 type Counts = { ok: true; applied: number; duplicates: number; replayed: number; late: number };
 const NO_EVENTS: Counts = { ok: true, applied: 0, duplicates: 0, replayed: 0, late: 0 };
 
@@ -67,13 +76,13 @@ async function handle(s: StoreWindows, msg: StoreMsg, deps: ActorDeps, out: Stor
   const clock: Clock = { ...msg.clock, now: deps.now() };
   if (msg.kind === "sweep") {
     await recordPendingLate(s, deps);
-    deps.ticks.publish(await writeDue(s, clock, deps, msg.force, out));
+    deps.ticks.publish(ticksOfWritten(await writeDue(s, clock, deps, msg.force, out)));
     evictSettled(s, clock.now, deps.windowing);
     return NO_EVENTS;
   }
   if (msg.kind === "adopt") {
     await load(s, absentWindows(s, msg.keys), deps, clock.now, out);
-    deps.ticks.publish(await writeDue(s, clock, deps, false, out));
+    deps.ticks.publish(ticksOfWritten(await writeDue(s, clock, deps, false, out)));
     return NO_EVENTS;
   }
   const absent: WindowKey[] = [];
@@ -107,7 +116,7 @@ async function handle(s: StoreWindows, msg: StoreMsg, deps: ActorDeps, out: Stor
   const written = await writeDue(s, clock, deps, false, out);
   for (const t of written) views.delete(windowKey(t.minute, t.currency));
   out.live.push(...views.values());
-  deps.ticks.publish(written);
+  deps.ticks.publish(ticksOfWritten(written));
   let applied = 0;
   let duplicates = 0;
   let replayed = 0;

@@ -66,4 +66,37 @@ describe("live ticks and checkpoint writes", () => {
       await processor.stop();
     }
   });
+
+  it("a checkpoint's provisional write sends no second tick of the window; the final write at its close does", async () => {
+    let clock = Math.floor(Date.now() / MINUTE) * MINUTE + 10_000;
+    const minute = Math.floor(clock / MINUTE) * MINUTE;
+    const store = new HeldWrites();
+    const ticks: Tick[] = [];
+    const { processor } = processorOver({
+      store,
+      now: () => clock,
+      settings: { CHECKPOINT_MS: String(CHECKPOINT_MS), GRACE_MS: "1000", IDLE_SLACK_MS: "1000" },
+      onTicks: (batch) => ticks.push(...batch.filter((t): t is Tick => !isPartitionTick(t) && t.storeId === "store-2")),
+    });
+    try {
+      await processor.assigned([0]);
+      await processor.batch(0, [saleRecord({ partition: 0, offset: 0, storeId: "store-2", occurredAt: clock - 1000, appendTime: clock, totalMinor: 100 })]);
+      expect(ticks).toMatchObject([{ grossMinor: 100, offset: 0, provisional: true }]);
+
+      // Checkpoint due: the sweep writes the open window as provisional, at the offset already ticked.
+      clock += CHECKPOINT_MS + 1;
+      const writes = store.writesStarted;
+      await processor.sweep();
+      expect(store.writesStarted).toBeGreaterThan(writes);
+      expect((await store.loadRows("store-2", [{ minute, currency: "EUR" }]))[0]).toMatchObject({ grossMinor: 100, provisional: true });
+      expect(ticks).toHaveLength(1);
+
+      // Past the minute's end, grace and idle slack: the final row is written, and its tick goes out.
+      clock = minute + MINUTE + 3000;
+      await processor.sweep();
+      expect(ticks).toMatchObject([{ provisional: true }, { grossMinor: 100, offset: 0, provisional: false }]);
+    } finally {
+      await processor.stop();
+    }
+  });
 });
