@@ -52,6 +52,9 @@ export interface TickLatencyResult {
   tickSentAt: number[];
   postAckMs: Percentiles;
   snapshotMs: number;
+  /** Tick messages the "*" client got after its snapshot (the load's too), and over how long. */
+  tickMessages: number;
+  listenedMs: number;
 }
 
 /** How long a subscriber waits for its snapshot (a "*" snapshot of a busy instance is megabytes). */
@@ -69,6 +72,8 @@ export async function tickLatency(base: string, opts: { rate: number; seconds: n
   const toEpoch = Date.now() - performance.now();
   const ackMs: number[] = [];
   let snapshotAt = 0;
+  /** Every tick message after the snapshot (the probe's own and the load's): what a "*" client is sent. */
+  let tickMessages = 0;
   const subscribedAt = await new Promise<number>((resolve, reject) => {
     ws.once("open", () => {
       ws.send(JSON.stringify({ subscribe: "*" }));
@@ -92,6 +97,7 @@ export async function tickLatency(base: string, opts: { rate: number; seconds: n
         clearTimeout(timeout);
         reject(new Error(`the feed answered the subscribe with ${msg.code}: ${msg.error}`));
       } else if (msg.type === "tick" && msg.storeId) {
+        tickMessages++;
         const t = sentAt.get(msg.storeId);
         if (t !== undefined) {
           tickMs.push(now - t);
@@ -148,6 +154,7 @@ export async function tickLatency(base: string, opts: { rate: number; seconds: n
   const deadline = performance.now() + 15_000;
   while (sentAt.size && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   ws.close();
+  const listenedMs = performance.now() - snapshotAt;
   return {
     rate: opts.rate,
     seconds: opts.seconds,
@@ -162,6 +169,8 @@ export async function tickLatency(base: string, opts: { rate: number; seconds: n
     tickSentAt,
     postAckMs: percentiles(ackMs),
     snapshotMs: Number((snapshotAt - subscribedAt).toFixed(1)),
+    tickMessages,
+    listenedMs: Math.round(listenedMs),
   };
 }
 

@@ -13,7 +13,7 @@ import http from "node:http";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { createKafka, ensureTopics } from "../../src/event-log/kafka/kafka-client.ts";
+import { createKafka, ensureTopics, topicNames } from "../../src/event-log/kafka/kafka-client.ts";
 import { BodyFactory } from "../fixtures.ts";
 import { cpuMs } from "../http.ts";
 import { keepAliveRequest, resetRetries } from "./keep-alive-request.ts";
@@ -87,6 +87,7 @@ async function main(): Promise<void> {
   const pid = server.proc.pid!;
   const samples: { t: number; rssMiB: number; lagEvents: number; backlogEvents: number; posted: number; failedPosts: number }[] = [];
   const probes: TickLatencyResult[] = [];
+  let ticksTopicRecords = NaN;
   /** Probes that got no snapshot (the feed answered an error, closed, or took too long): counted, not waited for. */
   const failedProbes: string[] = [];
   const bodies = new BodyFactory(STORES);
@@ -150,6 +151,10 @@ async function main(): Promise<void> {
   } finally {
     running = false;
     await server.stop();
+    ticksTopicRecords = await admin
+      .fetchTopicOffsets(topicNames(iso.topic).ticks)
+      .then((parts) => parts.reduce((n, p) => n + Number(p.high) - Number(p.low), 0))
+      .catch(() => NaN);
     await admin.disconnect().catch(() => undefined);
     await iso.drop();
   }
@@ -163,6 +168,8 @@ async function main(): Promise<void> {
   const maxLagSeconds = Math.max(0, ...samples.map((s) => s.lagEvents / RATE));
   const maxBacklogSeconds = Math.max(0, ...samples.map((s) => s.backlogEvents / RATE));
   const answered = probes.filter((p) => p.tickMs.n > 0);
+  const starMessages = probes.reduce((n, p) => n + p.tickMessages, 0);
+  const starListenedMs = probes.reduce((n, p) => n + p.listenedMs, 0);
   const probeP50s = percentiles(answered.map((p) => p.tickMs.p50));
   const probeP99s = percentiles(answered.map((p) => p.tickMs.p99));
   const p99s = probes.map((p) => p.tickMs.p99).filter((x) => Number.isFinite(x));
@@ -175,6 +182,15 @@ async function main(): Promise<void> {
     { id: "soak-rss", what: "RSS growth after warm-up (last third vs first third)", value: growth * 100, unit: "%", target: "flat (< 10 %)", met: growth < 0.1, detail: `${rssEarly.toFixed(0)} → ${rssLate.toFixed(0)} MiB` },
     { id: "soak-tick", what: "POST → tick p99 (worst probe window)", value: tickP99, unit: "ms", target: "< 250", met: tickP99 < 250, detail: `${probes.length} probe windows of ${PROBE_SECONDS} s; median probe p50 ${probeP50s.p50} ms, median probe p99 ${probeP99s.p50} ms; every probe tick pooled: p50 ${pooled.p50}, p99 ${pooled.p99} ms (${pooled.n} ticks); probe POSTs sent again after a keep-alive reset ${probes.reduce((n, p) => n + p.resentAfterReset, 0)}; probes without a snapshot ${failedProbes.length}${failedProbes.length ? ` (${failedProbes.slice(0, 3).join("; ")})` : ""}` },
     { id: "soak-lag", what: "window group lag (log end − committed), worst sample", value: maxLagSeconds, unit: "s of traffic", target: "≤ 5", met: maxLagSeconds <= 5, detail: `sampled every ${SAMPLE_MS / 1000} s; commits follow flushes (CHECKPOINT_MS), so this includes up to one checkpoint interval; failed POSTs ${failedPosts}${failedPosts ? ` (by status or error: ${[...failedByStatus].map(([k, v]) => `${k} × ${v}`).join(", ")})` : ""}; sent again after a keep-alive reset ${resetRetries(agent)}` },
+    {
+      id: "soak-tick-traffic",
+      what: "live ticks per accepted event: records on the ticks topic; tick messages to a \"*\" client",
+      value: ticksTopicRecords / Math.max(1, samples.at(-1)?.posted ?? 0),
+      unit: "records/event",
+      target: "—",
+      met: true,
+      detail: `${ticksTopicRecords} ticks-topic records for ${samples.at(-1)?.posted ?? 0} events; a "*" probe client got ${(starMessages / Math.max(1, (RATE * starListenedMs) / 1000)).toFixed(2)} tick messages per event (${starMessages} in ${(starListenedMs / 1000).toFixed(0)} s of listening)`,
+    },
     { id: "soak-backlog", what: "not yet processed (log end − events the store actors handled), worst sample", value: maxBacklogSeconds, unit: "s of traffic", target: "—", met: true, detail: "whether processing keeps up, without the checkpoint interval" },
     ...(cpu
       ? [{ id: "soak-machine", what: "machine cores busy after warm-up (of 2)", value: cpu.cores.machine ?? NaN, unit: "cores", target: "—", met: true, detail: `CPU µs per accepted event: ${Object.entries(cpu.usPerEvent).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ")}` }]
