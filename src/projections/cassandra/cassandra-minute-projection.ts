@@ -1,5 +1,6 @@
 import cassandra, { type Client, type QueryOptions, type types } from "cassandra-driver";
 import pLimit from "p-limit";
+import { GroupCommit } from "../../shared/group-commit.ts";
 import { idsOfChunks, type IdChunk } from "../../domain/event-id-chunks.ts";
 import type { MinuteRow, MinuteTotals } from "../../domain/minute-row.ts";
 import { partitionTotalsOfRows, type PartitionTotalsRow } from "../../domain/partition-totals.ts";
@@ -20,6 +21,10 @@ function daysBetween(from: number, to: number): string[] {
   for (let d = Date.parse(`${utcDay(from)}T00:00:00Z`); d < to; d += DAY_MS) days.push(utcDay(d));
   return days;
 }
+
+/** The TOTALS columns' values of a row, in their order. */
+const totalsValues = (r: MinuteTotals): unknown[] => [BigInt(r.saleCount), BigInt(r.refundCount), BigInt(r.grossMinor), BigInt(r.refundMinor), BigInt(r.itemCount),
+  r.firstEventAt === null ? null : new Date(r.firstEventAt), r.lastEventAt === null ? null : new Date(r.lastEventAt)];
 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 const time = (v: unknown): number | null => (v instanceof Date ? v.getTime() : null);
@@ -68,6 +73,8 @@ function totalsOf(r: types.Row): PartitionTotalsRow {
 export interface CqlExecutor {
   execute(query: string, params?: unknown[], options?: QueryOptions): Promise<types.ResultSet>;
 }
+
+type Statement = { query: string; params: unknown[] };
 
 /** Writes partition totals whole, USING TIMESTAMP version: a lower version never overwrites a higher one. */
 export async function writePartitionTotals(client: CqlExecutor, rows: readonly PartitionTotalsRow[], keyspace?: string): Promise<void> {
@@ -121,7 +128,11 @@ export interface CassandraSettings {
 }
 
 export function createCassandraClient(s: CassandraSettings, keyspace?: string): Client {
-  return new cassandra.Client({
+  return new cassandra.Client(cassandraClientOptions(s, keyspace));
+}
+
+export function cassandraClientOptions(s: CassandraSettings, keyspace?: string): cassandra.ClientOptions {
+  return {
     contactPoints: s.contactPoints,
     localDataCenter: s.localDataCenter,
     ...(keyspace ? { keyspace } : {}),
@@ -129,7 +140,7 @@ export function createCassandraClient(s: CassandraSettings, keyspace?: string): 
     pooling: { coreConnectionsPerHost: { [cassandra.types.distance.local]: 2 } },
     socketOptions: { connectTimeout: 3000, readTimeout: 10_000 },
     queryOptions: { consistency: cassandra.types.consistencies.localQuorum, prepare: true, isIdempotent: true },
-  });
+  };
 }
 
 const SET_ROW =
@@ -139,6 +150,15 @@ const ROW_KEY = "WHERE store_id = ? AND day = ? AND minute = ? AND currency = ?"
 const REPLACE_IDS = `UPDATE minutes_by_store USING TIMESTAMP ? SET ${SET_ROW}, id_chunks = ?, event_ids = null ${ROW_KEY}`;
 const APPEND_IDS = `UPDATE minutes_by_store USING TIMESTAMP ? SET ${SET_ROW}, id_chunks[?] = ? ${ROW_KEY}`;
 const KEEP_IDS = `UPDATE minutes_by_store USING TIMESTAMP ? SET ${SET_ROW} ${ROW_KEY}`;
+const INSERT_BY_DAY = `INSERT INTO minutes_by_day (day, source_partition, minute, store_id, currency, ${TOTALS}, source_offset, revision, provisional) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
+
+/**
+ * minutes_by_day rows one batch carries at most. Rows of one (day, partition) are one Cassandra
+ * partition, so their batch is one mutation, applied atomically by its replicas without the batch
+ * log (Cassandra checks batch sizes only across partitions); bounded so that one request stays small
+ * (about 10 KiB) and a minute's close at thousands of stores still spreads over both connections.
+ */
+export const BY_DAY_BATCH_ROWS = 64;
 
 /** The ids a minutes_by_store row includes: its chunks, or the whole-list column of rows written before them. */
 function storedIds(r: types.Row, storeId: string): string[] {
@@ -167,7 +187,11 @@ export const MAX_STATEMENTS_IN_FLIGHT = 1024;
 export class CassandraMinuteProjection implements MinuteProjection {
   private readonly limit = pLimit(MAX_STATEMENTS_IN_FLIGHT);
   /** Every statement of this projection goes through the bounded queue. */
-  private readonly cql: CqlExecutor = { execute: (query, params, options) => this.limit(() => this.client.execute(query, params, options)) };
+  private readonly cql = {
+    execute: (query: string, params?: unknown[], options?: QueryOptions) => this.limit(() => this.client.execute(query, params, options)),
+    /** Unlogged: each of its batches holds one Cassandra partition's rows, atomic without the batch log. */
+    batch: (statements: Statement[]) => this.limit(() => this.client.batch(statements, { prepare: true, logged: false })),
+  };
 
   constructor(private readonly client: Client, private readonly partitions: number) {}
 
@@ -195,27 +219,47 @@ export class CassandraMinuteProjection implements MinuteProjection {
     return rows.flatMap((rs) => rs.rows.map((r) => ({ ...rowOf(r, storeId, null), eventIds: storedIds(r, storeId) })));
   }
 
-  /** Per row, minutes_by_day first, then minutes_by_store (the order MinuteProjection.writeRows promises); rows in parallel. */
-  async writeRows(rows: readonly MinuteRow[]): Promise<void> {
-    await Promise.all(
-      rows.map(async (r) => {
-        const day = utcDay(r.minute);
-        const ts = writeTimestamp(r);
-        const totals = [BigInt(r.saleCount), BigInt(r.refundCount), BigInt(r.grossMinor), BigInt(r.refundMinor), BigInt(r.itemCount),
-          r.firstEventAt === null ? null : new Date(r.firstEventAt), r.lastEventAt === null ? null : new Date(r.lastEventAt)];
-        await this.cql.execute(
-          `INSERT INTO minutes_by_day (day, source_partition, minute, store_id, currency, ${TOTALS}, source_offset, revision, provisional) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
-          [day, r.partition, new Date(r.minute), r.storeId, r.currency, ...totals, BigInt(r.offset), r.revision, r.provisional, ts],
-        );
-        const from = r.idsFrom ?? 0;
-        const key = [r.storeId, day, new Date(r.minute), r.currency];
-        const cols = [...totals, r.partition, BigInt(r.offset), r.revision, r.provisional, from + r.eventIds.length];
-        // Only the ids new since the window's last durable write travel: one map cell at their position.
-        if (from === 0) await this.cql.execute(REPLACE_IDS, [ts, ...cols, { 0: r.eventIds.join(",") }, ...key]);
-        else if (r.eventIds.length) await this.cql.execute(APPEND_IDS, [ts, ...cols, from, r.eventIds.join(","), ...key]);
-        else await this.cql.execute(KEEP_IDS, [ts, ...cols, ...key]);
-      }),
-    );
+  /**
+   * Rows written by any of the processor's stores in the same event-loop turn, or while a group is
+   * being written, go out together: at a trickle each store's checkpoint is about one row, and a
+   * statement per row and table was most of Cassandra's work and a tenth of the window worker's.
+   */
+  private readonly rowWrites = new GroupCommit<readonly MinuteRow[], void>(async (groups) => {
+    await this.writeGroup(groups.flat());
+    return groups.map(() => undefined);
+  });
+
+  /** minutes_by_day first, then minutes_by_store (the order MinuteProjection.writeRows promises); a failure fails every caller of the group, which retry. */
+  writeRows(rows: readonly MinuteRow[]): Promise<void> {
+    return rows.length ? this.rowWrites.submit(rows) : Promise.resolve();
+  }
+
+  private async writeGroup(rows: readonly MinuteRow[]): Promise<void> {
+    const byDayPartition = new Map<string, Statement[]>();
+    for (const r of rows) {
+      const day = utcDay(r.minute);
+      const key = `${day} ${r.partition}`;
+      const statement = { query: INSERT_BY_DAY, params: [day, r.partition, new Date(r.minute), r.storeId, r.currency, ...totalsValues(r), BigInt(r.offset), r.revision, r.provisional, writeTimestamp(r)] };
+      const list = byDayPartition.get(key);
+      if (list) list.push(statement);
+      else byDayPartition.set(key, [statement]);
+    }
+    const batches: Statement[][] = [];
+    for (const list of byDayPartition.values()) for (let i = 0; i < list.length; i += BY_DAY_BATCH_ROWS) batches.push(list.slice(i, i + BY_DAY_BATCH_ROWS));
+    await Promise.all(batches.map((b) => (b.length === 1 ? this.cql.execute(b[0]!.query, b[0]!.params) : this.cql.batch(b))));
+    await Promise.all(rows.map((r) => this.writeByStore(r)));
+  }
+
+  private writeByStore(r: MinuteRow): Promise<types.ResultSet> {
+    const day = utcDay(r.minute);
+    const ts = writeTimestamp(r);
+    const from = r.idsFrom ?? 0;
+    const key = [r.storeId, day, new Date(r.minute), r.currency];
+    const cols = [...totalsValues(r), r.partition, BigInt(r.offset), r.revision, r.provisional, from + r.eventIds.length];
+    // Only the ids new since the window's last durable write travel: one map cell at their position.
+    if (from === 0) return this.cql.execute(REPLACE_IDS, [ts, ...cols, { 0: r.eventIds.join(",") }, ...key]);
+    if (r.eventIds.length) return this.cql.execute(APPEND_IDS, [ts, ...cols, from, r.eventIds.join(","), ...key]);
+    return this.cql.execute(KEEP_IDS, [ts, ...cols, ...key]);
   }
 
   async storeRows(storeId: string, from: number, to: number): Promise<MinuteRow[]> {
@@ -275,6 +319,7 @@ export class CassandraMinuteProjection implements MinuteProjection {
   }
 
   async close(): Promise<void> {
+    await this.rowWrites.settled();
     await this.client.shutdown();
   }
 }
