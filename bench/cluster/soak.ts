@@ -13,7 +13,9 @@ import http from "node:http";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import cassandra from "cassandra-driver";
 import { createKafka, ensureTopics, topicNames } from "../../src/event-log/kafka/kafka-client.ts";
+import { changelogTopic } from "../../src/projections/analytics/kafka-minute-changelog.ts";
 import { BodyFactory } from "../fixtures.ts";
 import { cpuMs } from "../http.ts";
 import { keepAliveRequest, resetRetries } from "./keep-alive-request.ts";
@@ -72,6 +74,17 @@ function post(url: string, body: string): Promise<number | string> {
   return keepAliveRequest(agent, url, "POST", body).then((r) => r.status, (err: Error) => err.message);
 }
 
+/** Mutations applied per table of the run's keyspace since Cassandra started (its virtual table of local write latencies). */
+async function cassandraMutations(keyspace: string): Promise<Record<string, number>> {
+  const client = new cassandra.Client({ contactPoints: BASE.CASSANDRA_CONTACT_POINTS.split(","), localDataCenter: BASE.CASSANDRA_DC });
+  try {
+    const rs = await client.execute("SELECT table_name, count FROM system_views.local_write_latency WHERE keyspace_name = ?", [keyspace]);
+    return Object.fromEntries(rs.rows.filter((r) => Number(r.get("count")) > 0).map((r) => [String(r.get("table_name")), Number(r.get("count"))]));
+  } finally {
+    await client.shutdown();
+  }
+}
+
 async function main(): Promise<void> {
   log(`${MINUTES} min at ${RATE} events/s over ${STORES} stores (POST batches of ${BATCH}); load ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
   await servicesUp(300_000, log);
@@ -88,6 +101,8 @@ async function main(): Promise<void> {
   const samples: { t: number; rssMiB: number; lagEvents: number; backlogEvents: number; posted: number; failedPosts: number }[] = [];
   const probes: TickLatencyResult[] = [];
   let ticksTopicRecords = NaN;
+  let changelogRecords = NaN;
+  let cassandraWrites: Record<string, number> = {};
   /** Probes that got no snapshot (the feed answered an error, closed, or took too long): counted, not waited for. */
   const failedProbes: string[] = [];
   const bodies = new BodyFactory(STORES);
@@ -151,10 +166,14 @@ async function main(): Promise<void> {
   } finally {
     running = false;
     await server.stop();
-    ticksTopicRecords = await admin
-      .fetchTopicOffsets(topicNames(iso.topic).ticks)
-      .then((parts) => parts.reduce((n, p) => n + Number(p.high) - Number(p.low), 0))
-      .catch(() => NaN);
+    const records = (topic: string) =>
+      admin
+        .fetchTopicOffsets(topic)
+        .then((parts) => parts.reduce((n, p) => n + Number(p.high) - Number(p.low), 0))
+        .catch(() => NaN);
+    ticksTopicRecords = await records(topicNames(iso.topic).ticks);
+    changelogRecords = await records(changelogTopic(iso.topic));
+    cassandraWrites = await cassandraMutations(iso.id).catch(() => ({}));
     await admin.disconnect().catch(() => undefined);
     await iso.drop();
   }
@@ -190,6 +209,15 @@ async function main(): Promise<void> {
       target: "—",
       met: true,
       detail: `${ticksTopicRecords} ticks-topic records for ${samples.at(-1)?.posted ?? 0} events; a "*" probe client got ${(starMessages / Math.max(1, (RATE * starListenedMs) / 1000)).toFixed(2)} tick messages per event (${starMessages} in ${(starListenedMs / 1000).toFixed(0)} s of listening)`,
+    },
+    {
+      id: "soak-write-traffic",
+      what: "projection writes per accepted event: minute changelog records (→ PostgreSQL); Cassandra mutations per table",
+      value: changelogRecords / Math.max(1, samples.at(-1)?.posted ?? 0),
+      unit: "records/event",
+      target: "—",
+      met: true,
+      detail: `${changelogRecords} changelog records for ${samples.at(-1)?.posted ?? 0} events; Cassandra mutations per event (a single-partition batch is one): ${Object.entries(cassandraWrites).map(([t, n]) => `${t} ${(n / Math.max(1, samples.at(-1)?.posted ?? 0)).toFixed(3)}`).join(", ")}`,
     },
     { id: "soak-backlog", what: "not yet processed (log end − events the store actors handled), worst sample", value: maxBacklogSeconds, unit: "s of traffic", target: "—", met: true, detail: "whether processing keeps up, without the checkpoint interval" },
     ...(cpu

@@ -17,6 +17,7 @@ export const SETTINGS = {
   IDLE_SLACK_MS: ms(5000, "A partition caught up to the log end at a minute's end + grace + this closes that quiet minute"),
   ALLOWED_LATENESS_MS: ms(600_000, "How long after a minute closes a late event still corrects it"),
   CHECKPOINT_MS: ms(2000, "How often open minutes with new events are written (as provisional); offsets commit only behind written rows, so this bounds the committed lag", 100),
+  ANALYTICS_CHECKPOINT_MS: ms(10_000, "Cluster mode: an open minute's running totals reach PostgreSQL (the minute changelog) at most this often per store; final rows at once; 0 = at every checkpoint"),
   MAX_FUTURE_SKEW_MS: ms(120_000, "occurredAt may be at most this far in the future"),
   PASSIVATE_AFTER_MS: ms(300_000, "A store actor with nothing open is stopped after this idle time"),
   SWEEP_INTERVAL_MS: ms(1000, "Wall-clock pass that closes quiet minutes and commits offsets", 50),

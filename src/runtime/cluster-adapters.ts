@@ -27,7 +27,7 @@ import { retryWithBackoff } from "../consumers/retry.ts";
 
 export type ClusterSettings = Pick<
   Settings,
-  "KAFKA_BROKERS" | "BULK_FETCH_WAIT_MS" | "KAFKA_TOPIC" | "KAFKA_GROUP" | "PARTITIONS" | "CASSANDRA_CONTACT_POINTS" | "CASSANDRA_DC" | "CASSANDRA_KEYSPACE" | "CASSANDRA_MINUTES_TTL_DAYS" | "PG_URL"
+  "KAFKA_BROKERS" | "BULK_FETCH_WAIT_MS" | "KAFKA_TOPIC" | "KAFKA_GROUP" | "PARTITIONS" | "CASSANDRA_CONTACT_POINTS" | "CASSANDRA_DC" | "CASSANDRA_KEYSPACE" | "CASSANDRA_MINUTES_TTL_DAYS" | "PG_URL" | "ANALYTICS_CHECKPOINT_MS"
 >;
 
 export function cassandraSettings(s: ClusterSettings) {
@@ -120,6 +120,7 @@ export async function clusterAdapters(s: ClusterSettings, { liveFeed = true, ori
   const minutes = new ChangelogMinuteProjection(
     watchSlowCalls("cassandra", new CassandraMinuteProjection(cass, s.PARTITIONS), slow),
     watchSlowCalls("changelog", changelog, slow),
+    { provisionalEveryMs: s.ANALYTICS_CHECKPOINT_MS },
   );
   const pgLate = new PgLateEvents(pool);
   const pgMinuteTotals = new PgMinuteTotals(pool);

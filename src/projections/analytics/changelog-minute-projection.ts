@@ -2,6 +2,7 @@ import type { MinuteRow } from "../../domain/minute-row.ts";
 import type { PartitionTotalsRow } from "../../domain/partition-totals.ts";
 import type { WindowKey } from "../../domain/store-windows.ts";
 import type { MinuteProjection } from "../ports.ts";
+import { ProvisionalThrottle } from "./provisional-throttle.ts";
 
 /** Where written minute rows are announced (the `<topic>.minutes` Kafka topic). */
 export interface MinuteChangelog {
@@ -19,19 +20,29 @@ export interface MinuteChangelog {
  * stored, which the replay from the committed offset writes (and announces again, harmlessly: the
  * analytics side keeps the newer by offset and revision). The other order loses the announcement
  * for good, since windows restored from the stored row skip the records already in it (chaos run 5).
+ * An open minute's provisional rows are announced at most every `provisionalEveryMs` (see
+ * ProvisionalThrottle); final rows always.
  */
 export class ChangelogMinuteProjection implements MinuteProjection {
+  private readonly throttle: ProvisionalThrottle;
+  private readonly now: () => number;
+
   constructor(
     private readonly primary: MinuteProjection,
     private readonly changelog: MinuteChangelog,
-  ) {}
+    opts: { provisionalEveryMs: number; now?: () => number } = { provisionalEveryMs: 0 },
+  ) {
+    this.throttle = new ProvisionalThrottle(opts.provisionalEveryMs);
+    this.now = opts.now ?? Date.now;
+  }
 
   loadRows(storeId: string, keys: readonly WindowKey[]): Promise<MinuteRow[]> {
     return this.primary.loadRows(storeId, keys);
   }
 
   async writeRows(rows: readonly MinuteRow[]): Promise<void> {
-    await this.changelog.publish(rows);
+    const announced = this.throttle.select(rows, this.now());
+    if (announced.length) await this.changelog.publish(announced);
     await this.primary.writeRows(rows);
   }
 

@@ -40,3 +40,30 @@ describe("minute rows announced on the changelog", () => {
     expect(await serving.loadRows("s-1", [{ minute: row.minute, currency: "EUR" }])).toEqual([]);
   });
 });
+
+describe("an open minute's provisional rows on the changelog", () => {
+  const at = (offset: number, provisional = true): MinuteRow => ({ ...row, offset, provisional });
+
+  it("are announced at most once per interval per window, final rows always, and every row is still stored", async () => {
+    const changelog = new RecordingChangelog();
+    const serving = new MemoryProjections();
+    let now = 1_000_000;
+    const minutes = new ChangelogMinuteProjection(serving, changelog, { provisionalEveryMs: 10_000, now: () => now });
+    for (let offset = 10; offset <= 60; offset += 10) {
+      await minutes.writeRows([at(offset)]);
+      now += 2000;
+    }
+    await minutes.writeRows([at(70, false)]);
+    expect(changelog.published.map((r) => [r.offset, r.provisional])).toEqual([[10, true], [60, true], [70, false]]);
+    const [stored] = await serving.loadRows("s-1", [{ minute: row.minute, currency: "EUR" }]);
+    expect(stored).toMatchObject({ offset: 70, provisional: false });
+  });
+
+  it("with an interval of 0 announce every row", async () => {
+    const changelog = new RecordingChangelog();
+    const minutes = new ChangelogMinuteProjection(new MemoryProjections(), changelog, { provisionalEveryMs: 0 });
+    await minutes.writeRows([at(1)]);
+    await minutes.writeRows([at(2)]);
+    expect(changelog.published.map((r) => r.offset)).toEqual([1, 2]);
+  });
+});
