@@ -1,6 +1,7 @@
 import cassandra from "cassandra-driver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MinuteRow } from "../../src/domain/minute-row.ts";
+import type { PartitionTotalsRow } from "../../src/domain/partition-totals.ts";
 import { migrateCassandra } from "../../src/projections/cassandra/cassandra-migrate.ts";
 import { BY_DAY_BATCH_ROWS, CassandraMinuteProjection, cassandraClientOptions } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
 import { isolatedEnv } from "./support.ts";
@@ -89,5 +90,22 @@ describe("row writes of many stores in one turn", () => {
     const byDay = (await store.allRows(minute, minute + 60_000)).find((r) => r.storeId === "group-7");
     expect(byStore).toMatchObject({ offset: 900, saleCount: 5 });
     expect(byDay).toMatchObject({ offset: 900, saleCount: 5 });
+  });
+
+  const totals = (partition: number, minuteIndex: number, version: number): PartitionTotalsRow => ({
+    partition, minute: minute + minuteIndex * 60_000, currency: "EUR", saleCount: version, refundCount: 0, grossMinor: 100 * version, refundMinor: 0, itemCount: version,
+    firstEventAt: minute, lastEventAt: minute, provisional: true, version,
+  });
+
+  it("writes the partition totals of 30 partition actors' turns as batches of one day's rows, the highest version of each winning", async () => {
+    requests.reset();
+    const calls = Array.from({ length: 30 }, (_, p) => [totals(p, 0, 10 + p), totals(p, 1, 20 + p), totals(p, 2, 30 + p)]);
+    const stale = [totals(0, 0, 5)]; // an older version of a row in the same group
+    await Promise.all([...calls, stale].map((rows) => store.writePartitionTotals(rows)));
+    expect(requests.statements.get("minutes_by_partition") ?? 0).toBe(0);
+    expect([...requests.batches].sort((a, b) => b - a)).toEqual([BY_DAY_BATCH_ROWS, 91 - BY_DAY_BATCH_ROWS]);
+    const stored = await store.partitionTotals(minute, minute + 3 * 60_000);
+    const key = (t: PartitionTotalsRow) => `${t.partition} ${t.minute}`;
+    expect(new Map(stored.map((t) => [key(t), t.version]))).toEqual(new Map(calls.flat().map((t) => [key(t), t.version])));
   });
 });

@@ -72,24 +72,42 @@ function totalsOf(r: types.Row): PartitionTotalsRow {
 /** What runs a statement: the client itself, or the projection's bounded queue in front of it. */
 export interface CqlExecutor {
   execute(query: string, params?: unknown[], options?: QueryOptions): Promise<types.ResultSet>;
+  /** An unlogged batch: the projection sends only batches of one Cassandra partition's rows. */
+  batch(statements: Statement[]): Promise<types.ResultSet>;
 }
+
+/** A client as a CqlExecutor, without the projection's queue (for one-off work such as a migration's backfill). */
+export const unqueued = (client: Client): CqlExecutor => ({
+  execute: (query, params, options) => client.execute(query, params, options),
+  batch: (statements) => client.batch(statements, { prepare: true, logged: false }),
+});
 
 type Statement = { query: string; params: unknown[] };
 
-/** Writes partition totals whole, USING TIMESTAMP version: a lower version never overwrites a higher one. */
+/**
+ * Writes partition totals whole, USING TIMESTAMP version: a lower version never overwrites a higher
+ * one. A day's rows are one Cassandra partition, so they go as unlogged batches of at most
+ * BY_DAY_BATCH_ROWS (one mutation each).
+ */
 export async function writePartitionTotals(client: CqlExecutor, rows: readonly PartitionTotalsRow[], keyspace?: string): Promise<void> {
   const table = keyspace ? `${keyspace}.minutes_by_partition` : "minutes_by_partition";
-  await Promise.all(
-    rows.map((r) =>
-      client.execute(
-        `INSERT INTO ${table} (day, minute, currency, source_partition, ${TOTALS}, provisional, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
-        [utcDay(r.minute), new Date(r.minute), r.currency, r.partition, BigInt(r.saleCount), BigInt(r.refundCount), BigInt(r.grossMinor), BigInt(r.refundMinor),
-          BigInt(r.itemCount), r.firstEventAt === null ? null : new Date(r.firstEventAt), r.lastEventAt === null ? null : new Date(r.lastEventAt),
-          r.provisional, BigInt(r.version), BigInt(r.version)],
-        { prepare: true },
-      ),
-    ),
-  );
+  const query = `INSERT INTO ${table} (day, minute, currency, source_partition, ${TOTALS}, provisional, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
+  const byDay = new Map<string, Statement[]>();
+  for (const r of rows) {
+    const day = utcDay(r.minute);
+    const statement = { query, params: [day, new Date(r.minute), r.currency, r.partition, ...totalsValues(r), r.provisional, BigInt(r.version), BigInt(r.version)] };
+    const list = byDay.get(day);
+    if (list) list.push(statement);
+    else byDay.set(day, [statement]);
+  }
+  await runBatches(client, [...byDay.values()]);
+}
+
+/** Each list's statements (one Cassandra partition's) in unlogged batches of at most BY_DAY_BATCH_ROWS; a lone statement as itself. */
+async function runBatches(client: CqlExecutor, perPartition: readonly Statement[][]): Promise<void> {
+  const batches: Statement[][] = [];
+  for (const list of perPartition) for (let i = 0; i < list.length; i += BY_DAY_BATCH_ROWS) batches.push(list.slice(i, i + BY_DAY_BATCH_ROWS));
+  await Promise.all(batches.map((b) => (b.length === 1 ? client.execute(b[0]!.query, b[0]!.params) : client.batch(b))));
 }
 
 /**
@@ -115,7 +133,7 @@ export async function backfillPartitionTotals(client: Client, keyspace: string):
       pageState = rs.pageState ?? undefined;
     } while (pageState);
     const totals = partitionTotalsOfRows(rows);
-    await writePartitionTotals(client, totals, keyspace);
+    await writePartitionTotals(unqueued(client), totals, keyspace);
     written += totals.length;
   }
   return written;
@@ -187,10 +205,10 @@ export const MAX_STATEMENTS_IN_FLIGHT = 1024;
 export class CassandraMinuteProjection implements MinuteProjection {
   private readonly limit = pLimit(MAX_STATEMENTS_IN_FLIGHT);
   /** Every statement of this projection goes through the bounded queue. */
-  private readonly cql = {
-    execute: (query: string, params?: unknown[], options?: QueryOptions) => this.limit(() => this.client.execute(query, params, options)),
+  private readonly cql: CqlExecutor = {
+    execute: (query, params, options) => this.limit(() => this.client.execute(query, params, options)),
     /** Unlogged: each of its batches holds one Cassandra partition's rows, atomic without the batch log. */
-    batch: (statements: Statement[]) => this.limit(() => this.client.batch(statements, { prepare: true, logged: false })),
+    batch: (statements) => this.limit(() => this.client.batch(statements, { prepare: true, logged: false })),
   };
 
   constructor(private readonly client: Client, private readonly partitions: number) {}
@@ -244,9 +262,7 @@ export class CassandraMinuteProjection implements MinuteProjection {
       if (list) list.push(statement);
       else byDayPartition.set(key, [statement]);
     }
-    const batches: Statement[][] = [];
-    for (const list of byDayPartition.values()) for (let i = 0; i < list.length; i += BY_DAY_BATCH_ROWS) batches.push(list.slice(i, i + BY_DAY_BATCH_ROWS));
-    await Promise.all(batches.map((b) => (b.length === 1 ? this.cql.execute(b[0]!.query, b[0]!.params) : this.cql.batch(b))));
+    await runBatches(this.cql, [...byDayPartition.values()]);
     await Promise.all(rows.map((r) => this.writeByStore(r)));
   }
 
@@ -304,8 +320,14 @@ export class CassandraMinuteProjection implements MinuteProjection {
     };
   }
 
+  /** Totals the partition actors write in the same turn (or while a group is written) go out together, like rows. */
+  private readonly totalsWrites = new GroupCommit<readonly PartitionTotalsRow[], void>(async (groups) => {
+    await writePartitionTotals(this.cql, groups.flat());
+    return groups.map(() => undefined);
+  });
+
   writePartitionTotals(rows: readonly PartitionTotalsRow[]): Promise<void> {
-    return writePartitionTotals(this.cql, rows);
+    return rows.length ? this.totalsWrites.submit(rows) : Promise.resolve();
   }
 
   /** One query per UTC day in range (the day is the partition key). */
@@ -319,7 +341,7 @@ export class CassandraMinuteProjection implements MinuteProjection {
   }
 
   async close(): Promise<void> {
-    await this.rowWrites.settled();
+    await Promise.all([this.rowWrites.settled(), this.totalsWrites.settled()]);
     await this.client.shutdown();
   }
 }
