@@ -92,22 +92,29 @@ type Statement = { query: string; params: unknown[] };
 export async function writePartitionTotals(client: CqlExecutor, rows: readonly PartitionTotalsRow[], keyspace?: string): Promise<void> {
   const table = keyspace ? `${keyspace}.minutes_by_partition` : "minutes_by_partition";
   const query = `INSERT INTO ${table} (day, minute, currency, source_partition, ${TOTALS}, provisional, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
-  const byDay = new Map<string, Statement[]>();
-  for (const r of rows) {
-    const day = utcDay(r.minute);
-    const statement = { query, params: [day, new Date(r.minute), r.currency, r.partition, ...totalsValues(r), r.provisional, BigInt(r.version), BigInt(r.version)] };
-    const list = byDay.get(day);
-    if (list) list.push(statement);
-    else byDay.set(day, [statement]);
-  }
-  await runBatches(client, [...byDay.values()]);
+  await writeByPartition(
+    client,
+    rows.map((r) => {
+      const day = utcDay(r.minute);
+      return { partitionKey: day, statement: { query, params: [day, new Date(r.minute), r.currency, r.partition, ...totalsValues(r), r.provisional, BigInt(r.version), BigInt(r.version)] } };
+    }),
+  );
 }
 
-/** Each list's statements (one Cassandra partition's) in unlogged batches of at most BY_DAY_BATCH_ROWS; a lone statement as itself. */
-async function runBatches(client: CqlExecutor, perPartition: readonly Statement[][]): Promise<void> {
+/**
+ * Statements grouped by the Cassandra partition they write, each group in unlogged batches of at
+ * most BY_DAY_BATCH_ROWS (one mutation each); a lone statement goes as itself.
+ */
+async function writeByPartition(client: CqlExecutor, statements: readonly { partitionKey: string; statement: Statement }[]): Promise<void> {
+  const byPartition = new Map<string, Statement[]>();
+  for (const { partitionKey, statement } of statements) {
+    const list = byPartition.get(partitionKey);
+    if (list) list.push(statement);
+    else byPartition.set(partitionKey, [statement]);
+  }
   const batches: Statement[][] = [];
-  for (const list of perPartition) for (let i = 0; i < list.length; i += BY_DAY_BATCH_ROWS) batches.push(list.slice(i, i + BY_DAY_BATCH_ROWS));
-  await Promise.all(batches.map((b) => (b.length === 1 ? client.execute(b[0]!.query, b[0]!.params) : client.batch(b))));
+  for (const list of byPartition.values()) for (let i = 0; i < list.length; i += BY_DAY_BATCH_ROWS) batches.push(list.slice(i, i + BY_DAY_BATCH_ROWS));
+  await Promise.all(batches.map((b) => (b.length === 1 ? client.execute(b[0]!.query, b[0]!.params, { prepare: true }) : client.batch(b))));
 }
 
 /**
@@ -253,16 +260,14 @@ export class CassandraMinuteProjection implements MinuteProjection {
   }
 
   private async writeGroup(rows: readonly MinuteRow[]): Promise<void> {
-    const byDayPartition = new Map<string, Statement[]>();
-    for (const r of rows) {
-      const day = utcDay(r.minute);
-      const key = `${day} ${r.partition}`;
-      const statement = { query: INSERT_BY_DAY, params: [day, r.partition, new Date(r.minute), r.storeId, r.currency, ...totalsValues(r), BigInt(r.offset), r.revision, r.provisional, writeTimestamp(r)] };
-      const list = byDayPartition.get(key);
-      if (list) list.push(statement);
-      else byDayPartition.set(key, [statement]);
-    }
-    await runBatches(this.cql, [...byDayPartition.values()]);
+    await writeByPartition(
+      this.cql,
+      rows.map((r) => {
+        const day = utcDay(r.minute);
+        const params = [day, r.partition, new Date(r.minute), r.storeId, r.currency, ...totalsValues(r), BigInt(r.offset), r.revision, r.provisional, writeTimestamp(r)];
+        return { partitionKey: `${day} ${r.partition}`, statement: { query: INSERT_BY_DAY, params } };
+      }),
+    );
     await Promise.all(rows.map((r) => this.writeByStore(r)));
   }
 
