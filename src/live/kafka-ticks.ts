@@ -11,6 +11,8 @@ import { isPartitionTick, type LiveTick, type TickPublisher, type TickSubscriber
 
 /** Ticks per Kafka message at most: about 250 bytes each, so a message stays far below the broker's 1 MB limit. */
 const TICKS_PER_MESSAGE = 1000;
+/** How often the ticks consumer commits where it has read (see commitRead). */
+const TICKS_COMMIT_INTERVAL_MS = 5000;
 
 /**
  * Ticks through a Kafka topic, so any API instance can serve any store's subscribers. Ticks are
@@ -37,6 +39,10 @@ export class KafkaTicks implements TickPublisher, TickSubscriber {
   private timer: NodeJS.Timeout | null = null;
   private closing = false;
   private restarting: () => Promise<void> = () => Promise.resolve();
+  /** Per partition, the offset after the last tick read, and the one last committed (see commitRead). */
+  private readonly readTo = new Map<number, number>();
+  private readonly committedTo = new Map<number, number>();
+  private committer: NodeJS.Timeout | null = null;
 
   private readonly origin: string;
 
@@ -70,10 +76,14 @@ export class KafkaTicks implements TickPublisher, TickSubscriber {
     await consumer.connect();
     await consumer.subscribe({ topics: [this.topic], fromBeginning: false });
     await consumer.run(this.runConfig());
+    this.committer = setInterval(() => this.commitRead(consumer, report), TICKS_COMMIT_INTERVAL_MS).unref();
   }
 
   private runConfig(): ConsumerRunConfig {
     return {
+      // kafkajs' auto-commit commits after every partition's batch, whatever its interval says: at a trickle
+      // that was more requests to Kafka than all else the instance sent (docs/benchmarks-cluster.md, session 34).
+      autoCommit: false,
       eachBatch: async ({ batch }) => {
         for (const m of batch.messages) {
           if (!m.value || m.headers?.origin?.toString() === this.origin) continue;
@@ -83,8 +93,23 @@ export class KafkaTicks implements TickPublisher, TickSubscriber {
             /* a malformed tick is ignored: ticks are only a live hint */
           }
         }
+        this.readTo.set(batch.partition, Number(batch.lastOffset()) + 1);
       },
     };
+  }
+
+  /**
+   * The group is this instance's alone: its offsets only matter when the consumer restarts (after a
+   * crash kafkajs gives up on), which then resumes at most an interval back. Ticks read twice are
+   * harmless, since a tick never replaces a newer one.
+   */
+  private commitRead(consumer: Consumer, report: (line: string) => void): void {
+    const offsets = [...this.readTo].filter(([p, next]) => this.committedTo.get(p) !== next);
+    if (!offsets.length) return;
+    consumer
+      .commitOffsets(offsets.map(([partition, next]) => ({ topic: this.topic, partition, offset: String(next) })))
+      .then(() => offsets.forEach(([p, next]) => this.committedTo.set(p, next)))
+      .catch((err: Error) => report(`committing read offsets: ${err.message}`));
   }
 
   publish(ticks: readonly LiveTick[]): void {
@@ -127,6 +152,7 @@ export class KafkaTicks implements TickPublisher, TickSubscriber {
   async close(): Promise<void> {
     this.closing = true;
     await this.restarting();
+    if (this.committer) clearInterval(this.committer);
     if (this.timer) clearTimeout(this.timer);
     this.flush();
     await this.consumer?.disconnect();

@@ -1,4 +1,4 @@
-import type { Kafka } from "kafkajs";
+import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKafka, ensureTopics } from "../../src/event-log/kafka/kafka-client.ts";
 import { partitionFor } from "../../src/event-log/partitioner.ts";
@@ -110,5 +110,40 @@ describe("KafkaTicks: own ticks in process, other instances' through Kafka", () 
     } finally {
       await reader.disconnect();
     }
+  }, 60_000);
+
+  it("commits where it has read every few seconds, not after every batch, and commits it", async () => {
+    const topic = `${env.KAFKA_TOPIC}.ticks-commits`;
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 2, replicationFactor: 1 }], waitForLeaders: true });
+    await admin.disconnect();
+    // The reader's own client counts its OffsetCommit requests from kafkajs' request log.
+    let commits = 0;
+    const counting = new Kafka({
+      brokers: env.KAFKA_BROKERS!.split(","),
+      logLevel: logLevel.DEBUG,
+      logCreator: () => ({ log }) => {
+        if ((log as { message?: string }).message?.startsWith("Request OffsetCommit")) commits += 1;
+      },
+    });
+    const reader = new KafkaTicks(counting, topic, { partitions: 2, origin: "instance-e" });
+    const publisher = new KafkaTicks(kafka, topic, { partitions: 2, origin: "instance-f", subscribe: false });
+    closing.push(reader, publisher);
+    await reader.start();
+    await publisher.start();
+    const received = new Set<number>();
+    reader.subscribe((ticks) => ticks.forEach((t) => received.add((t as Tick).saleCount)));
+    const started = Date.now();
+    // Flushes 60 ms apart, each fetched on its own: kafkajs' auto-commit made a commit of every one.
+    for (let n = 1; n <= 30; n++) {
+      publisher.publish([tick("s-commits", n)]);
+      await new Promise((r) => setTimeout(r, 60));
+    }
+    await waitFor(async () => (received.size >= 30 ? true : null), 30_000, 50);
+    // It still commits: the resume point of a restarted consumer.
+    await waitFor(async () => (commits > 0 ? true : null), 15_000, 100);
+    const seconds = (Date.now() - started) / 1000;
+    expect(commits).toBeLessThanOrEqual(Math.ceil(seconds / 5) + 1);
   }, 60_000);
 });
