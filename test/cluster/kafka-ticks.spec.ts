@@ -1,11 +1,11 @@
-import { Kafka, logLevel } from "kafkajs";
+import type { Kafka } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKafka, ensureTopics } from "../../src/event-log/kafka/kafka-client.ts";
 import { partitionFor } from "../../src/event-log/partitioner.ts";
 import { KafkaTicks } from "../../src/live/kafka-ticks.ts";
 import type { LiveTick, Tick } from "../../src/live/ports.ts";
 import { waitFor } from "../support/embedded-app.ts";
-import { isolatedEnv } from "./support.ts";
+import { countingKafka, isolatedEnv } from "./support.ts";
 
 /**
  * An instance's own ticks reach its subscribers at once and not again through the topic (a second,
@@ -30,6 +30,17 @@ describe("KafkaTicks: own ticks in process, other instances' through Kafka", () 
     for (const t of closing) await t.close().catch(() => undefined);
     await drop?.();
   });
+
+  /** A ticks topic of two partitions for one test. */
+  async function createTopic(topic: string): Promise<void> {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic, numPartitions: 2, replicationFactor: 1 }], waitForLeaders: true });
+    } finally {
+      await admin.disconnect();
+    }
+  }
 
   const tick = (storeId: string, saleCount: number): Tick => ({
     storeId, minute: 0, currency: "EUR", saleCount, refundCount: 0, grossMinor: 100 * saleCount, refundMinor: 0, itemCount: saleCount,
@@ -75,10 +86,7 @@ describe("KafkaTicks: own ticks in process, other instances' through Kafka", () 
 
   it("sends a flush's ticks as one message per partition (at most 1,000 ticks each), every store on its own partition", async () => {
     const topic = `${env.KAFKA_TOPIC}.ticks-grouping`;
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 2, replicationFactor: 1 }], waitForLeaders: true });
-    await admin.disconnect();
+    await createTopic(topic);
     const publisher = new KafkaTicks(kafka, topic, { partitions: 2, origin: "instance-d", subscribe: false });
     closing.push(publisher);
     await publisher.start();
@@ -114,20 +122,9 @@ describe("KafkaTicks: own ticks in process, other instances' through Kafka", () 
 
   it("commits where it has read every few seconds, not after every batch, and commits it", async () => {
     const topic = `${env.KAFKA_TOPIC}.ticks-commits`;
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 2, replicationFactor: 1 }], waitForLeaders: true });
-    await admin.disconnect();
-    // The reader's own client counts its OffsetCommit requests from kafkajs' request log.
-    let commits = 0;
-    const counting = new Kafka({
-      brokers: env.KAFKA_BROKERS!.split(","),
-      logLevel: logLevel.DEBUG,
-      logCreator: () => ({ log }) => {
-        if ((log as { message?: string }).message?.startsWith("Request OffsetCommit")) commits += 1;
-      },
-    });
-    const reader = new KafkaTicks(counting, topic, { partitions: 2, origin: "instance-e" });
+    await createTopic(topic);
+    const counting = countingKafka(env.KAFKA_BROKERS!, "OffsetCommit");
+    const reader = new KafkaTicks(counting.kafka, topic, { partitions: 2, origin: "instance-e" });
     const publisher = new KafkaTicks(kafka, topic, { partitions: 2, origin: "instance-f", subscribe: false });
     closing.push(reader, publisher);
     await reader.start();
@@ -142,8 +139,8 @@ describe("KafkaTicks: own ticks in process, other instances' through Kafka", () 
     }
     await waitFor(async () => (received.size >= 30 ? true : null), 30_000, 50);
     // It still commits: the resume point of a restarted consumer.
-    await waitFor(async () => (commits > 0 ? true : null), 15_000, 100);
+    await waitFor(async () => (counting.count() > 0 ? true : null), 15_000, 100);
     const seconds = (Date.now() - started) / 1000;
-    expect(commits).toBeLessThanOrEqual(Math.ceil(seconds / 5) + 1);
+    expect(counting.count()).toBeLessThanOrEqual(Math.ceil(seconds / 5) + 1);
   }, 60_000);
 });

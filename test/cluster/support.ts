@@ -1,5 +1,7 @@
 import { spawnSync } from "node:child_process";
+import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, inject } from "vitest";
+import { createKafka, ensureTopics } from "../../src/event-log/kafka/kafka-client.ts";
 import { loadSettings, type Settings } from "../../src/config/settings.ts";
 import { migrateCassandra } from "../../src/projections/cassandra/cassandra-migrate.ts";
 import { CassandraMinuteProjection, createCassandraClient } from "../../src/projections/cassandra/cassandra-minute-projection.ts";
@@ -18,6 +20,33 @@ export async function isolatedEnv(partitions = 3): Promise<{ env: Record<string,
     env: { ...env, PARTITIONS: String(partitions), LOG_LEVEL: "silent", GRACE_MS: "1000", IDLE_SLACK_MS: "1000", CHECKPOINT_MS: "500", SWEEP_INTERVAL_MS: "250" },
     drop,
   };
+}
+
+/** isolatedEnv with its events topic created, and a Kafka client for it. */
+export async function isolatedTopic(partitions: number): Promise<{ env: Record<string, string>; drop: () => Promise<void>; kafka: Kafka }> {
+  const { env, drop } = await isolatedEnv(partitions);
+  const kafka = createKafka({ brokers: env.KAFKA_BROKERS!.split(","), topic: env.KAFKA_TOPIC!, partitions });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, { brokers: [], topic: env.KAFKA_TOPIC!, partitions });
+  } finally {
+    await admin.disconnect();
+  }
+  return { env, drop, kafka };
+}
+
+/** A Kafka client that counts the requests of one API it sends (e.g. "OffsetCommit"), from kafkajs' request log. */
+export function countingKafka(brokers: string, api: string): { kafka: Kafka; count: () => number } {
+  let n = 0;
+  const kafka = new Kafka({
+    brokers: brokers.split(","),
+    logLevel: logLevel.DEBUG,
+    logCreator: () => ({ log }) => {
+      if ((log as { message?: string }).message?.startsWith(`Request ${api}(`)) n += 1;
+    },
+  });
+  return { kafka, count: () => n };
 }
 
 /** The same settings as environment variables (INTRADAY_ prefix), e.g. for a child process. */
