@@ -39,9 +39,8 @@ export class KafkaTicks implements TickPublisher, TickSubscriber {
   private timer: NodeJS.Timeout | null = null;
   private closing = false;
   private restarting: () => Promise<void> = () => Promise.resolve();
-  /** Per partition, the offset after the last tick read, and the one last committed (see commitRead). */
+  /** Per partition, the offset after the last tick read since the last commit (see commitRead). */
   private readonly readTo = new Map<number, number>();
-  private readonly committedTo = new Map<number, number>();
   private committer: NodeJS.Timeout | null = null;
 
   private readonly origin: string;
@@ -101,15 +100,13 @@ export class KafkaTicks implements TickPublisher, TickSubscriber {
   /**
    * The group is this instance's alone: its offsets only matter when the consumer restarts (after a
    * crash kafkajs gives up on), which then resumes at most an interval back. Ticks read twice are
-   * harmless, since a tick never replaces a newer one.
+   * harmless, since a tick never replaces a newer one; so a failed commit is not tried again.
    */
   private commitRead(consumer: Consumer, report: (line: string) => void): void {
-    const offsets = [...this.readTo].filter(([p, next]) => this.committedTo.get(p) !== next);
-    if (!offsets.length) return;
-    consumer
-      .commitOffsets(offsets.map(([partition, next]) => ({ topic: this.topic, partition, offset: String(next) })))
-      .then(() => offsets.forEach(([p, next]) => this.committedTo.set(p, next)))
-      .catch((err: Error) => report(`committing read offsets: ${err.message}`));
+    if (!this.readTo.size) return;
+    const offsets = [...this.readTo].map(([partition, next]) => ({ topic: this.topic, partition, offset: String(next) }));
+    this.readTo.clear();
+    consumer.commitOffsets(offsets).catch((err: Error) => report(`committing read offsets: ${err.message}`));
   }
 
   publish(ticks: readonly LiveTick[]): void {

@@ -1,12 +1,11 @@
 import { KafkaJSGroupCoordinatorNotFound, type Consumer, type ConsumerConfig, type Kafka } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createKafka, ensureTopics } from "../../src/event-log/kafka/kafka-client.ts";
 import { KafkaLogConsumer } from "../../src/event-log/kafka/kafka-consumer.ts";
 import type { PartitionHandler } from "../../src/event-log/ports.ts";
 import { KafkaTicks } from "../../src/live/kafka-ticks.ts";
 import type { LiveTick, PartitionTick } from "../../src/live/ports.ts";
 import { waitFor } from "../support/embedded-app.ts";
-import { isolatedEnv } from "./support.ts";
+import { isolatedTopic } from "./support.ts";
 
 const PARTITIONS = 2;
 /** What kafkajs throws when no broker names a group coordinator (its typings omit the message argument). */
@@ -26,12 +25,7 @@ describe("a consumer that kafkajs crashes without restarting", () => {
   const closing: { close(): Promise<void> }[] = [];
 
   beforeAll(async () => {
-    ({ env, drop } = await isolatedEnv(PARTITIONS));
-    kafka = createKafka({ brokers: env.KAFKA_BROKERS!.split(","), topic: env.KAFKA_TOPIC!, partitions: PARTITIONS });
-    const admin = kafka.admin();
-    await admin.connect();
-    await ensureTopics(admin, { brokers: [], topic: env.KAFKA_TOPIC!, partitions: PARTITIONS });
-    await admin.disconnect();
+    ({ env, drop, kafka } = await isolatedTopic(PARTITIONS));
   });
   afterAll(async () => {
     await consumer?.stop().catch(() => undefined);

@@ -1,11 +1,10 @@
 import type { Kafka } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createKafka, ensureTopics } from "../../src/event-log/kafka/kafka-client.ts";
 import { partitionFor } from "../../src/event-log/partitioner.ts";
 import { KafkaTicks } from "../../src/live/kafka-ticks.ts";
 import type { LiveTick, Tick } from "../../src/live/ports.ts";
 import { waitFor } from "../support/embedded-app.ts";
-import { countingKafka, isolatedEnv } from "./support.ts";
+import { countingKafka, isolatedTopic } from "./support.ts";
 
 /**
  * An instance's own ticks reach its subscribers at once and not again through the topic (a second,
@@ -19,12 +18,7 @@ describe("KafkaTicks: own ticks in process, other instances' through Kafka", () 
   const closing: KafkaTicks[] = [];
 
   beforeAll(async () => {
-    ({ env, drop } = await isolatedEnv(2));
-    kafka = createKafka({ brokers: env.KAFKA_BROKERS!.split(","), topic: env.KAFKA_TOPIC!, partitions: 2 });
-    const admin = kafka.admin();
-    await admin.connect();
-    await ensureTopics(admin, { brokers: [], topic: env.KAFKA_TOPIC!, partitions: 2 });
-    await admin.disconnect();
+    ({ env, drop, kafka } = await isolatedTopic(2));
   });
   afterAll(async () => {
     for (const t of closing) await t.close().catch(() => undefined);

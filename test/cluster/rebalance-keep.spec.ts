@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createKafka, ensureTopics } from "../../src/event-log/kafka/kafka-client.ts";
+import { createKafka } from "../../src/event-log/kafka/kafka-client.ts";
 import { KafkaLogConsumer } from "../../src/event-log/kafka/kafka-consumer.ts";
 import type { PartitionHandler } from "../../src/event-log/ports.ts";
 import { waitFor } from "../support/embedded-app.ts";
-import { isolatedEnv } from "./support.ts";
+import { isolatedTopic } from "./support.ts";
 
 const PARTITIONS = 6;
 
@@ -41,12 +41,7 @@ describe("a rebalance keeps the state of the partitions a member keeps", () => {
   const consumers: KafkaLogConsumer[] = [];
 
   beforeAll(async () => {
-    ({ env, drop } = await isolatedEnv(PARTITIONS));
-    const kafka = createKafka({ brokers: env.KAFKA_BROKERS!.split(","), topic: env.KAFKA_TOPIC!, partitions: PARTITIONS });
-    const admin = kafka.admin();
-    await admin.connect();
-    await ensureTopics(admin, { brokers: [], topic: env.KAFKA_TOPIC!, partitions: PARTITIONS });
-    await admin.disconnect();
+    ({ env, drop } = await isolatedTopic(PARTITIONS));
   });
   afterAll(async () => {
     for (const c of consumers) await c.stop().catch(() => undefined);
