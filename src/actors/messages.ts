@@ -1,7 +1,7 @@
 import type { Ref } from "nact";
 import type { PartitionClock } from "../domain/windows.ts";
 import type { LogEndObservation } from "../domain/partition-progress.ts";
-import type { LoggedEvent, SweepWake, WindowKey } from "../domain/store-windows.ts";
+import type { WindowedEvent, SweepWake, WindowKey } from "../domain/store-windows.ts";
 import type { Tick } from "../live/ports.ts";
 import type { LogRecord } from "../event-log/ports.ts";
 
@@ -30,7 +30,7 @@ export type StoreReply = ({ ok: true; applied: number; duplicates: number; repla
 /** `clock` is the partition's progress: it alone closes windows. */
 export type StoreMsg =
   /** `absent`: windows of these events the partition knows have no stored row (the store starts them without a read). */
-  | { kind: "events"; events: LoggedEvent[]; absent: readonly WindowKey[]; clock: PartitionClock; replyTo: Ref<StoreReply> }
+  | { kind: "events"; events: WindowedEvent[]; absent: readonly WindowKey[]; clock: PartitionClock; replyTo: Ref<StoreReply> }
   /** `force`: write every dirty window now (revocation, shutdown, or a quiet partition), not only those due. */
   | { kind: "sweep"; clock: PartitionClock; force: boolean; replyTo: Ref<StoreReply> }
   /** A new owner's provisional rows of this store: load them, then close and write them final once progress allows. */

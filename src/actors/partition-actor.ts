@@ -28,7 +28,7 @@ import {
   takeQuiet,
   type PartitionProgress,
 } from "../domain/partition-progress.ts";
-import { sweepIsDue, type LoggedEvent, type SweepWake, type WindowKey } from "../domain/store-windows.ts";
+import { sweepIsDue, type WindowedEvent, type SweepWake, type WindowKey } from "../domain/store-windows.ts";
 import { MINUTE_MS, minuteOf } from "../domain/time.ts";
 import { isBeyondLateness, oldestUnsettledMinute, windowOf } from "../domain/windows.ts";
 import type { Tick } from "../live/ports.ts";
@@ -131,7 +131,7 @@ async function loadMinutes(s: PartitionState, minutes: Iterable<number>, deps: A
  * every new store's and every store's first window of a minute: the store then starts it without a
  * read (knownAbsent). The partition loads them for its aggregates anyway once rows are written.
  */
-function minutesToPreload(s: PartitionState, byStore: ReadonlyMap<string, readonly LoggedEvent[]>, deps: ActorDeps): Set<number> {
+function minutesToPreload(s: PartitionState, byStore: ReadonlyMap<string, readonly WindowedEvent[]>, deps: ActorDeps): Set<number> {
   const minutes = new Set<number>();
   for (const events of byStore.values()) {
     for (const e of events) {
@@ -143,7 +143,7 @@ function minutesToPreload(s: PartitionState, byStore: ReadonlyMap<string, readon
 }
 
 /** Of a store's events' windows, those known to have no stored row (see isKnownAbsent). */
-function knownAbsent(s: PartitionState, storeId: string, events: readonly LoggedEvent[]): WindowKey[] {
+function knownAbsent(s: PartitionState, storeId: string, events: readonly WindowedEvent[]): WindowKey[] {
   const out: WindowKey[] = [];
   for (const { event } of events) {
     const minute = windowOf(event.occurredAtMs);

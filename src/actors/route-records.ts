@@ -1,26 +1,26 @@
-import { decodeConsumedRecord } from "../consumers/record-decoder.ts";
-import type { LoggedEvent } from "../domain/store-windows.ts";
+import { decodeConsumedSummary } from "../consumers/record-decoder.ts";
+import type { WindowedEvent } from "../domain/store-windows.ts";
 import type { LogRecord } from "../event-log/ports.ts";
 
 export interface RoutedRecords {
   /** Readable events of this partition, grouped by store, in log order. */
-  byStore: Map<string, LoggedEvent[]>;
+  byStore: Map<string, WindowedEvent[]>;
   /** Records that cannot be processed here, with the reason: they go to the dead-letter sink. */
   rejected: { record: LogRecord; reason: string }[];
 }
 
 /** Decodes a batch once and groups it by store (pure: the partition actor does the dead-lettering). */
 export function routeRecords(records: readonly LogRecord[], partition: number, partitionOf: (storeId: string) => number): RoutedRecords {
-  const byStore = new Map<string, LoggedEvent[]>();
+  const byStore = new Map<string, WindowedEvent[]>();
   const rejected: RoutedRecords["rejected"] = [];
   for (const record of records) {
-    const decoded = decodeConsumedRecord(record.value);
+    const decoded = decodeConsumedSummary(record.value);
     if (!decoded.ok) {
       rejected.push({ record, reason: decoded.reason });
       continue;
     }
     const event = decoded.event;
-    const logged: LoggedEvent = { partition: record.partition, offset: record.offset, appendTime: record.appendTime, event };
+    const logged: WindowedEvent = { partition: record.partition, offset: record.offset, appendTime: record.appendTime, event };
     const list = byStore.get(event.storeId);
     if (list) {
       list.push(logged); // the store's partition was checked at its first record

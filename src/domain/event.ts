@@ -121,6 +121,12 @@ export interface SaleEvent {
   itemCount: number;
 }
 
+/**
+ * An event without its lines, their sums kept: all that windows and late-event records read. The
+ * window path decodes records to this, so it neither builds nor holds a line object per line.
+ */
+export type EventSummary = Omit<SaleEvent, "lines">;
+
 /** `occurredAtMs`: when the caller has already parsed `occurredAt` (the decode fast path), it is not parsed again. */
 export function toSaleEvent(e: SaleEventInput, occurredAtMs = parseRfc3339(e.occurredAt) ?? Date.parse(e.occurredAt)): SaleEvent {
   let total = 0;
@@ -207,15 +213,12 @@ export const fastCheck = {
 
 /**
  * The event of fields that passed `fastCheck` (canonical case as toSaleEvent makes it; the lines'
- * sums computed by the caller in the same pass).
+ * sums computed by the caller in the same pass), or its summary when no lines are given.
  */
-export function checkedEvent(
-  head: { eventId: string; storeId: string; occurredAt: string; type: SaleType; currency: string },
-  occurredAtMs: number,
-  lines: SaleEvent["lines"],
-  totalMinor: number,
-  itemCount: number,
-): SaleEvent {
+export function checkedEvent(head: CheckedHead, occurredAtMs: number, lines: SaleEvent["lines"], totalMinor: number, itemCount: number): SaleEvent;
+export function checkedEvent(head: CheckedHead, occurredAtMs: number, lines: undefined, totalMinor: number, itemCount: number): EventSummary;
+export function checkedEvent(head: CheckedHead, occurredAtMs: number, lines: SaleEvent["lines"] | undefined, totalMinor: number, itemCount: number): EventSummary {
+  // One shape for both (a summary's lines is undefined), so the window path's code sees one object shape.
   return {
     eventId: head.eventId.toLowerCase(),
     storeId: head.storeId,
@@ -226,8 +229,10 @@ export function checkedEvent(
     lines,
     totalMinor,
     itemCount,
-  };
+  } as EventSummary;
 }
+
+type CheckedHead = { eventId: string; storeId: string; occurredAt: string; type: SaleType; currency: string };
 
 /**
  * Fast path of decodeEvent for the common case, a valid event parsed from JSON (zod costs ≈ 4 µs
@@ -257,7 +262,7 @@ export function fastPathDecode(v: unknown): SaleEvent | null {
   }
   if (!fastCheck.total(sum)) return null;
   if (totalMinor !== undefined && (typeof totalMinor !== "number" || !Number.isSafeInteger(totalMinor) || totalMinor < 0 || totalMinor !== sum)) return null;
-  const head = { eventId, storeId, occurredAt, type, currency } as { eventId: string; storeId: string; occurredAt: string; type: SaleType; currency: string };
+  const head = { eventId, storeId, occurredAt, type, currency } as CheckedHead;
   return checkedEvent(head, occurredAtMs, out, sum, items);
 }
 

@@ -1,4 +1,4 @@
-import { checkedEvent, decodeEvent, fastCheck, MAX_LINES_PER_EVENT, SCHEMA_VERSION, type SaleEvent, type SaleType } from "./event.ts";
+import { checkedEvent, decodeEvent, fastCheck, MAX_LINES_PER_EVENT, SCHEMA_VERSION, type EventSummary, type SaleEvent, type SaleType } from "./event.ts";
 
 /**
  * The log's record value of one event. Two formats, told apart by their first characters:
@@ -39,12 +39,24 @@ export function encodeLegacyJsonRecord(e: SaleEvent): string {
   });
 }
 
-export type RecordDecodeResult = { ok: true; event: SaleEvent } | { ok: false; reason: string };
+export type RecordDecodeResult<E = SaleEvent> = { ok: true; event: E } | { ok: false; reason: string };
 
 /** What a consumer does with a raw log record: a format it knows carrying a valid event v1, or why not. */
 export function decodeLogRecord(value: string | null): RecordDecodeResult {
+  return decodeRecord(value, true);
+}
+
+/**
+ * decodeLogRecord for a consumer that reads no lines (the window path): the same checks and the
+ * same verdict on every record, but a valid record's lines are only summed, not kept.
+ */
+export function decodeLogRecordSummary(value: string | null): RecordDecodeResult<EventSummary> {
+  return decodeRecord(value, false);
+}
+
+function decodeRecord(value: string | null, keepLines: boolean): RecordDecodeResult {
   if (value === null) return { ok: false, reason: "record has no value" };
-  if (value.startsWith(RECORD_FORMAT + TAB)) return decodeTabRecord(value);
+  if (value.startsWith(RECORD_FORMAT + TAB)) return decodeTabRecord(value, keepLines);
   if (value.trimStart().startsWith("{")) return decodeJsonRecord(value);
   return { ok: false, reason: `unknown record format (expected "${RECORD_FORMAT}⇥…" or a JSON object): ${JSON.stringify(value.slice(0, 40))}` };
 }
@@ -71,9 +83,10 @@ function decimalAt(text: string, start: number, end: number): number | undefined
   return negative ? 0 - v : v; // 0 - 0 is 0, not -0
 }
 
-function decodeTabRecord(value: string): RecordDecodeResult {
-  const fast = scanTabRecord(value);
-  if (fast) return { ok: true, event: fast };
+/** `keepLines` false: a valid record's event may come without lines (typed EventSummary by the caller). */
+function decodeTabRecord(value: string, keepLines: boolean): RecordDecodeResult {
+  const fast = scanTabRecord(value, keepLines);
+  if (fast) return { ok: true, event: fast as SaleEvent };
   const f = value.split(TAB);
   const lineCount = (f.length - HEAD_FIELDS) / LINE_FIELDS;
   if (!Number.isInteger(lineCount) || lineCount < 1 || lineCount > MAX_LINES_PER_EVENT) {
@@ -114,8 +127,9 @@ function isField(v: string, tabCount: number, k: number, word: string): boolean 
  * string fields cut out, the numbers read where they stand. A record whose every field is
  * certainly valid becomes its event; anything else returns null, and the split path above hands
  * the fields to the contract (decodeEvent, zod behind it), which decides and names the field.
+ * Without `keepLines`, lines are checked and summed but not built (the event's lines is undefined).
  */
-function scanTabRecord(v: string): SaleEvent | null {
+function scanTabRecord(v: string, keepLines: boolean): EventSummary | null {
   let n = 0;
   for (let t = v.indexOf(TAB); t >= 0; t = v.indexOf(TAB, t + 1)) {
     if (n === tabs.length) return null; // more fields than the largest event has
@@ -130,7 +144,7 @@ function scanTabRecord(v: string): SaleEvent | null {
   const currency = textField(v, n, 5);
   const occurredAtMs = fastCheck.head(eventId, storeId, occurredAt, type, currency);
   if (occurredAtMs === undefined) return null;
-  const lines: SaleEvent["lines"] = new Array(lineCount); // of the exact size: one grown by push costs more
+  const lines: SaleEvent["lines"] | undefined = keepLines ? new Array(lineCount) : undefined; // of the exact size: one grown by push costs more
   let sum = 0;
   let items = 0;
   for (let i = 0, k = HEAD_FIELDS; i < lineCount; i++, k += LINE_FIELDS) {
@@ -138,12 +152,13 @@ function scanTabRecord(v: string): SaleEvent | null {
     const quantity = integerField(v, n, k + 1);
     const unitPriceMinor = integerField(v, n, k + 2);
     if (!fastCheck.line(sku, quantity, unitPriceMinor)) return null;
-    lines[i] = { sku, quantity: quantity!, unitPriceMinor: unitPriceMinor! };
+    if (lines) lines[i] = { sku, quantity: quantity!, unitPriceMinor: unitPriceMinor! };
     sum += quantity! * unitPriceMinor!;
     items += quantity!;
   }
   if (!fastCheck.total(sum)) return null;
-  return checkedEvent({ eventId, storeId, occurredAt, type: type!, currency }, occurredAtMs, lines, sum, items);
+  const head = { eventId, storeId, occurredAt, type: type!, currency };
+  return lines ? checkedEvent(head, occurredAtMs, lines, sum, items) : checkedEvent(head, occurredAtMs, undefined, sum, items);
 }
 
 function decodeJsonRecord(value: string): RecordDecodeResult {

@@ -2,12 +2,22 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decodeEvent, MAX_LINES_PER_EVENT, SCHEMA_VERSION } from "./event.ts";
 import { accepted, UUID, valid } from "./event.fixture.ts";
-import { decodeLogRecord, encodeForLog, encodeLegacyJsonRecord } from "./log-record.ts";
+import { decodeLogRecord, decodeLogRecordSummary, encodeForLog, encodeLegacyJsonRecord, type RecordDecodeResult } from "./log-record.ts";
 
 function reasonOf(value: string | null): string {
   const r = decodeLogRecord(value);
   if (r.ok) throw new Error(`expected a refusal, got ${JSON.stringify(r.event)}`);
+  expect(decodeLogRecordSummary(value)).toEqual(r);
   return r.reason;
+}
+
+/** The window path's decode gives the full decode's verdict on the same value: its reason, or its event less the lines. */
+function expectSummaryAgrees(value: string | null, full: RecordDecodeResult): void {
+  const summary = decodeLogRecordSummary(value);
+  if (!full.ok) return void expect(summary).toEqual(full);
+  const { lines, ...rest } = full.event;
+  expect(lines.length).toBeGreaterThan(0);
+  expect(summary.ok && summary.event).toMatchObject(rest);
 }
 
 describe("S1 records (the format written)", () => {
@@ -15,6 +25,15 @@ describe("S1 records (the format written)", () => {
 
   it("given an encoded event, when decoded, then it is the same event (round trip)", () => {
     expect(decodeLogRecord(encodeForLog(event))).toEqual({ ok: true, event });
+  });
+
+  it("given an encoded event, when decoded for the window path, then it is the event's summary, without the lines it sums", () => {
+    const two = accepted(valid({ lines: [{ sku: "a", quantity: 2, unitPriceMinor: 150 }, { sku: "b", quantity: 1, unitPriceMinor: 159 }] }));
+    const r = decodeLogRecordSummary(encodeForLog(two));
+    if (!r.ok) throw new Error(r.reason);
+    expect(r.event).not.toHaveProperty("lines.length");
+    const { lines: _, ...summary } = two;
+    expect(r.event).toEqual({ ...summary, totalMinor: 459, itemCount: 3 });
   });
 
   it("writes the fields tab-separated after the format tag, lines last, without a total", () => {
@@ -82,6 +101,7 @@ describe("S1 records (the format written)", () => {
         const s1 = `S1\t${o.eventId}\t${o.storeId}\t${o.occurredAt}\t${o.type}\t${o.currency}` + o.lines.map((l) => `\t${l.sku}\t${l.quantity}\t${l.unitPriceMinor}`).join("");
         const fromObject = decodeEvent(o);
         const fromRecord = decodeLogRecord(s1);
+        expectSummaryAgrees(s1, fromRecord);
         expect(fromRecord.ok).toBe(fromObject.ok);
         if (fromObject.ok && fromRecord.ok) {
           expect(fromRecord.event).toEqual(fromObject.event);
@@ -98,6 +118,7 @@ describe("S1 records (the format written)", () => {
     fc.assert(
       fc.property(fc.oneof(fc.string(), tabbed, tabbed.map((t) => "S1\t" + t)), (value) => {
         const r = decodeLogRecord(value);
+        expectSummaryAgrees(value, r);
         if (r.ok) {
           const { eventId, storeId, occurredAt, type, currency, lines } = r.event;
           expect(decodeEvent({ eventId, storeId, occurredAt, type, currency, lines }).ok).toBe(true);

@@ -1,4 +1,4 @@
-import type { SaleEvent } from "./event.ts";
+import type { EventSummary } from "./event.ts";
 import { addExact, fitsExactly } from "./money.ts";
 
 /** The aggregate of one (store, minute, currency) window. All money in integer minor units. */
@@ -85,21 +85,21 @@ export function emptyTotals(): MinuteTotals {
 }
 
 /** Whether adding the event keeps every sum of the window exact (see money.ts); if not, the event is refused. */
-export function fitsEvent(t: MinuteAmounts, e: SaleEvent): boolean {
+export function fitsEvent(t: MinuteAmounts, e: EventSummary): boolean {
   return e.type === "sale"
     ? fitsExactly(t.grossMinor, e.totalMinor) && fitsExactly(t.itemCount, e.itemCount) && fitsExactly(t.grossMinor - t.refundMinor, e.totalMinor)
     : fitsExactly(t.refundMinor, e.totalMinor) && fitsExactly(t.grossMinor - t.refundMinor, -e.totalMinor);
 }
 
 /** Adds an event that fits (see fitsEvent). */
-export function addEvent(t: MinuteTotals, e: SaleEvent): void {
+export function addEvent(t: MinuteTotals, e: EventSummary): void {
   addAmounts(t, e);
   if (t.firstEventAt === null || e.occurredAtMs < t.firstEventAt) t.firstEventAt = e.occurredAtMs;
   if (t.lastEventAt === null || e.occurredAtMs > t.lastEventAt) t.lastEventAt = e.occurredAtMs;
 }
 
 /** Adds the counts and sums of an event that fits (see fitsEvent), not its time. */
-export function addAmounts(t: MinuteAmounts, e: SaleEvent): void {
+export function addAmounts(t: MinuteAmounts, e: EventSummary): void {
   switch (e.type) {
     case "sale":
       t.saleCount += 1;

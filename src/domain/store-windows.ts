@@ -1,4 +1,4 @@
-import type { SaleEvent } from "./event.ts";
+import type { EventSummary, SaleEvent } from "./event.ts";
 import { addAmounts, fitsEvent, windowKey, type MinuteRow, type RowView, viewFrom } from "./minute-row.ts";
 import { MAX_EXACT_MINOR } from "./money.ts";
 import { idFingerprint, WindowIds, type IdFingerprint } from "./window-ids.ts";
@@ -6,17 +6,23 @@ import { MINUTE_MS, msIntoMinute, small, timeInMinute } from "./time.ts";
 import type { WindowingConfig } from "./windowing-config.ts";
 import { isBeyondLateness, isClosedBy, mayEvict, settledAt, windowOf, type PartitionClock } from "./windows.ts";
 
-/** An event as read from the log: the position makes replays recognisable. */
-export interface LoggedEvent {
+/**
+ * An event as read from the log: the position makes replays recognisable. Raw history keeps whole
+ * events; the window path reads summaries (`WindowedEvent`).
+ */
+export interface LoggedEvent<E extends EventSummary = SaleEvent> {
   partition: number;
   offset: number;
   /** When the log appended it (ms). Lateness is judged against it, so a replay judges alike. */
   appendTime: number;
-  event: SaleEvent;
+  event: E;
 }
 
+/** What windows apply: a logged event without its lines. */
+export type WindowedEvent = LoggedEvent<EventSummary>;
+
 export interface LateEvent {
-  event: SaleEvent;
+  event: EventSummary;
   partition: number;
   offset: number;
   appendTime: number;
@@ -105,7 +111,7 @@ export function newStoreWindows(storeId: string, fingerprint: IdFingerprint = id
 }
 
 /** Windows these events touch that are not in memory: the actor loads their rows first. */
-export function missingWindows(s: StoreWindows, events: readonly LoggedEvent[]): WindowKey[] {
+export function missingWindows(s: StoreWindows, events: readonly WindowedEvent[]): WindowKey[] {
   const out = new Map<number, WindowKey>();
   for (const { event } of events) {
     const minute = windowOf(event.occurredAtMs);
@@ -170,7 +176,7 @@ export interface ApplyResult {
  * Applies events in log order. Every window they touch must be in memory (see missingWindows).
  * `resume`: a result that stopped for stored ids, to go on from.
  */
-export function applyEvents(s: StoreWindows, events: readonly LoggedEvent[], cfg: WindowingConfig, resume?: ApplyResult): ApplyResult {
+export function applyEvents(s: StoreWindows, events: readonly WindowedEvent[], cfg: WindowingConfig, resume?: ApplyResult): ApplyResult {
   const result: ApplyResult = resume ? { ...resume, needsStoredIds: null } : { outcomes: [], late: [], changed: new Set(), needsStoredIds: null };
   const { outcomes, late, changed } = result;
   for (let i = outcomes.length; i < events.length; i++) {

@@ -12,7 +12,7 @@ const row = (offset: number, saleCount: number): MinuteRow => ({
   firstEventAt: null, lastEventAt: null, partition: 0, offset, revision: 0, provisional: false, eventIds: [],
 });
 const late = (offset: number): LateEvent => ({
-  event: { eventId: `0b0c3a3e-1f7e-4c55-9d61-0c6f3f1b2a${String(offset).padStart(2, "0")}`, storeId: "s-1", occurredAt: "2026-11-30T08:00:00.000Z", occurredAtMs: Date.UTC(2026, 10, 30, 8), type: "sale", currency: "EUR", lines: [{ sku: "x", quantity: 1, unitPriceMinor: 300 }], totalMinor: 300, itemCount: 1 },
+  event: { eventId: `0b0c3a3e-1f7e-4c55-9d61-0c6f3f1b2a${String(offset).padStart(2, "0")}`, storeId: "s-1", occurredAt: "2026-11-30T08:00:00.000Z", occurredAtMs: Date.UTC(2026, 10, 30, 8), type: "sale", currency: "EUR", totalMinor: 300, itemCount: 1 },
   partition: 0, offset, appendTime: Date.UTC(2026, 10, 30, 10), reason: "beyond allowed lateness",
 });
 const rec = (offset: number, value: string | null): LogRecord => ({ partition: 1, offset, key: "s-1", value, appendTime: 0 });

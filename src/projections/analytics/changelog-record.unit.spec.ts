@@ -68,7 +68,6 @@ describe("minute changelog records", () => {
         occurredAtMs: Date.UTC(2026, 10, 30, 8, 15, 30),
         type: "refund",
         currency: "JPY",
-        lines: [{ sku: "a", quantity: 2, unitPriceMinor: 250 }],
         totalMinor: 500,
         itemCount: 2,
         ...over,
