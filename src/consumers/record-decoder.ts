@@ -22,7 +22,15 @@ export function decodeConsumedSummary(value: string | null): RecordDecodeResult<
  * refused (the window group dead-letters it), so every group leaves out the same records.
  */
 export function decodeRecordOnPartition(record: LogRecord, partitions: number): RecordDecodeResult<SaleEvent> {
-  const d = decodeConsumedRecord(record.value);
+  return onHomePartition(decodeConsumedRecord(record.value), record, partitions);
+}
+
+/** decodeRecordOnPartition for a consumer that reads no lines (the same verdict on every record). */
+export function decodeSummaryOnPartition(record: LogRecord, partitions: number): RecordDecodeResult<EventSummary> {
+  return onHomePartition(decodeConsumedSummary(record.value), record, partitions);
+}
+
+function onHomePartition<E extends EventSummary>(d: RecordDecodeResult<E>, record: LogRecord, partitions: number): RecordDecodeResult<E> {
   if (!d.ok) return d;
   const home = partitionFor(d.event.storeId, partitions);
   if (home !== record.partition) return { ok: false, reason: `store ${d.event.storeId} belongs to partition ${home}, not ${record.partition} (records must be keyed by storeId)` };

@@ -42,12 +42,14 @@ describe("decodeConsumedRecord", () => {
 
 describe("decodeRecordOnPartition", () => {
   it("refuses a record on another partition than its store's, as the window group does", async () => {
-    const { decodeRecordOnPartition } = await import("./record-decoder.ts");
+    const { decodeRecordOnPartition, decodeSummaryOnPartition } = await import("./record-decoder.ts");
     const { partitionFor } = await import("../event-log/partitioner.ts");
     const value = JSON.stringify(base);
     const home = partitionFor("store-1", 6);
     const at = (partition: number) => ({ partition, offset: 0, key: "store-1", value, appendTime: 0 });
     expect(decodeRecordOnPartition(at(home), 6).ok).toBe(true);
     expect(decodeRecordOnPartition(at((home + 1) % 6), 6)).toEqual({ ok: false, reason: `store store-1 belongs to partition ${home}, not ${(home + 1) % 6} (records must be keyed by storeId)` });
+    expect(decodeSummaryOnPartition(at(home), 6).ok).toBe(true);
+    expect(decodeSummaryOnPartition(at((home + 1) % 6), 6)).toEqual(decodeRecordOnPartition(at((home + 1) % 6), 6));
   });
 });

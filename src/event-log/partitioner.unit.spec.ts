@@ -86,6 +86,14 @@ describe("Kafka murmur2 partitioner", () => {
     );
   });
 
+  it("given more keys than it remembers hashes of, then every key still gets its own partition, the first time and again", () => {
+    const keys = Array.from({ length: 120_000 }, (_, i) => `store-${i}`);
+    const expected = keys.map((k) => (kafkajsMurmur2(k) & 0x7fffffff) % 12);
+    for (let round = 0; round < 2; round++) expect(keys.map((k) => partitionFor(k, 12))).toEqual(expected);
+    // What is remembered is the key's hash, not its partition under one count.
+    expect(partitionFor("store-7", 5)).toBe((kafkajsMurmur2("store-7") & 0x7fffffff) % 5);
+  });
+
   it("given a hash whose sign bit is set, then the partition uses the masked value, not Math.abs", () => {
     // murmur2("1") = -1993445489: Math.abs would give 1993445489, the mask gives 154038159.
     expect(partitionFor("1", 1000)).toBe(((-1993445489 & 0x7fffffff) >>> 0) % 1000);

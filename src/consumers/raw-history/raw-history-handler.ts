@@ -2,7 +2,7 @@ import type { LoggedEvent } from "../../domain/store-windows.ts";
 import type { DeadLetterSink, LogRecord, PartitionHandler } from "../../event-log/ports.ts";
 import type { RawHistory, RawRecord, RawRecordSink } from "../../projections/ports.ts";
 import { batchWriterHandler } from "../batch-writer-handler.ts";
-import { decodeRecordOnPartition } from "../record-decoder.ts";
+import { decodeRecordOnPartition, decodeSummaryOnPartition } from "../record-decoder.ts";
 
 export interface RawHistoryOptions {
   /** Partitions of the log: a record on another partition than its store's is left out, as the window group leaves it out. */
@@ -27,11 +27,11 @@ function hasRecordSink(history: RawHistory): history is RawHistory & RawRecordSi
 export function rawHistoryHandler(history: RawHistory, opts: RawHistoryOptions): PartitionHandler {
   const common = { name: "raw history", deadLetters: opts.deadLetters, onDeadLetter: opts.onDeadLetter };
   if (hasRecordSink(history)) {
-    // A raw history that keeps the log value as the body: no re-encoding.
+    // A raw history that keeps the log value as the body: no re-encoding, and no lines to build.
     return batchWriterHandler<RawRecord>({
       ...common,
       decode: (r: LogRecord) => {
-        const d = decodeRecordOnPartition(r, opts.partitions);
+        const d = decodeSummaryOnPartition(r, opts.partitions);
         if (!d.ok) return null;
         const e = d.event;
         return { row: { eventId: e.eventId, storeId: e.storeId, occurredAtMs: e.occurredAtMs, partition: r.partition, offset: r.offset, appendTime: r.appendTime, body: r.value! } };
