@@ -1,6 +1,6 @@
 import { hash } from "node:crypto";
 import type { SaleEvent } from "../domain/event.ts";
-import { jsonNumber as n, jsonString as q } from "./json-text.ts";
+import { jsonNumber as n, jsonString as q } from "../shared/json-text.ts";
 
 /**
  * 8 bytes (a signed 64-bit integer, so it fits PostgreSQL `bigint` and SQLite `INTEGER`) of the

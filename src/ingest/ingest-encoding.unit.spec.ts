@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { decodeEvent, type SaleEvent } from "../domain/event.ts";
 import { canonicalPayload, fingerprintOf } from "./fingerprint.ts";
-import { jsonNumber, jsonString } from "./json-text.ts";
+import { jsonNumber, jsonOfLines, jsonString } from "../shared/json-text.ts";
 
 /** The formula fingerprints were first stored with: the hand-built text must hash to exactly this. */
 function storedFormula(e: SaleEvent): bigint {
@@ -27,13 +27,19 @@ const anyEvent: fc.Arbitrary<SaleEvent> = fc.record({
   itemCount: anyNumber,
 });
 
-describe("ingest's hand-built JSON", () => {
+describe("hand-built JSON", () => {
   it("writes single values exactly as JSON.stringify does", () => {
     fc.assert(fc.property(anyText, (s) => {
       expect(jsonString(s)).toBe(JSON.stringify(s));
     }), { numRuns: 2000 });
     fc.assert(fc.property(anyNumber, (x) => {
       expect(jsonNumber(x)).toBe(JSON.stringify(x));
+    }), { numRuns: 2000 });
+  });
+
+  it("writes an event's lines exactly as JSON.stringify does (raw history's jsonb column)", () => {
+    fc.assert(fc.property(anyEvent, (e) => {
+      expect(jsonOfLines(e.lines)).toBe(JSON.stringify(e.lines));
     }), { numRuns: 2000 });
   });
 

@@ -4,6 +4,7 @@ import type { Pool, PoolClient } from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { SaleEvent } from "../../domain/event.ts";
 import type { LoggedEvent } from "../../domain/store-windows.ts";
+import { jsonOfLines } from "../../shared/json-text.ts";
 import type { RawHistory } from "../ports.ts";
 import { CopyTextBuffer } from "./copy-text.ts";
 
@@ -24,7 +25,7 @@ function copyRows(events: readonly LoggedEvent[]): Buffer {
   for (const l of events) {
     const e = l.event;
     out.text(e.eventId).text(e.storeId).text(e.occurredAt).text(e.type).text(e.currency).int(e.totalMinor).int(e.itemCount);
-    out.text(JSON.stringify(e.lines)).int(l.partition).int(l.offset).timestamp(l.appendTime).endRow();
+    out.text(jsonOfLines(e.lines)).int(l.partition).int(l.offset).timestamp(l.appendTime).endRow();
   }
   return out.bytes();
 }
