@@ -43,7 +43,7 @@ export type RecordDecodeResult<E = SaleEvent> = { ok: true; event: E } | { ok: f
 
 /** What a consumer does with a raw log record: a format it knows carrying a valid event v1, or why not. */
 export function decodeLogRecord(value: string | null): RecordDecodeResult {
-  return decodeRecord(value, true);
+  return decodeRecord(value, scanWholeRecord);
 }
 
 /**
@@ -51,12 +51,16 @@ export function decodeLogRecord(value: string | null): RecordDecodeResult {
  * same verdict on every record, but a valid record's lines are only summed, not kept.
  */
 export function decodeLogRecordSummary(value: string | null): RecordDecodeResult<EventSummary> {
-  return decodeRecord(value, false);
+  return decodeRecord(value, scanSummaryRecord);
 }
 
-function decodeRecord(value: string | null, keepLines: boolean): RecordDecodeResult {
+/** `scan` reads the common case in one pass; what it declines gets the full decode (whole events). */
+function decodeRecord<E>(value: string | null, scan: (v: string) => E | null): RecordDecodeResult<E | SaleEvent> {
   if (value === null) return { ok: false, reason: "record has no value" };
-  if (value.startsWith(RECORD_FORMAT + TAB)) return decodeTabRecord(value, keepLines);
+  if (value.startsWith(RECORD_FORMAT + TAB)) {
+    const fast = scan(value);
+    return fast ? { ok: true, event: fast } : decodeTabRecord(value);
+  }
   if (value.trimStart().startsWith("{")) return decodeJsonRecord(value);
   return { ok: false, reason: `unknown record format (expected "${RECORD_FORMAT}⇥…" or a JSON object): ${JSON.stringify(value.slice(0, 40))}` };
 }
@@ -83,10 +87,8 @@ function decimalAt(text: string, start: number, end: number): number | undefined
   return negative ? 0 - v : v; // 0 - 0 is 0, not -0
 }
 
-/** `keepLines` false: a valid record's event may come without lines (typed EventSummary by the caller). */
-function decodeTabRecord(value: string, keepLines: boolean): RecordDecodeResult {
-  const fast = scanTabRecord(value, keepLines);
-  if (fast) return { ok: true, event: fast as SaleEvent };
+/** An `S1` record through the contract (decodeEvent, zod behind it), which decides and names the field. */
+function decodeTabRecord(value: string): RecordDecodeResult {
   const f = value.split(TAB);
   const lineCount = (f.length - HEAD_FIELDS) / LINE_FIELDS;
   if (!Number.isInteger(lineCount) || lineCount < 1 || lineCount > MAX_LINES_PER_EVENT) {
@@ -122,13 +124,18 @@ function isField(v: string, tabCount: number, k: number, word: string): boolean 
   return (k < tabCount ? tabs[k]! : v.length) - from === word.length && v.startsWith(word, from);
 }
 
+const scanWholeRecord = (v: string): SaleEvent | null => scanTabRecord(v, true);
+const scanSummaryRecord = (v: string): EventSummary | null => scanTabRecord(v, false);
+
 /**
  * The common case in one pass over the text, without splitting it: the tabs are located, the
  * string fields cut out, the numbers read where they stand. A record whose every field is
  * certainly valid becomes its event; anything else returns null, and the split path above hands
  * the fields to the contract (decodeEvent, zod behind it), which decides and names the field.
- * Without `keepLines`, lines are checked and summed but not built (the event's lines is undefined).
+ * Without `keepLines`, lines are checked and summed but not built (a summary).
  */
+function scanTabRecord(v: string, keepLines: true): SaleEvent | null;
+function scanTabRecord(v: string, keepLines: false): EventSummary | null;
 function scanTabRecord(v: string, keepLines: boolean): EventSummary | null {
   let n = 0;
   for (let t = v.indexOf(TAB); t >= 0; t = v.indexOf(TAB, t + 1)) {
