@@ -12,9 +12,11 @@ export function isTicksMessage(m: unknown): m is TicksMessage {
 }
 
 /**
- * The worker's side of live ticks in embedded mode: the store actors publish here and the ticks go
- * to the main thread, where the live view and the websocket feed subscribe to the in-process ticks.
- * Ticks of one event-loop turn go out as one message (one structured clone).
+ * The worker's side of live ticks: the store actors publish here and the ticks go to the main
+ * thread, where the live view and the websocket feed subscribe to the in-process ticks. Ticks of one
+ * loop iteration go out as one message (one structured clone, one wake-up of the main thread).
+ * setImmediate, not a microtask: nact runs each store message in an immediate of its own, so a
+ * microtask flushed after every store, which at a trickle was a message per event.
  */
 export class ThreadTicksPublisher implements TickPublisher {
   private queued: LiveTick[] = [];
@@ -23,7 +25,7 @@ export class ThreadTicksPublisher implements TickPublisher {
 
   publish(ticks: readonly LiveTick[]): void {
     if (ticks.length === 0) return;
-    if (this.queued.length === 0) queueMicrotask(() => this.send());
+    if (this.queued.length === 0) setImmediate(() => this.send());
     for (const t of ticks) this.queued.push(t);
   }
 
