@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { LogRecord } from "../event-log/ports.ts";
 import { batchWriterHandler } from "./batch-writer-handler.ts";
-import { RecordRejectedError } from "./failure-kind.ts";
+import { RecordRejectedError } from "../shared/record-rejected-error.ts";
 
 const rec = (offset: number, value: string): LogRecord => ({ partition: 0, offset, key: "k", value, appendTime: 0 });
 

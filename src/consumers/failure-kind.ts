@@ -8,11 +8,6 @@
  */
 export type FailureKind = "deterministic" | "transient";
 
-/** Thrown by our own code when a record can never be handled (e.g. a value no store can hold). */
-export class RecordRejectedError extends Error {
-  readonly deterministic = true;
-}
-
 /** PostgreSQL SQLSTATE classes caused by the data of the statement. */
 const PG_DETERMINISTIC_CLASSES = new Set(["22", "23", "54"]);
 /** PostgreSQL SQLSTATE classes of an unavailable, restarting or overloaded server. */

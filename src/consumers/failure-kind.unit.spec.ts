@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { classifyFailure, failureReason, isUnavailable, isUniqueViolation, RecordRejectedError } from "./failure-kind.ts";
+import { RecordRejectedError } from "../shared/record-rejected-error.ts";
+import { classifyFailure, failureReason, isUnavailable, isUniqueViolation } from "./failure-kind.ts";
 
 const pg = (code: string) => Object.assign(new Error(`pg ${code}`), { code, severity: "ERROR" });
 const cassandra = (code: number) => Object.assign(new Error(`cassandra ${code}`), { name: "ResponseError", code });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RecordRejectedError } from "./failure-kind.ts";
+import { RecordRejectedError } from "../shared/record-rejected-error.ts";
 import { writeIsolatingFailures } from "./isolate-failures.ts";
 
 /** A store that refuses whole batches containing a poison item, as PostgreSQL refuses a multi-row insert. */

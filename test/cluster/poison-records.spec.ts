@@ -85,24 +85,25 @@ describe("records no store can hold, on the real stack", () => {
     expect(ready.checks.stalledPartitions).toBe("none");
   });
 
-  it("PostgreSQL's own refusals are classified deterministic, and isolating them still writes the good rows", async () => {
+  it("values raw_events cannot hold are refused as deterministic, by PostgreSQL or by the COPY encoder, and isolating them still writes the good rows", async () => {
     const history = new PgRawHistory(pool);
-    // Events the contract refuses, built past it: what PostgreSQL itself says about them is under test.
+    // Events the contract refuses, built past it: what the writer and PostgreSQL say about them is under test.
     const logged = (offset: number, unstorable?: (e: SaleEvent) => SaleEvent): LoggedEvent => {
       const d = decodeLogRecord(JSON.stringify({ schemaVersion: 1, ...saleEvent({ storeId: "direct" }) }));
       if (!d.ok) throw new Error(d.reason);
       return { partition: 0, offset, appendTime: Date.now(), event: unstorable ? unstorable(d.event) : d.event };
     };
-    const year0 = "0000-01-01T00:00:00Z";
     const rows = [
       logged(1),
-      logged(2, (e) => ({ ...e, lines: [{ sku: "nul\u0000", quantity: 1, unitPriceMinor: 1 }] })),
+      logged(2, (e) => ({ ...e, lines: [{ sku: "nul\u0000", quantity: 1, unitPriceMinor: 1 }] })), // jsonb refuses \u0000
       logged(3),
-      logged(4, (e) => ({ ...e, occurredAt: year0, occurredAtMs: Date.parse(year0) })),
+      logged(4, (e) => ({ ...e, currency: "EURO" })), // too long for char(3)
       logged(5),
+      logged(6, (e) => ({ ...e, eventId: "not-a-uuid" })), // the encoder refuses it
+      logged(7, (e) => ({ ...e, itemCount: 2 ** 31 })), // beyond integer
     ];
     const refused = await writeIsolatingFailures(rows, async (b) => void (await history.insertEvents(b)));
-    expect(refused.map((r) => r.item.offset)).toEqual([2, 4]);
+    expect(refused.map((r) => r.item.offset)).toEqual([2, 4, 6, 7]);
     for (const r of refused) expect(classifyFailure(r.error)).toBe("deterministic");
     const stored = await pool.query("SELECT source_offset FROM raw_events WHERE store_id = 'direct' ORDER BY source_offset");
     expect(stored.rows.map((r) => Number(r.source_offset))).toEqual([1, 3, 5]);

@@ -297,6 +297,12 @@ export function projectionContract(name: string, open: () => Promise<Projections
       };
     }
 
+    /** An event at a minute's last millisecond whose occurredAt has a finer fraction: text would round it into the next minute. */
+    function lastMillisecondOf(store: string, minute: number): SaleEvent {
+      const ms = minute + MINUTE_MS - 1;
+      return saleEvent(store, ms, { occurredAt: new Date(ms).toISOString().replace(".999Z", ".9999996Z") });
+    }
+
     describe("late events", () => {
       const late = (event: SaleEvent, partition: number, offset: number, reason = "beyond allowed lateness"): LateEvent => ({
         event,
@@ -335,6 +341,13 @@ export function projectionContract(name: string, open: () => Promise<Projections
         await p.late.recordLate([late(e, 0, 7), late(e, 0, 9)]);
         const listed = await p.late.listLate({ from: base, to: base + MINUTE_MS, storeId: store, limit: 100 });
         expect(listed.map((l) => l.offset).sort((x, y) => x - y)).toEqual([7, 9]);
+      });
+
+      it("keeps an occurredAt finer than a millisecond at the instant the windows use, in its own minute", async () => {
+        const { base, store } = freshRange();
+        await p.late.recordLate([late(lastMillisecondOf(store, base), 1, 9)]);
+        expect(await p.late.listLate({ from: base, to: base + MINUTE_MS, storeId: store, limit: 10 })).toHaveLength(1);
+        expect(await p.late.listLate({ from: base + MINUTE_MS, to: base + 2 * MINUTE_MS, storeId: store, limit: 10 })).toEqual([]);
       });
 
       it("lists by occurredAt with from inclusive, to exclusive, filtered by store, sorted, limited", async () => {
@@ -388,6 +401,24 @@ export function projectionContract(name: string, open: () => Promise<Projections
         const a = logged(saleEvent(store, base + 1000, { lines, totalMinor: lines.reduce((t, l) => t + l.unitPriceMinor, 0), itemCount: lines.length }), 2, 7);
         expect(await p.history.insertEvents([a])).toBe(1);
         expect((await p.history.eventsBetween(base, base + MINUTE_MS)).filter((e) => e.event.storeId.startsWith(store))).toEqual([a]);
+      });
+
+      it("keeps an occurredAt finer than a millisecond at the instant the windows use, in its own minute", async () => {
+        const { base, store } = freshRange();
+        const a = logged(lastMillisecondOf(store, base), 0, 1);
+        expect(await p.history.insertEvents([a])).toBe(1);
+        const got = (await p.history.eventsBetween(base, base + MINUTE_MS)).filter((e) => e.event.storeId === store);
+        expect(got.map((e) => e.event.occurredAtMs)).toEqual([base + MINUTE_MS - 1]);
+        expect((await p.history.eventsBetween(base + MINUTE_MS, base + 2 * MINUTE_MS)).filter((e) => e.event.storeId === store)).toEqual([]);
+      });
+
+      it("holds the first and the last instant the contract admits", async () => {
+        const store = `st-${randomUUID().slice(0, 8)}`;
+        const first = logged(saleEvent(store, Date.UTC(2000, 0, 1)), 0, 1);
+        const last = { ...logged(saleEvent(store, Date.UTC(10000, 0, 1) - 1), 0, 2), appendTime: Date.now() };
+        expect(await p.history.insertEvents([first, last])).toBe(2);
+        const got = (await p.history.eventsBetween(Date.UTC(2000, 0, 1), Date.UTC(10000, 0, 1))).filter((e) => e.event.storeId === store);
+        expect(got).toEqual([first, last]);
       });
 
       it("a batch holding the same eventId twice inserts it once", async () => {

@@ -1,6 +1,16 @@
 import type { Pool } from "pg";
+import { parseRfc3339 } from "../../domain/rfc3339.ts";
 import type { LateEvent } from "../../domain/store-windows.ts";
 import { lateRecordOf, type LateEventRecord, type LateEvents } from "../ports.ts";
+
+/**
+ * occurredAt as the instant the windows use (the contract keeps it to the millisecond): given a finer
+ * fraction, PostgreSQL would round it, and ".9999996" at a minute's end would fall in the next minute.
+ */
+function instantText(occurredAt: string): string {
+  const ms = parseRfc3339(occurredAt);
+  return ms === undefined ? occurredAt : new Date(ms).toISOString();
+}
 
 /**
  * Events that arrived after their window was final (late_events), for the late-events query and
@@ -20,7 +30,7 @@ export class PgLateEvents implements LateEvents {
       `INSERT INTO late_events (source_partition, source_offset, event_id, store_id, occurred_at, type, currency, total_minor, appended_at, reason)
        SELECT * FROM unnest($1::int[], $2::bigint[], $3::uuid[], $4::text[], $5::timestamptz[], $6::text[], $7::char(3)[], $8::bigint[], $9::timestamptz[], $10::text[])
        ON CONFLICT DO NOTHING`,
-      [recs.map((r) => r.partition), recs.map((r) => r.offset), recs.map((r) => r.eventId), recs.map((r) => r.storeId), recs.map((r) => r.occurredAt),
+      [recs.map((r) => r.partition), recs.map((r) => r.offset), recs.map((r) => r.eventId), recs.map((r) => r.storeId), recs.map((r) => instantText(r.occurredAt)),
         recs.map((r) => r.type), recs.map((r) => r.currency), recs.map((r) => r.totalMinor), recs.map((r) => new Date(r.appendTime).toISOString()), recs.map((r) => r.reason)],
     );
   }
