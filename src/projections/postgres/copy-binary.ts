@@ -6,7 +6,7 @@ const PG_EPOCH_MS = Date.UTC(2000, 0, 1);
 const JSONB_VERSION = 1;
 const DASH = 45;
 /** Up to this many characters, ASCII text is copied by hand (see utf8). */
-const SHORT_TEXT = 256;
+const SHORT_TEXT = 32;
 
 /**
  * Rows of PostgreSQL's binary COPY format written straight into one growing buffer. PostgreSQL then
