@@ -65,7 +65,7 @@ export class CopyBinaryBuffer {
       bad = (high | low) & ~15; // either is -1 (not a hex digit)
       buf[at++] = (high << 4) | low;
     }
-    if (bad !== 0 || id.length !== 36) throw new RangeError(`COPY uuid field: ${JSON.stringify(id)} is not a UUID`);
+    if (bad !== 0) throw new RangeError(`COPY uuid field: ${JSON.stringify(id)} is not a UUID`);
     this.at = at;
     return this;
   }
