@@ -2,6 +2,12 @@ export interface GroupCommitOptions<T> {
   /** Weight of one item (e.g. bytes); a group stays within `maxWeight`, though one heavy item still goes alone. */
   weight?: (item: T) => number;
   maxWeight?: number;
+  /**
+   * Commits in flight at most (1 unless given). Above 1, what arrives while fewer are in flight goes
+   * out on the next turn instead of waiting for the commit in flight: for a store whose writes are
+   * idempotent and order-free (the callers never have one item's writes in two groups at once).
+   */
+  concurrency?: number;
 }
 
 interface Waiting<T, R> {
@@ -17,23 +23,33 @@ interface Waiting<T, R> {
  */
 export class GroupCommit<T, R> {
   private queue: Waiting<T, R>[] = [];
-  private draining: Promise<void> | null = null;
+  private inFlight = 0;
+  private scheduled = false;
+  private idle: (() => void)[] = [];
+  private readonly concurrency: number;
 
   constructor(
     private readonly commit: (items: T[]) => Promise<R[]> | R[],
     private readonly opts: GroupCommitOptions<T> = {},
-  ) {}
+  ) {
+    this.concurrency = Math.max(1, opts.concurrency ?? 1);
+  }
 
   submit(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      this.draining ??= new Promise<void>((r) => setImmediate(r)).then(() => this.drain());
+      if (this.scheduled || this.inFlight >= this.concurrency) return;
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        this.startGroups();
+      });
     });
   }
 
   /** Resolves once everything submitted so far is committed (or failed). */
   async settled(): Promise<void> {
-    while (this.draining) await this.draining;
+    while (this.queue.length || this.inFlight || this.scheduled) await new Promise<void>((r) => this.idle.push(r));
   }
 
   get pending(): number {
@@ -49,19 +65,24 @@ export class GroupCommit<T, R> {
     return this.queue.splice(0, n);
   }
 
-  private async drain(): Promise<void> {
+  private startGroups(): void {
+    while (this.queue.length && this.inFlight < this.concurrency) {
+      this.inFlight++;
+      void this.run(this.takeGroup());
+    }
+  }
+
+  private async run(group: Waiting<T, R>[]): Promise<void> {
     try {
-      while (this.queue.length) {
-        const group = this.takeGroup();
-        try {
-          const results = await this.commit(group.map((w) => w.item));
-          group.forEach((w, i) => w.resolve(results[i]!));
-        } catch (err) {
-          for (const w of group) w.reject(err);
-        }
-      }
+      const results = await this.commit(group.map((w) => w.item));
+      group.forEach((w, i) => w.resolve(results[i]!));
+    } catch (err) {
+      for (const w of group) w.reject(err);
     } finally {
-      this.draining = null;
+      this.inFlight--;
+      // What arrived meanwhile goes at once: it has waited for this commit already.
+      this.startGroups();
+      if (this.inFlight === 0 && !this.queue.length && !this.scheduled) for (const r of this.idle.splice(0)) r();
     }
   }
 }

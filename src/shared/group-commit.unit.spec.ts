@@ -48,4 +48,43 @@ describe("GroupCommit", () => {
     expect(await b).toBe("b");
     expect(g.pending).toBe(0);
   });
+
+  it("with concurrency 2, a group goes while one is in flight; the rest wait for either and go together", async () => {
+    const commits: number[][] = [];
+    const releases: (() => void)[] = [];
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const g = new GroupCommit<number, number>(
+      async (items) => {
+        commits.push(items);
+        mostInFlight = Math.max(mostInFlight, ++inFlight);
+        await new Promise<void>((r) => releases.push(r));
+        inFlight--;
+        return items.map((i) => -i);
+      },
+      { concurrency: 2 },
+    );
+    const turn = () => new Promise((r) => setImmediate(r));
+    const first = g.submit(1);
+    await turn();
+    const second = g.submit(2);
+    await turn();
+    expect(commits).toEqual([[1], [2]]);
+    const later = [g.submit(3), g.submit(4)];
+    await turn();
+    expect(commits).toHaveLength(2);
+    releases[1]!();
+    await expect(second).resolves.toBe(-2);
+    expect(commits).toEqual([[1], [2], [3, 4]]);
+    const all = Promise.all([first, ...later]);
+    let settled = false;
+    const waiting = g.settled().then(() => (settled = true));
+    releases[2]!();
+    await turn();
+    expect(settled).toBe(false);
+    releases[0]!();
+    expect(await all).toEqual([-1, -3, -4]);
+    await waiting;
+    expect(mostInFlight).toBe(2);
+  });
 });

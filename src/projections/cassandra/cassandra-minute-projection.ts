@@ -208,6 +208,14 @@ function storedIds(r: types.Row, storeId: string): string[] {
  */
 export const MAX_STATEMENTS_IN_FLIGHT = 1024;
 
+/**
+ * Row (and totals) groups written at once. One at a time, a group waited for the one in flight, and
+ * a sweep turn's stores, whose writes reach the group over several turns, took two or three groups
+ * in a row (docs/benchmarks-cluster.md, session 39). Groups may overlap: every write is a whole-row
+ * upsert stamped by (offset, revision), and a store or partition has one write in flight at most.
+ */
+export const WRITE_GROUPS_IN_FLIGHT = 4;
+
 /** Minute projections in Cassandra: prepared statements, whole-row idempotent upserts. */
 export class CassandraMinuteProjection implements MinuteProjection {
   private readonly limit = pLimit(MAX_STATEMENTS_IN_FLIGHT);
@@ -245,14 +253,17 @@ export class CassandraMinuteProjection implements MinuteProjection {
   }
 
   /**
-   * Rows written by any of the processor's stores in the same event-loop turn, or while a group is
-   * being written, go out together: at a trickle each store's checkpoint is about one row, and a
+   * Rows written by any of the processor's stores in the same event-loop turn, or while
+   * WRITE_GROUPS_IN_FLIGHT groups are being written, go out together: at a trickle each store's checkpoint is about one row, and a
    * statement per row and table was most of Cassandra's work and a tenth of the window worker's.
    */
-  private readonly rowWrites = new GroupCommit<readonly MinuteRow[], void>(async (groups) => {
-    await this.writeGroup(groups.flat());
-    return groups.map(() => undefined);
-  });
+  private readonly rowWrites = new GroupCommit<readonly MinuteRow[], void>(
+    async (groups) => {
+      await this.writeGroup(groups.flat());
+      return groups.map(() => undefined);
+    },
+    { concurrency: WRITE_GROUPS_IN_FLIGHT },
+  );
 
   /** minutes_by_day first, then minutes_by_store (the order MinuteProjection.writeRows promises); a failure fails every caller of the group, which retry. */
   writeRows(rows: readonly MinuteRow[]): Promise<void> {
@@ -325,11 +336,14 @@ export class CassandraMinuteProjection implements MinuteProjection {
     };
   }
 
-  /** Totals the partition actors write in the same turn (or while a group is written) go out together, like rows. */
-  private readonly totalsWrites = new GroupCommit<readonly PartitionTotalsRow[], void>(async (groups) => {
-    await writePartitionTotals(this.cql, groups.flat());
-    return groups.map(() => undefined);
-  });
+  /** Totals the partition actors write in the same turn (or while the groups in flight are written) go out together, like rows. */
+  private readonly totalsWrites = new GroupCommit<readonly PartitionTotalsRow[], void>(
+    async (groups) => {
+      await writePartitionTotals(this.cql, groups.flat());
+      return groups.map(() => undefined);
+    },
+    { concurrency: WRITE_GROUPS_IN_FLIGHT },
+  );
 
   writePartitionTotals(rows: readonly PartitionTotalsRow[]): Promise<void> {
     return rows.length ? this.totalsWrites.submit(rows) : Promise.resolve();
