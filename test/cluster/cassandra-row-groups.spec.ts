@@ -9,23 +9,31 @@ import { isolatedEnv } from "./support.ts";
 // The driver takes only instances of its RequestTracker class, which its typings declare as an interface.
 const TrackerBase = (cassandra.tracker as unknown as { RequestTracker: new () => object }).RequestTracker;
 
-/** Counts the requests the client sends: single statements per table, and batches with their sizes. */
+/**
+ * Counts the requests the client sends: single statements per table, and batches with their sizes.
+ * `events` notes, in the order their answers came, each minutes_by_day batch's stores and each
+ * minutes_by_store statement's store.
+ */
 class RequestCount extends TrackerBase implements cassandra.tracker.RequestTracker {
   readonly statements = new Map<string, number>();
   readonly batches: number[] = [];
-  onSuccess(_host: unknown, query: string | Array<{ query: string }>): void {
+  readonly events: string[] = [];
+  onSuccess(_host: unknown, query: string | Array<{ query: string; params: unknown[] }>, params: unknown[]): void {
     if (Array.isArray(query)) {
       this.batches.push(query.length);
+      for (const q of query) if (q.query.includes("minutes_by_day")) this.events.push(`day ${String(q.params[3])}`);
       return;
     }
     const table = /(?:INTO|UPDATE|FROM) (\w+)/.exec(query)?.[1] ?? "?";
     this.statements.set(table, (this.statements.get(table) ?? 0) + 1);
+    if (table === "minutes_by_store") this.events.push(`store ${String(params.at(-4))}`);
   }
   onError(): void {}
   shutdown(): void {}
   reset(): void {
     this.statements.clear();
     this.batches.length = 0;
+    this.events.length = 0;
   }
 }
 
@@ -80,6 +88,21 @@ describe("row writes of many stores in one turn", () => {
     expect(byDay.map((r) => [r.storeId, r.partition, r.offset, r.grossMinor, r.saleCount]).sort()).toEqual(rows.map((r) => [r.storeId, r.partition, r.offset, r.grossMinor, r.saleCount]).sort());
     const loaded = await Promise.all(rows.map((r) => store.loadRows(r.storeId, [{ minute, currency: "EUR" }])));
     expect(loaded.map((l) => [l[0]?.offset, l[0]?.eventIds])).toEqual(rows.map((r) => [r.offset, r.eventIds]));
+  });
+
+  it("answers each store's write only once its own rows are in minutes_by_day and then minutes_by_store", async () => {
+    requests.reset();
+    const rows = Array.from({ length: 120 }, (_, i) => ({ ...row(i, 2000 + i, 1), minute: minute + 10 * 60_000 }));
+    // How many answers the client had had when each store's write was answered.
+    const answersWhenDone = new Map<string, number>();
+    await Promise.all(rows.map((r) => store.writeRows([r]).then(() => void answersWhenDone.set(r.storeId, requests.events.length))));
+    for (const r of rows) {
+      const day = requests.events.indexOf(`day ${r.storeId}`);
+      const byStore = requests.events.indexOf(`store ${r.storeId}`);
+      expect(day, r.storeId).toBeGreaterThanOrEqual(0);
+      expect(byStore, r.storeId).toBeGreaterThan(day);
+      expect(answersWhenDone.get(r.storeId), r.storeId).toBeGreaterThan(byStore);
+    }
   });
 
   it("keeps the newer of two writes of one row that land in the same group, in both tables", async () => {
