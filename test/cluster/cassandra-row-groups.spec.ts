@@ -9,6 +9,9 @@ import { isolatedEnv } from "./support.ts";
 // The driver takes only instances of its RequestTracker class, which its typings declare as an interface.
 const TrackerBase = (cassandra.tracker as unknown as { RequestTracker: new () => object }).RequestTracker;
 
+/** The store a statement writes: the one store id among its parameters (this suite's ids start with "group-"). */
+const storeOf = (params: readonly unknown[]) => String(params.find((p) => typeof p === "string" && p.startsWith("group-")));
+
 /**
  * Counts the requests the client sends: single statements per table, and batches with their sizes.
  * `events` notes, in the order their answers came, each minutes_by_day batch's stores and each
@@ -21,12 +24,12 @@ class RequestCount extends TrackerBase implements cassandra.tracker.RequestTrack
   onSuccess(_host: unknown, query: string | Array<{ query: string; params: unknown[] }>, params: unknown[]): void {
     if (Array.isArray(query)) {
       this.batches.push(query.length);
-      for (const q of query) if (q.query.includes("minutes_by_day")) this.events.push(`day ${String(q.params[3])}`);
+      for (const q of query) if (q.query.includes("minutes_by_day")) this.events.push(`day ${storeOf(q.params)}`);
       return;
     }
     const table = /(?:INTO|UPDATE|FROM) (\w+)/.exec(query)?.[1] ?? "?";
     this.statements.set(table, (this.statements.get(table) ?? 0) + 1);
-    if (table === "minutes_by_store") this.events.push(`store ${String(params.at(-4))}`);
+    if (table === "minutes_by_store") this.events.push(`store ${storeOf(params)}`);
   }
   onError(): void {}
   shutdown(): void {}
